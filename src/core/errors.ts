@@ -1,0 +1,173 @@
+/**
+ * The one error family of dpn. Every user-facing failure is a DpnError with a stable
+ * UPPER_SNAKE `code`, a message naming the offending value, an optional `hint` (the next step),
+ * redacted `details`, and the `cause`. The CLI renders it once and exits with `exitCode`.
+ */
+
+/** Documented process exit codes (docs/exit-codes.md). */
+export const ExitCode = {
+  OK: 0,
+  INTERNAL: 1,
+  USAGE: 2,
+  VALIDATION: 3,
+  AUTH: 4,
+  PROVIDER: 5,
+  ROLLED_BACK: 6,
+  ROLLBACK_INCOMPLETE: 7,
+  STATE: 8,
+  ABORTED: 9,
+  CHANGES_PENDING: 10,
+  INTERRUPTED: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Error categories; each maps to one exit code. */
+export type ErrorKind =
+  | "internal"
+  | "usage"
+  | "validation"
+  | "auth"
+  | "provider"
+  | "rolled_back"
+  | "rollback_incomplete"
+  | "state"
+  | "aborted"
+  | "interrupted";
+
+const KIND_EXIT: Record<ErrorKind, ExitCodeValue> = {
+  internal: ExitCode.INTERNAL,
+  usage: ExitCode.USAGE,
+  validation: ExitCode.VALIDATION,
+  auth: ExitCode.AUTH,
+  provider: ExitCode.PROVIDER,
+  rolled_back: ExitCode.ROLLED_BACK,
+  rollback_incomplete: ExitCode.ROLLBACK_INCOMPLETE,
+  state: ExitCode.STATE,
+  aborted: ExitCode.ABORTED,
+  interrupted: ExitCode.INTERRUPTED,
+};
+
+/** One located problem, used when several problems are reported at once (validation). */
+export interface Problem {
+  /** Stable UPPER_SNAKE code, e.g. `S3_RESERVED_PREFIX`. */
+  code: string;
+  message: string;
+  /** JSON path (`$.resources.aws.s3_buckets[0].layer`) or a YAML path, when known. */
+  path?: string;
+  /** 1-based line and column in the source file, when known. */
+  line?: number;
+  column?: number;
+  /** File the problem is in, when known. */
+  file?: string;
+  hint?: string;
+  /** `official` (a platform limit) or `house` (a convention rule), for naming rules. */
+  source?: string;
+  /** Severity; warnings never fail a command. */
+  severity?: "error" | "warning";
+}
+
+export interface DpnErrorOptions {
+  hint?: string;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+  problems?: Problem[];
+}
+
+export class DpnError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown>;
+  readonly problems: Problem[];
+
+  constructor(kind: ErrorKind, code: string, message: string, options: DpnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "DpnError";
+    this.kind = kind;
+    this.code = code;
+    this.hint = options.hint;
+    this.details = redact(options.details ?? {}) as Record<string, unknown>;
+    this.problems = options.problems ?? [];
+  }
+
+  get exitCode(): ExitCodeValue {
+    return KIND_EXIT[this.kind];
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      kind: this.kind,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(Object.keys(this.details).length ? { details: this.details } : {}),
+      ...(this.problems.length ? { problems: this.problems } : {}),
+      exit_code: this.exitCode,
+    };
+  }
+}
+
+export const usageError = (code: string, message: string, o?: DpnErrorOptions) =>
+  new DpnError("usage", code, message, o);
+export const validationError = (code: string, message: string, o?: DpnErrorOptions) =>
+  new DpnError("validation", code, message, o);
+export const stateError = (code: string, message: string, o?: DpnErrorOptions) =>
+  new DpnError("state", code, message, o);
+export const internalError = (code: string, message: string, o?: DpnErrorOptions) =>
+  new DpnError("internal", code, message, o);
+
+/**
+ * Provider (remote API) failures. `outcome` says whether the remote effect may have happened:
+ * `not_applied` (nothing changed remotely), `unknown` (the call may have taken effect: look it up
+ * by natural key before assuming anything), `applied` is never used for errors.
+ */
+export type RemoteOutcome = "not_applied" | "unknown";
+
+export type ProviderErrorCategory =
+  | "auth"
+  | "throttled"
+  | "conflict"
+  | "not_found"
+  | "invalid_input"
+  | "unavailable"
+  | "timeout"
+  | "internal";
+
+export class ProviderError extends DpnError {
+  readonly category: ProviderErrorCategory;
+  readonly outcome: RemoteOutcome;
+  readonly retryable: boolean;
+
+  constructor(
+    category: ProviderErrorCategory,
+    code: string,
+    message: string,
+    options: DpnErrorOptions & { outcome?: RemoteOutcome; retryable?: boolean } = {},
+  ) {
+    super(category === "auth" ? "auth" : category === "invalid_input" ? "validation" : "provider", code, message, options);
+    this.name = "ProviderError";
+    this.category = category;
+    this.outcome = options.outcome ?? "not_applied";
+    this.retryable = options.retryable ?? (category === "throttled" || category === "unavailable");
+  }
+}
+
+export function isDpnError(e: unknown): e is DpnError {
+  return e instanceof DpnError;
+}
+
+const SECRET_KEY = /(token|secret|password|authorization|credential|access[_-]?key|session[_-]?key|api[_-]?key)/i;
+
+/**
+ * Replace secret-looking values (by key name) with "***" in a JSON-like value, recursively.
+ * Used for error details, audit events and anything persisted.
+ */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== "" ? "***" : redact(v, depth + 1);
+  }
+  return out;
+}

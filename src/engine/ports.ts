@@ -1,0 +1,261 @@
+/**
+ * The engine's ports: the interfaces it needs from the outside world. Providers (one per
+ * resource type) and the state store implement them; only the CLI composition root wires
+ * concrete implementations.
+ */
+import type { DesiredResource, Ownership, ProvisionedType } from "../core/resources.js";
+
+// ---------------------------------------------------------------------------------------------
+// Provider contract
+// ---------------------------------------------------------------------------------------------
+
+/** A remote object as a provider sees it, normalised across platforms. */
+export interface RemoteObject {
+  type: ProvisionedType;
+  /** The platform's id: bucket name, Glue `db` or `db.table`, cluster_id, job_id (as string), UC full name. */
+  remoteId: string;
+  /** The resource's own name (bucket name, table name, cluster_name, …). */
+  name: string;
+  /** catalog.schema.table / database.table / name. */
+  fullName: string;
+  /** Platform settings in the same vocabulary as DesiredResource.properties (for diffs). */
+  properties: Record<string, unknown>;
+  /** User tags (ownership markers excluded). */
+  tags: Record<string, string>;
+  /** dpn ownership marker, or null when the object is not (visibly) dpn's. */
+  ownership: Ownership | null;
+  /** True when dpn archived it (soft delete). */
+  archived: boolean;
+  /** Platform state (e.g. cluster `PENDING`, `RUNNING`, `TERMINATED`), when the platform has one. */
+  status?: string;
+}
+
+/** Per-call context the engine passes to providers. */
+export interface ProviderContext {
+  stackId: string;
+  txId: string;
+  /** Actor (user@host) for archive markers. */
+  actor: string;
+  /**
+   * Resolve another resource's address to its remote id within this run (e.g. a job's cluster).
+   * Returns undefined when unknown.
+   */
+  resolveRef(address: string): string | undefined;
+  signal?: AbortSignal;
+}
+
+/** One field that differs between desired and live. */
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * One provider per resource type. Failure semantics (every implementation follows these):
+ * - Every method throws a `ProviderError` (src/core/errors.ts) on failure, never a raw error.
+ * - `create`: if it throws with `outcome: "not_applied"`, nothing was created. With
+ *   `outcome: "unknown"` the object may exist: the engine looks it up with `lookup` before
+ *   deciding. On success the returned object carries the ownership marker (stack + address).
+ * - `update`: applies only what `diff` reports; if it throws with "not_applied" nothing changed;
+ *   with "unknown" some fields may have changed: the engine re-reads and restores `previous`.
+ * - `delete`: deleting something already gone succeeds (idempotent). Refuses (`ProviderError`
+ *   category `conflict`) when the object holds data or children, unless `force`.
+ * - `archive`/`restore`: idempotent; restore undoes archive exactly.
+ * - `read`/`lookup`: return null when the object does not exist; never throw for "not found".
+ */
+export interface Provider<T extends ProvisionedType = ProvisionedType> {
+  readonly type: T;
+  /** Service bucket for rate limits (`s3`, `glue`, `clusters`, `jobs`, `unity-catalog`). */
+  readonly service: string;
+
+  /** Find the object that would be this desired resource, by natural key (name; jobs: name + ownership). */
+  lookup(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject | null>;
+  /** Read by remote id. */
+  read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null>;
+  create(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject>;
+  /** Changes that `update` would apply to make `live` match `desired`. Pure. */
+  diff(desired: DesiredResource<T>, live: RemoteObject): FieldChange[];
+  /** Apply desired settings; `live` is the current object (its settings are the rollback image). */
+  update(desired: DesiredResource<T>, live: RemoteObject, ctx: ProviderContext): Promise<RemoteObject>;
+  /**
+   * Put back settings captured earlier (rollback of an update, restore of previous settings).
+   * `snapshot` is a RemoteObject previously returned by read/lookup.
+   */
+  revert(snapshot: RemoteObject, ctx: ProviderContext): Promise<RemoteObject>;
+  delete(remote: RemoteObject, ctx: ProviderContext, options?: { force?: boolean }): Promise<void>;
+  archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject>;
+  restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject>;
+  /** Stamp ownership on an existing object (import/adopt). */
+  adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject>;
+}
+
+/** Looks up the provider for a type; throws a DpnError when the target has none. */
+export interface ProviderRegistry {
+  readonly target: "sandbox" | "cloud";
+  get<T extends ProvisionedType>(type: T): Provider<T>;
+  /** Verify credentials etc. before any change; throws auth errors (exit 4). */
+  preflight(types: ProvisionedType[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// State store
+// ---------------------------------------------------------------------------------------------
+
+export interface StackRecord {
+  id: string;
+  project: string;
+  environment: string;
+  createdAt: string;
+}
+
+export type ResourceStatus = "active" | "archived";
+
+export interface ResourceRecord {
+  stackId: string;
+  address: string;
+  type: ProvisionedType;
+  name: string;
+  fullName: string;
+  remoteId: string;
+  /** Last known settings (RemoteObject.properties) and tags. */
+  properties: Record<string, unknown>;
+  tags: Record<string, string>;
+  status: ResourceStatus;
+  /** Transaction that last wrote this row. */
+  txId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type TxKind = "create" | "update" | "delete" | "archive" | "restore" | "import" | "recover";
+export type TxStatus =
+  | "running"
+  | "committed"
+  | "rolled_back"
+  | "rollback_failed"
+  | "failed_kept" // --no-rollback: partial results kept on purpose
+  | "interrupted"; // found unfinished by recovery, not yet resolved
+
+export interface TransactionRecord {
+  id: string;
+  stackId: string;
+  kind: TxKind;
+  status: TxStatus;
+  actor: string;
+  command: string;
+  blueprintHash?: string;
+  target: string;
+  pid: number;
+  host: string;
+  startedAt: string;
+  finishedAt?: string;
+  error?: Record<string, unknown>;
+}
+
+export type JournalAction = "create" | "update" | "delete" | "archive" | "restore" | "adopt";
+export type JournalPhase = "forward" | "compensate";
+export type JournalStatus = "intent" | "done" | "failed" | "unknown" | "compensated" | "skipped";
+
+/**
+ * One journal entry. Written with status `intent` (durably) before the remote call, then updated
+ * to its outcome. `before` is the rollback image (for updates/archives), `after` the result.
+ */
+export interface JournalEntry {
+  id: number;
+  txId: string;
+  seq: number;
+  phase: JournalPhase;
+  action: JournalAction;
+  address: string;
+  type: ProvisionedType;
+  name: string;
+  /** Natural-key lookup input: the desired resource (for create) so recovery can look it up. */
+  desired?: DesiredResource;
+  remoteId?: string;
+  before?: Record<string, unknown>;
+  after?: Record<string, unknown>;
+  status: JournalStatus;
+  error?: Record<string, unknown>;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export interface AuditEvent {
+  id?: number;
+  at: string;
+  actor: string;
+  stackId?: string;
+  txId?: string;
+  command: string;
+  event: string;
+  address?: string;
+  outcome?: string;
+  blueprintHash?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface LockInfo {
+  stackId: string;
+  holderId: string;
+  user: string;
+  host: string;
+  pid: number;
+  since: string;
+  expiresAt: string;
+}
+
+/**
+ * Durable state. All methods are synchronous (SQLite is embedded) and each write is durable when
+ * it returns. Failures throw DpnError kind `state` (exit 8).
+ */
+export interface StateStore {
+  ensureStack(project: string, environment: string): StackRecord;
+  getStack(project: string, environment: string): StackRecord | undefined;
+  listStacks(): StackRecord[];
+
+  listResources(stackId: string, opts?: { status?: ResourceStatus; type?: ProvisionedType }): ResourceRecord[];
+  getResource(stackId: string, address: string): ResourceRecord | undefined;
+  putResource(rec: ResourceRecord): void;
+  deleteResource(stackId: string, address: string): void;
+
+  beginTransaction(tx: Omit<TransactionRecord, "status" | "startedAt"> & { startedAt?: string }): TransactionRecord;
+  finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): void;
+  getTransaction(txId: string): TransactionRecord | undefined;
+  listTransactions(opts?: { stackId?: string; status?: TxStatus; limit?: number }): TransactionRecord[];
+  /** Transactions still `running`/`interrupted` for a stack. */
+  unfinishedTransactions(stackId: string): TransactionRecord[];
+
+  /** Durably record an intent; returns the entry with id and seq. */
+  journalIntent(e: Omit<JournalEntry, "id" | "seq" | "status" | "startedAt">): JournalEntry;
+  journalOutcome(
+    id: number,
+    status: JournalStatus,
+    data?: { remoteId?: string; after?: Record<string, unknown>; before?: Record<string, unknown>; error?: Record<string, unknown> },
+  ): void;
+  journal(txId: string): JournalEntry[];
+
+  /**
+   * Apply state changes of one step atomically together with its journal outcome
+   * (e.g. mark entry done + put resource row).
+   */
+  atomically<R>(fn: () => R): R;
+
+  audit(e: AuditEvent): void;
+  auditEvents(opts?: { since?: string; stackId?: string; txId?: string; limit?: number }): AuditEvent[];
+
+  /**
+   * Take the stack lock. Returns the lock when acquired, or the current holder when another live
+   * holder has it. A holder whose lease expired (or whose pid is dead on this host) is replaced.
+   */
+  tryLock(stackId: string, holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">, leaseMs: number):
+    | { acquired: true; lock: LockInfo }
+    | { acquired: false; holder: LockInfo };
+  renewLock(stackId: string, holderId: string, leaseMs: number): boolean;
+  releaseLock(stackId: string, holderId: string): void;
+  getLock(stackId: string): LockInfo | undefined;
+  forceUnlock(stackId: string): LockInfo | undefined;
+
+  close(): void;
+}
