@@ -159,15 +159,24 @@ export function isDpnError(e: unknown): e is DpnError {
 const SECRET_KEY = /(token|secret|password|authorization|credential|access[_-]?key|session[_-]?key|api[_-]?key)/i;
 
 /**
- * Replace secret-looking values (by key name) with "***" in a JSON-like value, recursively.
- * Used for error details, audit events and anything persisted.
+ * Replace secret-looking values (by key name) with "***" in a JSON-like value, recursively at
+ * any depth. Used for error details, audit events and anything persisted. Cycles become
+ * "[cycle]"; an object shared by two branches is copied into both.
  */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== "" ? "***" : redact(v, depth + 1);
+export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (seen.has(value)) return "[cycle]";
+  // `seen` holds the ancestors only: an object shared by two branches is not a cycle
+  seen.add(value);
+  let out: unknown;
+  if (Array.isArray(value)) out = value.map((v) => redact(v, seen));
+  else {
+    const obj: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      obj[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== "" ? "***" : redact(v, seen);
+    }
+    out = obj;
   }
+  seen.delete(value);
   return out;
 }

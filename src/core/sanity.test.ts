@@ -9,3 +9,18 @@ describe("DpnError", () => {
     expect(redact({ nested: { client_secret: "s", ok: "v" } })).toEqual({ nested: { client_secret: "***", ok: "v" } });
   });
 });
+
+describe("redact", () => {
+  it("redacts secrets at any depth and survives cycles", () => {
+    let deep: Record<string, unknown> = { api_key: "k" };
+    for (let i = 0; i < 20; i++) deep = { level: deep };
+    const out = JSON.stringify(redact(deep));
+    expect(out).not.toContain('"k"');
+    expect(out).toContain("***");
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(redact(cyclic)).toEqual({ a: 1, self: "[cycle]" });
+    const shared = { name: "x" };
+    expect(redact({ one: shared, two: [shared] })).toEqual({ one: { name: "x" }, two: [{ name: "x" }] });
+  });
+});

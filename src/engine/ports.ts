@@ -257,5 +257,23 @@ export interface StateStore {
   getLock(stackId: string): LockInfo | undefined;
   forceUnlock(stackId: string): LockInfo | undefined;
 
+  /**
+   * Store the plan of a transaction (added by the engine for `dpn recover --resume`). Written
+   * once, right after beginTransaction. Optional: without it recovery can roll back but not resume.
+   */
+  savePlan?(txId: string, plan: StoredPlan): void;
+  /** The plan stored with `savePlan`, or undefined. */
+  loadPlan?(txId: string): StoredPlan | undefined;
+
   close(): void;
+}
+
+/** A transaction's plan as stored for recovery (JSON-serialisable). */
+export interface StoredPlan {
+  version: 1;
+  stackId: string;
+  /** The changes to make, in execution order (no-ops left out). */
+  ops: { kind: "create" | "update" | "adopt"; address: string; desired: DesiredResource }[];
+  /** Every desired resource of the run, no-ops included, so a resume can re-plan the whole set. */
+  desired: DesiredResource[];
 }

@@ -1,6 +1,6 @@
 /**
- * Public types of the naming engine. The functions that use them live beside this file:
- *   convention.ts  loadConvention(), builtInConvention()
+ * Public types of the naming engine. The functions that use them:
+ *   ../config/load-convention.ts  loadConvention(), builtInConvention()
  *   generate.ts    generateName()
  *   rules.ts       validateName()
  *   explain.ts     explainName()
@@ -35,10 +35,22 @@ export interface Transformations {
   hash_generation: { algorithm: "md5" | "sha256"; length: number; prefix: string; separator: string };
 }
 
-export interface HouseValidation {
+/** House rules for one type (the v0.1 per-type maps of `validation.*`). */
+export interface TypeValidation {
   max_length?: number;
   allowed_chars?: string;
+  required_variables?: string[];
+}
+
+export interface HouseValidation {
+  /** Applies to every type. */
+  max_length?: number;
+  /** Regex every name must match. */
+  allowed_chars?: string;
+  /** Variables every name must have a value for. */
   required_variables: string[];
+  /** Per-type house rules (v0.1 wrote `validation.max_length: {aws_s3_bucket: 63, ...}`). */
+  by_type?: Record<string, TypeValidation>;
 }
 
 /** Where a layer of values came from, for explain and error messages. */

@@ -1,0 +1,64 @@
+/**
+ * `--target cloud`: AWS types go to the AWS providers (SDK v3), Databricks types to the
+ * Databricks providers (our REST client), in one registry so one transaction spans both.
+ * Clients are built lazily: a blueprint with only AWS resources never needs Databricks settings.
+ */
+import { cloudOf, type ProvisionedType } from "../core/resources.js";
+import type { Provider, ProviderRegistry } from "../engine/ports.js";
+import { AwsClients } from "../providers/aws/aws-clients.js";
+import { type AwsProviders, awsPreflight, createAwsProviders } from "../providers/aws/aws-providers.js";
+import {
+  createDatabricksProviders,
+  type DatabricksClient,
+  type DatabricksProviders,
+  databricksClientFromEnv,
+} from "../providers/databricks/index.js";
+import type { RegistryOptions } from "./compose.js";
+import type { CliContext } from "./context.js";
+
+export function createCloudRegistry(ctx: CliContext, o: RegistryOptions): ProviderRegistry {
+  let aws: { clients: AwsClients; providers: AwsProviders } | undefined;
+  let dbx: { client: DatabricksClient; providers: DatabricksProviders } | undefined;
+
+  const awsSide = () => {
+    if (!aws) {
+      const clients = new AwsClients({ profile: o.profile, env: ctx.env, defaultRegion: o.region });
+      aws = { clients, providers: createAwsProviders({ clients }) };
+    }
+    return aws;
+  };
+  const dbxSide = () => {
+    if (!dbx) {
+      // throws DATABRICKS_AUTH-style errors (exit 4) when host or credentials are missing
+      const client = databricksClientFromEnv({ env: ctx.env, profile: o.profile });
+      dbx = {
+        client,
+        providers: createDatabricksProviders(client, {
+          waitForClusters: Boolean(o.wait),
+          ...(ctx.env.DATABRICKS_WAREHOUSE_ID ? { warehouseId: ctx.env.DATABRICKS_WAREHOUSE_ID } : {}),
+        }),
+      };
+    }
+    return dbx;
+  };
+
+  return {
+    target: "cloud",
+    get<T extends ProvisionedType>(type: T): Provider<T> {
+      const side = cloudOf(type) === "aws" ? awsSide().providers : dbxSide().providers;
+      return (side as unknown as Record<string, Provider<T>>)[type] as Provider<T>;
+    },
+    async preflight(types: ProvisionedType[]): Promise<void> {
+      if (types.some((t) => cloudOf(t) === "aws")) {
+        await awsPreflight({ clients: awsSide().clients, ...(o.region ? { region: o.region } : {}) });
+      }
+      if (types.some((t) => cloudOf(t) === "databricks")) {
+        // a cheap authenticated read: fails with an auth error (exit 4) before any change
+        await dbxSide().client.request("GET", "/api/2.1/unity-catalog/catalogs", { query: { max_results: 1 }, idempotent: true });
+      }
+    },
+    async close(): Promise<void> {
+      aws?.clients.destroy();
+    },
+  };
+}

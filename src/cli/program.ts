@@ -1,0 +1,289 @@
+/**
+ * The dpn command tree: argv → context → one call into the core → render. Command handlers are
+ * imported lazily so that `dpn --version` and light commands start fast (no AWS SDK, no SQLite).
+ */
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { DpnError, ExitCode, usageError } from "../core/errors.js";
+import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+
+/** Collects repeatable `key=value` options. */
+function collectKv(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseIntOption(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) {
+      throw usageError("INVALID_OPTION_VALUE", `${name} must be a non-negative integer, got '${value}'`, {
+        hint: `for example ${name} 4`,
+      });
+    }
+    return Number(value);
+  };
+}
+
+type Handler = (ctx: CliContext, ...args: unknown[]) => Promise<number | undefined>;
+
+/**
+ * Wrap a lazily-imported handler: build the context from global + local flags, run it, render
+ * any error once and set the exit code. Never throws.
+ */
+function run(load: () => Promise<Handler>) {
+  return async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    const local = cmd.opts() as Record<string, unknown>;
+    const globals = cmd.optsWithGlobals() as GlobalFlags & Record<string, unknown>;
+    const ctx = makeContext(globals, { json: Boolean(local.json) || local.format === "json" });
+    try {
+      const handler = await load();
+      const code = await handler(ctx, ...args.slice(0, -1));
+      process.exitCode = code ?? ExitCode.OK;
+    } catch (err) {
+      ctx.out.error(err, ctx.debug);
+      if (ctx.out.json) {
+        const error =
+          err instanceof DpnError
+            ? err.toJSON()
+            : { code: "INTERNAL", kind: "internal", message: String(err), exit_code: ExitCode.INTERNAL };
+        ctx.out.resultJson({ error });
+      }
+      process.exitCode = err instanceof DpnError ? err.exitCode : ExitCode.INTERNAL;
+    }
+  };
+}
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+
+export function buildProgram(): Command {
+  const program = new Command("dpn")
+    .description(
+      "Governed, predictable names for AWS and Databricks resources, and all-or-nothing provisioning from a blueprint.",
+    )
+    .version(pkg.version, "-V, --version", "print the dpn version")
+    .option("--no-color", "disable colours (NO_COLOR is honoured too)")
+    .option("-q, --quiet", "print only results and errors")
+    .option("-v, --verbose", "print more detail on stderr")
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      "after",
+      examples([
+        "dpn plan init --env dev --project dataplatform",
+        "dpn plan preview blueprints/dev.json",
+        "dpn create --blueprint blueprints/dev.json --target sandbox --yes",
+        "dpn name aws_s3_bucket --set project=dataplatform --set purpose=raw --set layer=raw --set environment=prd --set region=us-east-1",
+      ]),
+    );
+
+  // ---- config ---------------------------------------------------------------------------
+  const config = program.command("config").description("create, check and show the naming convention (.dpn/*.yaml)");
+  config
+    .command("init")
+    .description("write .dpn/naming-values.yaml and .dpn/naming-patterns.yaml (prompts only on a TTY)")
+    .option("--project <name>", "project name (^[a-z0-9-]+$)")
+    .option("--environment <env>", "default environment: dev, stg or prd")
+    .option("--region <region>", "AWS region, e.g. us-east-1")
+    .option("--team <team>", "owning team")
+    .option("--cost-center <cc>", "cost centre")
+    .option("--force", "overwrite existing files")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn config init --project dataplatform --environment dev --region us-east-1 --team data --cost-center cc-42",
+        "dpn config init --force --project sales",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/config.js")).configInit));
+  config
+    .command("validate")
+    .description("check the convention files; exit 3 with every problem when invalid")
+    .option("--values-config <file>", "naming-values file (default .dpn/naming-values.yaml)")
+    .option("--patterns-config <file>", "naming-patterns file (default .dpn/naming-patterns.yaml)")
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples(["dpn config validate", "dpn config validate --json"]))
+    .action(run(async () => (await import("./commands/config.js")).configValidate));
+  config
+    .command("show")
+    .description("show the effective convention (built-ins merged with .dpn/ files)")
+    .option("--resource-type <type>", "only this resource type")
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples(["dpn config show", "dpn config show --resource-type aws_s3_bucket --json"]))
+    .action(run(async () => (await import("./commands/config.js")).configShow));
+
+  // ---- name -----------------------------------------------------------------------------
+  program
+    .command("name")
+    .description("generate one name for a resource type, optionally explaining its derivation")
+    .argument("<type>", "resource type key, e.g. aws_s3_bucket, dbx_catalog")
+    .option("--set <key=value>", "a naming value (repeatable)", collectKv, [])
+    .option("--override <key=value>", "a value that beats every layer (repeatable)", collectKv, [])
+    .option("--explain", "show the template, each value and its layer, transformations and rules")
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .option("--json", "print as JSON")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn name aws_s3_bucket --set project=dataplatform --set purpose=raw --set layer=raw --set environment=prd --set region=us-east-1",
+        "dpn name dbx_catalog --set project=dataplatform --set catalog_type=main --set environment=dev --explain",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/name.js")).nameCommand));
+
+  // ---- plan -----------------------------------------------------------------------------
+  const plan = program.command("plan").description("create, check and preview blueprints");
+  plan
+    .command("init")
+    .description("write a realistic starter blueprint (default blueprints/<env>.json)")
+    .requiredOption("--env <env>", "environment: dev, stg or prd")
+    .requiredOption("--project <name>", "project name (^[a-z0-9-]+$)")
+    .option("--region <region>", "AWS region", "us-east-1")
+    .option("--output <file>", "where to write it")
+    .option("--force", "overwrite an existing file")
+    .addHelpText(
+      "after",
+      examples(["dpn plan init --env dev --project dataplatform", "dpn plan init --env prd --project platform --output prod.json"]),
+    )
+    .action(run(async () => (await import("./commands/plan.js")).planInit));
+  plan
+    .command("validate")
+    .description("check a blueprint: exit 0 when valid, 3 with every problem when not")
+    .argument("<file>", "blueprint JSON file")
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .option("--override <key=value>", "naming override (repeatable)", collectKv, [])
+    .option("--json", "print the result as JSON")
+    .addHelpText("after", examples(["dpn plan validate blueprints/dev.json", "dpn plan validate prod.json --json"]))
+    .action(run(async () => (await import("./commands/plan.js")).planValidate));
+  plan
+    .command("preview")
+    .description("every resource with type, address, name and dependencies, in execution order")
+    .argument("<file>", "blueprint JSON file")
+    .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option("--override <key=value>", "naming override that beats every layer (repeatable)", collectKv, [])
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn plan preview blueprints/dev.json",
+        "dpn plan preview blueprints/prd.json --format json",
+        "dpn plan preview blueprints/dev.json --override environment=stg",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/plan.js")).planPreview));
+
+  // ---- create ---------------------------------------------------------------------------
+  const targetOption = () =>
+    new Option("--target <target>", "where to provision: cloud (AWS + Databricks) or sandbox (local simulation)")
+      .choices(["cloud", "sandbox"])
+      .env("DPN_TARGET")
+      .default("cloud");
+  program
+    .command("create")
+    .description("provision every resource of a blueprint as one all-or-nothing transaction")
+    .requiredOption("--blueprint <file>", "blueprint JSON file")
+    .addOption(targetOption())
+    .option("--dry-run", "show every operation in execution order and change nothing")
+    .option("--yes", "do not ask for confirmation (required without a TTY)")
+    .option("--parallelism <n>", "maximum concurrent provider calls", parseIntOption("--parallelism"), 10)
+    .option("--no-rollback", "on failure keep what succeeded instead of rolling back")
+    .option("--lock-timeout <seconds>", "wait this long for another run on the stack", parseIntOption("--lock-timeout"), 0)
+    .option("--override <key=value>", "naming override (repeatable)", collectKv, [])
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .option("--profile <name>", "AWS / Databricks profile")
+    .option("--wait", "wait for clusters to reach RUNNING")
+    .option("--sandbox-latency-ms <ms>", "sandbox: add latency to every call", parseIntOption("--sandbox-latency-ms"))
+    .option("--sandbox-fail-after <n>", "sandbox: fail the (n+1)-th mutating call", parseIntOption("--sandbox-fail-after"))
+    .option("--detailed-exitcode", "with --dry-run: exit 10 when changes are pending")
+    .option("--json", "print one final JSON document")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn create --blueprint examples/blueprints/dev.json --target sandbox --yes",
+        "dpn create --blueprint blueprints/prd.json --dry-run",
+        "DPN_SANDBOX_FAIL_AFTER=5 dpn create --blueprint examples/blueprints/dev.json --target sandbox --yes",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/create.js")).createCommand));
+
+  // ---- recovery, locks, history -----------------------------------------------------------
+  const stackOptions = (c: Command) =>
+    c
+      .option("--blueprint <file>", "select the stack of this blueprint")
+      .option("--project <name>", "select the stack by project (with --env)")
+      .option("--env <env>", "select the stack by environment (with --project)");
+  stackOptions(
+    program
+      .command("recover")
+      .description("finish an interrupted transaction: roll it back (default) or forward with --resume")
+      .option("--resume", "roll forward: finish the interrupted create instead of undoing it")
+      .addOption(targetOption())
+      .option("--profile <name>", "AWS / Databricks profile")
+      .option("--json", "print one final JSON document"),
+  )
+    .addHelpText("after", examples(["dpn recover --target sandbox", "dpn recover --resume --blueprint blueprints/dev.json"]))
+    .action(run(async () => (await import("./commands/recover.js")).recoverCommand));
+  stackOptions(
+    program
+      .command("unlock")
+      .description("release a stuck stack lock (only when you are sure its holder is gone)")
+      .argument("<lock-id>", "the lock holder id shown by the lock error or `dpn status`")
+      .requiredOption("--force", "confirm that the holder is gone"),
+  )
+    .addHelpText("after", examples(["dpn unlock --force 7f3c2a --project dataplatform --env dev"]))
+    .action(run(async () => (await import("./commands/history.js")).unlockCommand));
+
+  const tx = program.command("tx").description("transaction history");
+  stackOptions(tx.command("list").description("list transactions, newest first"))
+    .option("--limit <n>", "at most this many", parseIntOption("--limit"), 20)
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples(["dpn tx list", "dpn tx list --json"]))
+    .action(run(async () => (await import("./commands/history.js")).txList));
+  tx.command("show")
+    .description("one transaction with every journaled operation")
+    .argument("<id>", "transaction id")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples(["dpn tx show tx_20261125T203000_ab12cd"]))
+    .action(run(async () => (await import("./commands/history.js")).txShow));
+  stackOptions(program.command("audit").description("the audit trail: who, when, command, blueprint hash, every operation"))
+    .option("--since <when>", "ISO date/time, or a duration like 2h, 3d")
+    .option("--limit <n>", "at most this many events", parseIntOption("--limit"), 200)
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples(["dpn audit", "dpn audit --since 2h --json"]))
+    .action(run(async () => (await import("./commands/history.js")).auditCommand));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    outputError: (s, write) => write(s),
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; every other commander error is a usage error (exit 2)
+      const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code);
+      process.exitCode = ok ? ExitCode.OK : ExitCode.USAGE;
+      return;
+    }
+    if (err instanceof DpnError) {
+      const ctx = makeContext({});
+      ctx.out.error(err, ctx.debug);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}
+

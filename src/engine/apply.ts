@@ -1,0 +1,182 @@
+/**
+ * Apply a plan as one all-or-nothing transaction: journal every step before its remote call,
+ * run independent branches concurrently, and on the first failure stop, let running steps
+ * finish, and undo everything the transaction did in reverse dependency order.
+ */
+import { DpnError } from "../core/errors.js";
+import { eventError, type Reporter } from "../core/events.js";
+import type { Plan, PlannedChange } from "./plan.js";
+import type { ProviderRegistry, StackRecord, StateStore, StoredPlan, TxKind } from "./ports.js";
+import { type GraphNode, runGraph } from "./scheduler.js";
+import type { OpRecord, StepRunner } from "./step-runner.js";
+import {
+  type OpenTx,
+  openTransaction,
+  settleFailure,
+  type TxOptions,
+  type TxOutcome,
+  type TxResult,
+} from "./transaction.js";
+
+export { type TxOutcome, type TxResult, throwIfFailed } from "./transaction.js";
+
+export interface ApplyOptions extends TxOptions {
+  /** Keep what succeeded instead of rolling back (`--no-rollback`). */
+  noRollback?: boolean;
+  /** Transaction kind (default "create"). */
+  kind?: TxKind;
+}
+
+export interface ApplyInput {
+  plan: Plan;
+  stack: StackRecord;
+  store: StateStore;
+  registry: ProviderRegistry;
+  reporter?: Reporter;
+  options: ApplyOptions;
+}
+
+/** The plan as stored on the transaction, so `dpn recover --resume` can finish it. */
+export function storedPlanOf(plan: Plan): StoredPlan {
+  return {
+    version: 1,
+    stackId: plan.stackId,
+    ops: plan.changes
+      .filter((c) => c.kind !== "noop")
+      .map((c) => ({
+        kind: c.kind as "create" | "update" | "adopt",
+        address: c.address,
+        desired: c.desired,
+      })),
+    desired: plan.changes.map((c) => c.desired),
+  };
+}
+
+/**
+ * Apply `plan`. Resolves with a TxResult for every outcome; only a failing state store (exit 8)
+ * or a bug rejects. Outcomes: `committed`; `rolled_back` (error APPLY_ROLLED_BACK, exit 6, naming
+ * the failed step and cause); `rollback_failed` (error ROLLBACK_INCOMPLETE, exit 7, listing the
+ * exact resources that need a person); `failed_kept` with `noRollback` (error APPLY_FAILED_KEPT).
+ * Use `throwIfFailed(result)` to turn a non-committed result into its error.
+ */
+export async function applyPlan(input: ApplyInput): Promise<TxResult> {
+  const { plan, stack, store, registry, options } = input;
+  const tx = openTransaction({
+    store,
+    registry,
+    stackId: stack.id,
+    kind: options.kind ?? "create",
+    ...(input.reporter ? { reporter: input.reporter } : {}),
+    options,
+    details: { counts: plan.counts },
+    operations: plan.changes.filter((c) => c.kind !== "noop").length,
+    onBegin: (txId) => store.savePlan?.(txId, storedPlanOf(plan)),
+  });
+  return runPlanInTx(tx, plan, options);
+}
+
+/**
+ * Run a plan's changes inside an open transaction and settle it (used by apply and by
+ * `recover --resume`, which continues the interrupted transaction).
+ */
+export async function runPlanInTx(
+  tx: OpenTx,
+  plan: Plan,
+  options: { noRollback?: boolean; signal?: AbortSignal },
+): Promise<TxResult> {
+  const work = plan.changes.filter((c) => c.kind !== "noop");
+  const result = await runGraph<GraphNode & { change: PlannedChange }>({
+    nodes: work.map((c) => ({ id: c.address, deps: c.desired.dependencies, change: c })),
+    parallelism: tx.parallelism,
+    onFailure: "stop",
+    shouldStop: () => options.signal?.aborted === true,
+    run: (node) => executeChange(tx.runner, node.change),
+  });
+
+  const byAddress = new Map(plan.changes.map((c) => [c.address, c]));
+  const extraOps: OpRecord[] = [
+    ...plan.changes
+      .filter((c) => c.kind === "noop")
+      .map(
+        (c): OpRecord => ({
+          address: c.address,
+          type: c.type,
+          name: c.name,
+          action: "noop",
+          phase: "forward",
+          status: "unchanged",
+        }),
+      ),
+    ...result.notStarted.map((a): OpRecord => {
+      const c = byAddress.get(a) as PlannedChange;
+      return {
+        address: a,
+        type: c.type,
+        name: c.name,
+        action: c.kind === "noop" ? "noop" : c.kind,
+        phase: "forward",
+        status: "not_started",
+      };
+    }),
+  ];
+  const interrupted = options.signal?.aborted === true && result.notStarted.length > 0;
+  if (result.failed.length === 0 && !interrupted) return tx.finish("committed", undefined, extraOps);
+
+  const first = result.failed[0];
+  const cause: unknown =
+    first?.error ??
+    new DpnError(
+      "interrupted",
+      "INTERRUPTED",
+      `Interrupted before ${result.notStarted.length} step(s) started`,
+      options.signal?.reason ? { cause: options.signal.reason } : {},
+    );
+  const settled = await settleFailure(tx, {
+    cause,
+    failedAt: first ? describeStep(byAddress.get(first.id)) : "The transaction",
+    failures: result.failed.map((f) => ({ address: f.id, ...eventError(f.error) })),
+    ...(options.noRollback ? { noRollback: true } : {}),
+  });
+  return tx.finish(settled.outcome as TxOutcome, settled.error, extraOps, settled.leftOvers);
+}
+
+/** Run one planned change through the step runner. */
+export async function executeChange(runner: StepRunner, c: PlannedChange): Promise<void> {
+  switch (c.kind) {
+    case "create":
+      await runner.create(c.desired, c.record);
+      return;
+    case "update":
+      if (!c.live)
+        throw new DpnError("internal", "PLAN_INCOMPLETE", `Update of ${c.address} has no live snapshot`);
+      await runner.update(c.desired, c.live, c.record);
+      return;
+    case "adopt": {
+      if (!c.live)
+        throw new DpnError("internal", "PLAN_INCOMPLETE", `Adopt of ${c.address} has no live snapshot`);
+      const obj = await runner.adopt(
+        { address: c.address, type: c.type, name: c.name, desired: c.desired },
+        c.live,
+        c.record,
+      );
+      if (c.changes.length > 0)
+        await runner.update(c.desired, obj, runner.o.store.getResource(runner.o.stackId, c.address));
+      return;
+    }
+    case "noop":
+      return;
+  }
+}
+
+function describeStep(c: PlannedChange | undefined): string {
+  if (!c) return "A step";
+  const verb =
+    c.kind === "create"
+      ? "Creating"
+      : c.kind === "update"
+        ? "Updating"
+        : c.kind === "adopt"
+          ? "Adopting"
+          : "Reading";
+  return `${verb} ${c.address}`;
+}

@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
+import { MemoryStateStore } from "../../test/fakes/memory-state-store.js";
+import { DpnError } from "../core/errors.js";
+import { applyPlan } from "./apply.js";
+import { dryRun } from "./dry-run.js";
+import { planChanges } from "./plan.js";
+import { ReadCache } from "./read-cache.js";
+
+function env() {
+  const cloud = new FakeCloud();
+  const store = new MemoryStateStore();
+  const stack = store.ensureStack("dp", "dev");
+  return { cloud, store, stack, registry: cloud.registry() };
+}
+
+describe("planChanges", () => {
+  it("golden: an empty stack plans every resource as a create, dependencies first, blueprint order otherwise", async () => {
+    const e = env();
+    // blueprint order deliberately puts children before parents
+    const want = graph20().reverse();
+    const plan = await planChanges({ desired: want, ...e });
+    expect(plan.counts).toEqual({ create: 20, update: 0, noop: 0, adopt: 0 });
+    expect(plan.changes.map((c) => `${c.kind} ${c.address}`)).toEqual([
+      "create dbx_catalog.dp_main_dev",
+      "create dbx_schema.dp_main_dev.sales_gold",
+      "create dbx_volume.dp_main_dev.sales_gold.exports",
+      "create dbx_table.dp_main_dev.sales_gold.dim_date",
+      "create dbx_table.dp_main_dev.sales_gold.fact_revenue",
+      "create dbx_schema.dp_main_dev.sales_bronze",
+      "create dbx_volume.dp_main_dev.sales_bronze.landing",
+      "create dbx_table.dp_main_dev.sales_bronze.dim_customer",
+      "create dbx_table.dp_main_dev.sales_bronze.fact_orders",
+      "create dbx_cluster.dp-etl-shared-dev",
+      "create dbx_job.dp-batch-publish-dev",
+      "create dbx_job.dp-batch-ingest-dev",
+      "create aws_glue_database.dp_sales_gold_dev",
+      "create aws_glue_table.dp_sales_gold_dev.dim_date",
+      "create aws_glue_database.dp_sales_bronze_dev",
+      "create aws_s3_bucket.dp-curated-dev",
+      "create aws_glue_table.dp_sales_gold_dev.fact_revenue",
+      "create aws_s3_bucket.dp-raw-dev",
+      "create aws_glue_table.dp_sales_bronze_dev.dim_customer",
+      "create aws_glue_table.dp_sales_bronze_dev.fact_orders",
+    ]);
+  });
+
+  it("golden: mixed plan with no-ops, updates with field changes, drift re-create and adopt", async () => {
+    const e = env();
+    const a = desired("aws_s3_bucket", "dp-a-dev", { properties: { versioning: true, lifecycle_days: 90 } });
+    const b = desired("aws_glue_database", "dp_b_dev", { deps: [a] });
+    const c = desired("dbx_catalog", "dp_c_dev");
+    const r = await applyPlan({
+      plan: await planChanges({ desired: [a, b, c], ...e }),
+      ...e,
+      options: { command: "t" },
+    });
+    expect(r.outcome).toBe("committed");
+    // c deleted outside dpn, a drifted in the blueprint, d exists with our marker but not in state
+    e.cloud.objects.delete("dp_c_dev");
+    const a2 = desired("aws_s3_bucket", "dp-a-dev", {
+      properties: { versioning: false, lifecycle_days: 90 },
+    });
+    const d = desired("dbx_cluster", "dp-d-dev");
+    e.cloud.seed({
+      type: "dbx_cluster",
+      name: "dp-d-dev",
+      properties: { comment: "v1" },
+      tags: d.tags,
+      ownership: { stackId: e.stack.id, address: d.address },
+    });
+    const plan = await planChanges({ desired: [a2, b, c, d], ...e });
+    expect(
+      plan.changes.map((x) => ({ kind: x.kind, address: x.address, changes: x.changes, reason: x.reason })),
+    ).toEqual([
+      {
+        kind: "update",
+        address: a.address,
+        changes: [{ field: "versioning", before: true, after: false }],
+        reason: undefined,
+      },
+      { kind: "noop", address: b.address, changes: [], reason: undefined },
+      {
+        kind: "create",
+        address: c.address,
+        changes: [],
+        reason: "in state but missing remotely: will be re-created",
+      },
+      {
+        kind: "adopt",
+        address: d.address,
+        changes: [],
+        reason: "exists remotely with our ownership marker but not in state",
+      },
+    ]);
+    expect(plan.counts).toEqual({ create: 1, update: 1, noop: 1, adopt: 1 });
+  });
+
+  it("collects every conflict: foreign objects, another stack's objects and archived resources", async () => {
+    const e = env();
+    const a = desired("aws_s3_bucket", "dp-a-dev");
+    const b = desired("aws_s3_bucket", "dp-b-dev");
+    const c = desired("dbx_catalog", "dp_c_dev");
+    e.cloud.seed({ type: "aws_s3_bucket", name: "dp-a-dev" });
+    e.cloud.seed({
+      type: "aws_s3_bucket",
+      name: "dp-b-dev",
+      ownership: { stackId: "other/dev", address: b.address },
+    });
+    await applyPlan({ plan: await planChanges({ desired: [c], ...e }), ...e, options: { command: "t" } });
+    const row = e.store.getResource(e.stack.id, c.address);
+    e.store.putResource({ ...(row as NonNullable<typeof row>), status: "archived" });
+    const err = (await planChanges({ desired: [a, b, c], ...e }).catch((x: unknown) => x)) as DpnError;
+    expect(err).toBeInstanceOf(DpnError);
+    expect(err.code).toBe("RESOURCE_CONFLICT");
+    expect(err.exitCode).toBe(5);
+    expect(err.problems.map((p) => [p.code, p.path])).toEqual([
+      ["RESOURCE_CONFLICT", a.address],
+      ["RESOURCE_CONFLICT", b.address],
+      ["RESOURCE_ARCHIVED", c.address],
+    ]);
+    expect(err.problems[0]?.message).toContain("created outside dpn");
+    expect(err.problems[1]?.message).toContain("owned by dpn stack other/dev");
+    expect(err.problems[2]?.hint).toContain(`dpn restore ${c.address}`);
+  });
+
+  it("reads each remote object at most once per run through the read cache", async () => {
+    const e = env();
+    const want = graph20();
+    await applyPlan({ plan: await planChanges({ desired: want, ...e }), ...e, options: { command: "t" } });
+    const calls = () => e.cloud.count("read") + e.cloud.count("lookup");
+    const before = calls();
+    const cache = new ReadCache();
+    await planChanges({ desired: want, ...e, cache });
+    expect(calls() - before).toBe(20);
+    await planChanges({ desired: want, ...e, cache });
+    expect(calls() - before).toBe(20); // second plan in the same run: all hits
+    expect(cache.hits).toBe(20);
+    const row = e.store.getResource(e.stack.id, (want[0] as { address: string }).address);
+    cache.invalidate("aws_s3_bucket", row?.remoteId, row?.address);
+    await planChanges({ desired: want, ...e, cache });
+    expect(calls() - before).toBe(21); // only the invalidated object is read again
+  });
+
+  it("concurrent requests for one object share a single provider call", async () => {
+    const e = env();
+    e.cloud.latencyMs = 5;
+    const a = desired("aws_s3_bucket", "dp-a-dev");
+    const cache = new ReadCache();
+    const p = e.registry.get("aws_s3_bucket");
+    const ctx = { stackId: e.stack.id, txId: "t", actor: "", resolveRef: () => undefined };
+    await Promise.all([cache.lookup(p, a, ctx), cache.lookup(p, a, ctx), cache.lookup(p, a, ctx)]);
+    expect(e.cloud.count("lookup")).toBe(1);
+  });
+
+  it("dry run only reads: no state writes, no remote mutations", async () => {
+    const e = env();
+    const want = graph20();
+    await applyPlan({
+      plan: await planChanges({ desired: want.slice(0, 10), ...e }),
+      ...e,
+      options: { command: "t" },
+    });
+    const writes = e.store.writes;
+    const mutations = e.cloud.mutations().length;
+    const { summary } = await dryRun({ desired: want, ...e });
+    expect(e.store.writes).toBe(writes);
+    expect(e.cloud.mutations().length).toBe(mutations);
+    expect(summary.counts).toEqual({ create: 10, update: 0, noop: 10, adopt: 0 });
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
+    expect(summary.changes[0]).not.toHaveProperty("live");
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * Planning: desired resources × state rows × live reads → a typed list of changes in execution
+ * order. Planning only reads (state and remote); it never writes, so a dry run is a plan.
+ */
+import pLimit from "p-limit";
+import { DpnError, type Problem } from "../core/errors.js";
+import type { Reporter } from "../core/events.js";
+import type { DesiredResource, ProvisionedType } from "../core/resources.js";
+import { isOurs } from "./journal-records.js";
+import { orderByDependencies } from "./order.js";
+import type {
+  FieldChange,
+  ProviderContext,
+  ProviderRegistry,
+  RemoteObject,
+  ResourceRecord,
+  StackRecord,
+  StateStore,
+} from "./ports.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import { ReadCache } from "./read-cache.js";
+
+export type ChangeKind = "create" | "update" | "noop" | "adopt";
+
+export interface PlannedChange {
+  kind: ChangeKind;
+  address: string;
+  type: ProvisionedType;
+  name: string;
+  fullName: string;
+  desired: DesiredResource;
+  /** The live object read during planning (absent for creates). It is the rollback image of updates. */
+  live?: RemoteObject;
+  /** The state row, when the resource is already in state. */
+  record?: ResourceRecord;
+  /** Field differences (updates; adopts whose live settings drifted). Empty for creates and no-ops. */
+  changes: FieldChange[];
+  /** Why this kind was chosen, for humans (e.g. "in state but missing remotely: will be re-created"). */
+  reason?: string;
+}
+
+export interface Plan {
+  stackId: string;
+  /** Every desired resource, in execution order (dependencies first; ties keep blueprint order). */
+  changes: PlannedChange[];
+  counts: Record<ChangeKind, number>;
+}
+
+export interface PlanInput {
+  desired: DesiredResource[];
+  stack: StackRecord;
+  store: StateStore;
+  registry: ProviderRegistry;
+  /** Context for provider reads; `txId` may be a placeholder such as "plan". */
+  ctx?: Partial<ProviderContext>;
+  /** Per-run read cache; pass the same one to apply so nothing is read twice. */
+  cache?: ReadCache;
+  /** Concurrent reads (default 10). */
+  parallelism?: number;
+  rateLimiter?: RateLimiter;
+  reporter?: Reporter;
+}
+
+/**
+ * Compute the plan.
+ *
+ * Throws DpnError `RESOURCE_CONFLICT` (kind provider, exit 5) listing every conflict at once
+ * (one Problem each) when an object exists remotely but is not ours (created outside dpn or by
+ * another stack/address), or when a resource is archived (hint `dpn restore`). Provider read
+ * errors propagate unchanged. Never writes to state or remote.
+ */
+export async function planChanges(input: PlanInput): Promise<Plan> {
+  const started = Date.now();
+  const { stack, store, registry } = input;
+  const cache = input.cache ?? new ReadCache();
+  const rows = new Map(store.listResources(stack.id).map((r) => [r.address, r]));
+  const ctx: ProviderContext = {
+    stackId: stack.id,
+    txId: input.ctx?.txId ?? "plan",
+    actor: input.ctx?.actor ?? "",
+    resolveRef: input.ctx?.resolveRef ?? ((a) => rows.get(a)?.remoteId),
+    ...(input.ctx?.signal ? { signal: input.ctx.signal } : {}),
+  };
+  const ordered = orderByDependencies(input.desired);
+  const limit = pLimit(Math.max(1, input.parallelism ?? 10));
+  // Indexed by plan position so problems come out in plan order whatever the read timing.
+  const problemAt: (Problem | undefined)[] = [];
+
+  const changes = await Promise.all(
+    ordered.map((d, i) =>
+      limit(async (): Promise<PlannedChange | undefined> => {
+        const problems = {
+          push: (p: Problem) => {
+            problemAt[i] = p;
+          },
+        };
+        const provider = registry.get(d.type);
+        const base = { address: d.address, type: d.type, name: d.name, fullName: d.fullName, desired: d };
+        const read = async (fn: () => Promise<RemoteObject | null>) => {
+          await input.rateLimiter?.acquire(provider.service);
+          return fn();
+        };
+        const row = rows.get(d.address);
+        if (row?.status === "archived") {
+          problems.push(archivedProblem(d));
+          return undefined;
+        }
+        let live: RemoteObject | null;
+        if (row) {
+          live = await read(() => cache.read(provider, row.remoteId, ctx));
+          if (!live) {
+            // Deleted outside dpn: a lookup tells us whether someone re-created it under another id.
+            live = await read(() => cache.lookup(provider, d, ctx));
+            if (!live)
+              return {
+                kind: "create",
+                ...base,
+                record: row,
+                changes: [],
+                reason: "in state but missing remotely: will be re-created",
+              };
+          }
+        } else {
+          live = await read(() => cache.lookup(provider, d, ctx));
+          if (!live) return { kind: "create", ...base, changes: [] };
+        }
+        if (!isOurs(live, stack.id, d.address)) {
+          problems.push(conflictProblem(d, live, stack.id));
+          return undefined;
+        }
+        if (live.archived) {
+          problems.push(archivedProblem(d));
+          return undefined;
+        }
+        const diff = provider.diff(d, live);
+        if (!row || row.remoteId !== live.remoteId) {
+          return {
+            kind: "adopt",
+            ...base,
+            live,
+            ...(row ? { record: row } : {}),
+            changes: diff,
+            reason: "exists remotely with our ownership marker but not in state",
+          };
+        }
+        return diff.length > 0
+          ? { kind: "update", ...base, live, record: row, changes: diff }
+          : { kind: "noop", ...base, live, record: row, changes: [] };
+      }),
+    ),
+  );
+
+  const problems = problemAt.filter((p): p is Problem => p !== undefined);
+  if (problems.length > 0) {
+    const first = problems[0] as Problem;
+    throw new DpnError(
+      "provider",
+      "RESOURCE_CONFLICT",
+      problems.length === 1
+        ? first.message
+        : `${problems.length} resources conflict with objects that already exist: ${problems.map((p) => p.path).join(", ")}`,
+      {
+        problems,
+        hint: problems.length === 1 ? first.hint : "See each problem's hint; nothing was changed.",
+        details: { addresses: problems.map((p) => p.path) },
+      },
+    );
+  }
+  const list = changes.filter((c): c is PlannedChange => c !== undefined);
+  const counts: Record<ChangeKind, number> = { create: 0, update: 0, noop: 0, adopt: 0 };
+  for (const c of list) counts[c.kind]++;
+  input.reporter?.({
+    event: "plan.ready",
+    at: Date.now(),
+    stackId: stack.id,
+    counts,
+    durationMs: Date.now() - started,
+  });
+  return { stackId: stack.id, changes: list, counts };
+}
+
+function conflictProblem(d: DesiredResource, live: RemoteObject, stackId: string): Problem {
+  const owner = live.ownership
+    ? `it is owned by dpn stack ${live.ownership.stackId} at ${live.ownership.address}`
+    : "it was created outside dpn";
+  return {
+    code: "RESOURCE_CONFLICT",
+    path: d.address,
+    message: `${d.type} ${live.fullName} (${d.address}) already exists and ${owner}`,
+    hint: `dpn never takes over or deletes objects it did not create: rename it in the blueprint (${d.source}), remove the existing object, or run \`dpn import ${d.address}\` to make stack ${stackId} own it.`,
+  };
+}
+
+function archivedProblem(d: DesiredResource): Problem {
+  return {
+    code: "RESOURCE_ARCHIVED",
+    path: d.address,
+    message: `${d.type} ${d.fullName} (${d.address}) is archived; restore needed before it can be created or updated`,
+    hint: `Run \`dpn restore ${d.address}\` first.`,
+  };
+}
+
+/** True when applying the plan would change something. */
+export function hasChanges(plan: Plan): boolean {
+  return plan.changes.some((c) => c.kind !== "noop");
+}

@@ -1,0 +1,242 @@
+/**
+ * Recovery of transactions a crashed or killed run left behind. The journal says what was
+ * intended; natural-key lookups (ownership marker = our stack + address) say what actually
+ * happened. Then either everything the transaction did is undone (rollback) or its stored plan
+ * is finished (resume). Call it while holding the stack lock.
+ */
+import { stateError } from "../core/errors.js";
+import { type Reporter, silentReporter } from "../core/events.js";
+import { runPlanInTx } from "./apply.js";
+import { beforeOf, errorRecord, isOurs, rowFromRemote, toRecord } from "./journal-records.js";
+import { planChanges } from "./plan.js";
+import type { ProviderRegistry, RemoteObject, StateStore, TransactionRecord } from "./ports.js";
+import { ReadCache } from "./read-cache.js";
+import { rollbackTransaction } from "./rollback.js";
+import type { StepRunner } from "./step-runner.js";
+import {
+  type OpenTx,
+  openTransaction,
+  rollbackIncomplete,
+  type TxOptions,
+  type TxResult,
+} from "./transaction.js";
+
+/**
+ * Transactions of the stack that need `dpn recover`: still `running`/`interrupted` (their process
+ * died) and `rollback_failed` (rollback can be retried). Oldest first.
+ */
+export function findUnfinished(store: StateStore, stackId: string): TransactionRecord[] {
+  const seen = new Map<string, TransactionRecord>();
+  for (const t of store.unfinishedTransactions(stackId)) seen.set(t.id, t);
+  for (const t of store.listTransactions({ stackId, status: "rollback_failed" })) seen.set(t.id, t);
+  return [...seen.values()].sort(
+    (a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id),
+  );
+}
+
+/**
+ * Guard the CLI calls (under the stack lock) before any new work: throws DpnError `TX_UNFINISHED`
+ * (kind state, exit 8, hint `dpn recover`) when a transaction is still running or interrupted.
+ * Holding the lock means its process is gone. `rollback_failed` transactions do not block: their
+ * leftovers are real, recorded resources of the stack.
+ */
+export function assertNoUnfinished(store: StateStore, stackId: string): void {
+  const open = store.unfinishedTransactions(stackId);
+  const tx = open[0];
+  if (!tx) return;
+  throw stateError(
+    "TX_UNFINISHED",
+    `Stack ${stackId} has an unfinished transaction ${tx.id} (${tx.kind}, started ${tx.startedAt} by ${tx.actor} on ${tx.host}, pid ${tx.pid})${open.length > 1 ? ` and ${open.length - 1} more` : ""}`,
+    {
+      hint: "Run `dpn recover` to roll it back (or `dpn recover --resume` to finish it) before starting new work.",
+      details: {
+        stackId,
+        transactions: open.map((t) => ({
+          id: t.id,
+          kind: t.kind,
+          status: t.status,
+          startedAt: t.startedAt,
+          actor: t.actor,
+        })),
+      },
+    },
+  );
+}
+
+export interface RecoverInput {
+  store: StateStore;
+  registry: ProviderRegistry;
+  stackId: string;
+  mode: "rollback" | "resume";
+  reporter?: Reporter;
+  /** Only this transaction (default: every unfinished one, oldest first). */
+  txId?: string;
+  options: TxOptions;
+}
+
+/**
+ * Recover the stack's unfinished transactions. Resolves with one TxResult per transaction
+ * (`rolled_back`, `committed` after a resume, or `rollback_failed` with ROLLBACK_INCOMPLETE);
+ * a resume that fails rolls the whole transaction back like a failed apply.
+ * Throws DpnError `RECOVER_NOT_FOUND` for an unknown `txId`, `RECOVER_PLAN_MISSING` when resume
+ * has no stored plan, and the planner's RESOURCE_CONFLICT when a resume meets a foreign object.
+ */
+export async function recover(input: RecoverInput): Promise<TxResult[]> {
+  const { store, registry, stackId, mode } = input;
+  const reporter = input.reporter ?? silentReporter;
+  let txs = findUnfinished(store, stackId);
+  if (input.txId) {
+    txs = txs.filter((t) => t.id === input.txId);
+    if (txs.length === 0) {
+      throw stateError(
+        "RECOVER_NOT_FOUND",
+        `Transaction ${input.txId} is not an unfinished transaction of stack ${stackId}`,
+        { hint: "List them with `dpn status`." },
+      );
+    }
+  }
+  const results: TxResult[] = [];
+  for (const tx of txs) {
+    reporter({ event: "recovery.started", at: Date.now(), txId: tx.id, mode });
+    const open = openTransaction({
+      store,
+      registry,
+      stackId,
+      kind: tx.kind,
+      reporter,
+      options: { ...input.options, ...(tx.blueprintHash ? { blueprintHash: tx.blueprintHash } : {}) },
+      existingTxId: tx.id,
+      details: { mode, previousStatus: tx.status },
+    });
+    await resolveInDoubt(open.runner);
+    results.push(
+      mode === "rollback"
+        ? await rollBack(open)
+        : await resume(open, store, registry, stackId, input.options),
+    );
+  }
+  return results;
+}
+
+/**
+ * Settle journal entries whose outcome was never recorded. An in-doubt create is looked up by
+ * natural key: our object → done (and recorded in state), nothing → failed (never happened).
+ * Other in-doubt steps stay `unknown`; their compensations are idempotent. Interrupted
+ * compensations are closed; the forward entry they belong to is still pending and is redone.
+ */
+async function resolveInDoubt(runner: StepRunner): Promise<void> {
+  const { store, stackId, reporter } = runner.o;
+  for (const e of store.journal(runner.txId)) {
+    if (e.phase === "compensate" && e.status === "intent") {
+      store.journalOutcome(e.id, "unknown", { error: { reason: "interrupted; redone by recovery" } });
+      continue;
+    }
+    if (e.phase !== "forward" || (e.status !== "intent" && e.status !== "unknown")) continue;
+    if (e.action === "create" && e.desired) {
+      let found: RemoteObject | null;
+      try {
+        found = await runner.lookupOrThrow(runner.provider(e.type), e.desired);
+      } catch {
+        continue; // still in doubt: rollback will look again (and report it if it cannot)
+      }
+      reporter({
+        event: "op.resolved",
+        at: Date.now(),
+        txId: runner.txId,
+        address: e.address,
+        type: e.type,
+        name: e.name,
+        action: "create",
+        phase: "forward",
+        found: !!found && isOurs(found, stackId, e.address),
+      });
+      if (found && isOurs(found, stackId, e.address)) {
+        const prev = beforeOf(e)?.row;
+        store.atomically(() => {
+          store.journalOutcome(e.id, "done", {
+            remoteId: found.remoteId,
+            after: toRecord({ remote: found }),
+          });
+          store.putResource(rowFromRemote(stackId, e.address, found, runner.txId, prev, "active"));
+        });
+        runner.refs.set(e.address, found.remoteId);
+      } else {
+        store.journalOutcome(e.id, "failed", {
+          error: {
+            reason: found
+              ? "a foreign object holds the name; ours was not created"
+              : "not created (resolved by recovery lookup)",
+          },
+        });
+      }
+    } else if (e.action === "delete" && e.status === "intent" && e.remoteId) {
+      // A delete is not undone; find out whether it happened so state matches the remote.
+      try {
+        const still = await runner.provider(e.type).read(e.remoteId, runner.ctx());
+        if (still)
+          store.journalOutcome(e.id, "failed", {
+            error: { reason: "not deleted (resolved by recovery read)" },
+          });
+        else
+          store.atomically(() => {
+            store.journalOutcome(e.id, "done");
+            store.deleteResource(stackId, e.address);
+          });
+      } catch (err) {
+        store.journalOutcome(e.id, "unknown", { error: errorRecord(err) });
+      }
+    } else if (e.status === "intent") {
+      store.journalOutcome(e.id, "unknown", {
+        error: { reason: "interrupted before the outcome was recorded" },
+      });
+    }
+  }
+}
+
+async function rollBack(tx: OpenTx): Promise<TxResult> {
+  const rb = await rollbackTransaction(tx.runner, { parallelism: tx.parallelism });
+  if (rb.leftOvers.length > 0) {
+    return tx.finish(
+      "rollback_failed",
+      rollbackIncomplete(
+        tx.txId,
+        `Recovery of ${tx.txId}`,
+        new Error("the transaction was interrupted"),
+        rb.leftOvers,
+      ),
+      [],
+      rb.leftOvers,
+    );
+  }
+  return tx.finish("rolled_back", undefined);
+}
+
+async function resume(
+  tx: OpenTx,
+  store: StateStore,
+  registry: ProviderRegistry,
+  stackId: string,
+  options: TxOptions,
+): Promise<TxResult> {
+  const stored = store.loadPlan?.(tx.txId);
+  if (!stored) {
+    throw stateError(
+      "RECOVER_PLAN_MISSING",
+      `Transaction ${tx.txId} has no stored plan, so it cannot be resumed`,
+      { hint: "Run `dpn recover` without --resume to roll it back, then run the command again." },
+    );
+  }
+  const stack = store.listStacks().find((s) => s.id === stackId);
+  if (!stack) throw stateError("STACK_NOT_FOUND", `Stack ${stackId} is not in state`);
+  // Re-planning the whole desired set against state + remote makes the finished steps no-ops and
+  // turns created-but-unrecorded objects (our marker) into adopts.
+  const plan = await planChanges({
+    desired: stored.desired,
+    stack,
+    store,
+    registry,
+    cache: options.cache ?? new ReadCache(),
+    ctx: { txId: tx.txId },
+  });
+  return runPlanInTx(tx, plan, { ...(options.signal ? { signal: options.signal } : {}) });
+}

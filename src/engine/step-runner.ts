@@ -1,0 +1,707 @@
+/**
+ * Executes single journaled steps against providers: forward steps (create, update, adopt,
+ * delete, archive, restore, import) and their compensations. Every remote call is preceded by a
+ * durable journal intent and followed by its outcome, written atomically with the state row.
+ * Apply, rollback, recovery and the single-resource commands all go through this one class.
+ */
+
+import { DpnError, ProviderError } from "../core/errors.js";
+import { type EventError, eventError, type OpAction, type OpPhase, type Reporter } from "../core/events.js";
+import type { DesiredResource, Ownership, ProvisionedType } from "../core/resources.js";
+import {
+  type AfterImage,
+  type BeforeImage,
+  errorRecord,
+  isOurs,
+  rowFromRemote,
+  toRecord,
+} from "./journal-records.js";
+import type {
+  JournalAction,
+  JournalEntry,
+  JournalStatus,
+  Provider,
+  ProviderContext,
+  ProviderRegistry,
+  RemoteObject,
+  ResourceRecord,
+  StateStore,
+} from "./ports.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import type { ReadCache } from "./read-cache.js";
+import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryPolicy, sleep } from "./retry.js";
+
+/** One executed step, with timings, for the `--json` document. */
+export interface OpRecord {
+  address: string;
+  type: ProvisionedType;
+  name: string;
+  action: OpAction | "noop";
+  phase: OpPhase;
+  status: "succeeded" | "failed" | "unchanged" | "not_started";
+  /** Epoch ms. */
+  startedAt?: number;
+  finishedAt?: number;
+  durationMs?: number;
+  remoteId?: string;
+  error?: EventError;
+}
+
+export interface StepRunnerOptions {
+  store: StateStore;
+  registry: ProviderRegistry;
+  stackId: string;
+  txId: string;
+  actor: string;
+  reporter: Reporter;
+  cache?: ReadCache;
+  rateLimiter?: RateLimiter;
+  retry?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+}
+
+/** A foreign object sits where we want to create ours. */
+export function conflictError(
+  desired: { address: string; type: string; fullName: string },
+  found: RemoteObject,
+  stackId: string,
+): DpnError {
+  const owner = found.ownership
+    ? `it belongs to dpn stack ${found.ownership.stackId} at ${found.ownership.address}`
+    : "it was created outside dpn";
+  return new ProviderError(
+    "conflict",
+    "RESOURCE_CONFLICT",
+    `${desired.type} ${found.fullName} (${desired.address}) already exists and ${owner}`,
+    {
+      hint: `dpn never takes over or deletes objects it did not create. Rename the resource in the blueprint, remove the existing object, or import it explicitly with \`dpn import ${desired.address}\` if it should belong to stack ${stackId}.`,
+      details: { address: desired.address, remoteId: found.remoteId, ownership: found.ownership },
+      outcome: "not_applied",
+      retryable: false,
+    },
+  );
+}
+
+export class StepRunner {
+  readonly ops: OpRecord[] = [];
+  /** Address → remote id for this run (state rows + what we created), for `ctx.resolveRef`. */
+  readonly refs = new Map<string, string>();
+  private readonly retry: RetryPolicy;
+
+  constructor(readonly o: StepRunnerOptions) {
+    this.retry = { ...DEFAULT_RETRY, ...o.retry };
+    for (const r of o.store.listResources(o.stackId)) this.refs.set(r.address, r.remoteId);
+  }
+
+  get txId(): string {
+    return this.o.txId;
+  }
+
+  ctx(): ProviderContext {
+    return {
+      stackId: this.o.stackId,
+      txId: this.o.txId,
+      actor: this.o.actor,
+      resolveRef: (address) => this.refs.get(address),
+      ...(this.o.signal ? { signal: this.o.signal } : {}),
+    };
+  }
+
+  provider<T extends ProvisionedType>(type: T): Provider<T> {
+    return this.o.registry.get(type);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Forward steps
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Create `desired`. On an in-doubt failure (outcome unknown, or a raw error) it looks the object
+   * up by natural key first; a create is only retried after a lookup found nothing. Throws the
+   * provider error (journal status `failed`, or `unknown` when it could not find out).
+   */
+  async create(desired: DesiredResource, prevRow?: ResourceRecord): Promise<RemoteObject> {
+    const provider = this.provider(desired.type);
+    const entry = this.o.store.journalIntent({
+      txId: this.txId,
+      phase: "forward",
+      action: "create",
+      address: desired.address,
+      type: desired.type,
+      name: desired.name,
+      desired,
+      ...(prevRow ? { before: toRecord({ row: prevRow }) } : {}),
+    });
+    return this.step(
+      entry,
+      "create",
+      desired,
+      async (done) => {
+        let attempt = 0;
+        for (;;) {
+          attempt++;
+          try {
+            await this.o.rateLimiter?.acquire(provider.service);
+            const obj = await provider.create(desired, this.ctx());
+            return done(obj);
+          } catch (e) {
+            const inDoubt = !(e instanceof ProviderError) || e.outcome === "unknown";
+            const canRetry = isRetryable(e) && attempt < this.retry.maxAttempts;
+            if (inDoubt || canRetry) {
+              // Never create twice: find out whether the failed call took effect first.
+              const found = await this.lookupQuietly(provider, desired);
+              if (found === undefined) throw e; // could not find out: stays in doubt
+              if (found) {
+                if (isOurs(found, this.o.stackId, desired.address)) return done(found);
+                throw conflictError(desired, found, this.o.stackId);
+              }
+            }
+            if (!canRetry) throw inDoubt ? notApplied(e) : e;
+            await this.backoff(entry, desired, attempt, e);
+          }
+        }
+      },
+      (obj) => {
+        this.refs.set(desired.address, obj.remoteId);
+        this.o.cache?.invalidate(desired.type, obj.remoteId, desired.address);
+        return [
+          {
+            op: "put",
+            row: rowFromRemote(this.o.stackId, desired.address, obj, this.txId, prevRow, "active"),
+          },
+        ];
+      },
+    );
+  }
+
+  /** Update `live` to match `desired`; `prevRow` is restored on rollback. Retries retryable errors (updates are replaces). */
+  async update(
+    desired: DesiredResource,
+    live: RemoteObject,
+    prevRow: ResourceRecord | undefined,
+  ): Promise<RemoteObject> {
+    const provider = this.provider(desired.type);
+    const before: BeforeImage = { remote: live, ...(prevRow ? { row: prevRow } : {}) };
+    const entry = this.o.store.journalIntent({
+      txId: this.txId,
+      phase: "forward",
+      action: "update",
+      address: desired.address,
+      type: desired.type,
+      name: desired.name,
+      desired,
+      remoteId: live.remoteId,
+      before: toRecord(before),
+    });
+    return this.step(
+      entry,
+      "update",
+      desired,
+      (done) =>
+        this.withRetry(entry, desired, provider.service, async () =>
+          done(await provider.update(desired, live, this.ctx())),
+        ),
+      (obj) => {
+        this.o.cache?.invalidate(desired.type, obj.remoteId, desired.address);
+        return [
+          {
+            op: "put",
+            row: rowFromRemote(this.o.stackId, desired.address, obj, this.txId, prevRow, prevRow?.status),
+          },
+        ];
+      },
+    );
+  }
+
+  /**
+   * Take over an existing object at `address`: when it already carries our marker only the state
+   * row is written; otherwise the provider stamps the marker (import) and rollback reverts it.
+   */
+  async adopt(
+    target: { address: string; type: ProvisionedType; name: string; desired?: DesiredResource },
+    live: RemoteObject,
+    prevRow?: ResourceRecord,
+  ): Promise<RemoteObject> {
+    const provider = this.provider(target.type);
+    const ours = isOurs(live, this.o.stackId, target.address);
+    const entry = this.o.store.journalIntent({
+      txId: this.txId,
+      phase: "forward",
+      action: "adopt",
+      address: target.address,
+      type: target.type,
+      name: target.name,
+      ...(target.desired ? { desired: target.desired } : {}),
+      remoteId: live.remoteId,
+      before: toRecord({ remote: live, ...(prevRow ? { row: prevRow } : {}) }),
+    });
+    const ownership: Ownership = { stackId: this.o.stackId, address: target.address };
+    return this.step(
+      entry,
+      "adopt",
+      target,
+      async (done) => {
+        if (ours) return done(live);
+        return this.withRetry(entry, target, provider.service, async () =>
+          done(await provider.adopt(live, ownership, this.ctx())),
+        );
+      },
+      (obj) => {
+        this.refs.set(target.address, obj.remoteId);
+        this.o.cache?.invalidate(target.type, obj.remoteId, target.address);
+        return [{ op: "put", row: rowFromRemote(this.o.stackId, target.address, obj, this.txId, prevRow) }];
+      },
+    );
+  }
+
+  /** Delete the object behind `row` (irreversible; there is no compensation). */
+  async delete(row: ResourceRecord, live: RemoteObject, options: { force?: boolean } = {}): Promise<void> {
+    const provider = this.provider(row.type);
+    const entry = this.o.store.journalIntent({
+      txId: this.txId,
+      phase: "forward",
+      action: "delete",
+      address: row.address,
+      type: row.type,
+      name: row.name,
+      remoteId: live.remoteId,
+      before: toRecord({ remote: live, row }),
+    });
+    await this.step(
+      entry,
+      "delete",
+      row,
+      async (done) => {
+        try {
+          await this.withRetry(entry, row, provider.service, () =>
+            provider.delete(live, this.ctx(), options),
+          );
+        } catch (e) {
+          if (statusFor(e) !== "unknown") throw e;
+          // In doubt: if the object is gone, the delete happened.
+          const still = await provider.read(live.remoteId, this.ctx()).catch(() => live);
+          if (still) throw e;
+        }
+        return done(live);
+      },
+      () => {
+        this.refs.delete(row.address);
+        this.o.cache?.invalidate(row.type, live.remoteId, row.address);
+        return [{ op: "delete", address: row.address }];
+      },
+    );
+  }
+
+  /** Archive or restore the object behind `row`; the state row follows. Compensation is the opposite call. */
+  async archiveOrRestore(
+    action: "archive" | "restore",
+    row: ResourceRecord,
+    live: RemoteObject,
+  ): Promise<RemoteObject> {
+    const provider = this.provider(row.type);
+    const entry = this.o.store.journalIntent({
+      txId: this.txId,
+      phase: "forward",
+      action,
+      address: row.address,
+      type: row.type,
+      name: row.name,
+      remoteId: live.remoteId,
+      before: toRecord({ remote: live, row }),
+    });
+    return this.step(
+      entry,
+      action,
+      row,
+      (done) =>
+        this.withRetry(entry, row, provider.service, async () =>
+          done(
+            action === "archive"
+              ? await provider.archive(live, this.ctx())
+              : await provider.restore(live, this.ctx()),
+          ),
+        ),
+      (obj) => {
+        this.o.cache?.invalidate(row.type, obj.remoteId, row.address);
+        return [
+          {
+            op: "put",
+            row: rowFromRemote(
+              this.o.stackId,
+              row.address,
+              obj,
+              this.txId,
+              row,
+              action === "archive" ? "archived" : "active",
+            ),
+          },
+        ];
+      },
+    );
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Compensation (used by rollback): one call per forward entry, journaled in phase "compensate"
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Undo one forward entry. Returns false when there was nothing to undo (e.g. an in-doubt create
+   * that never happened). Throws when the undo failed; the forward entry then keeps its status.
+   */
+  async compensate(fwd: JournalEntry): Promise<boolean> {
+    const provider = this.provider(fwd.type);
+    const before = fwd.before as Partial<BeforeImage> | undefined;
+    const after = fwd.after as Partial<AfterImage> | undefined;
+    const ref = { address: fwd.address, type: fwd.type, name: fwd.name };
+    const forward = fwd.action as JournalAction;
+
+    // Work out the remote target first (reads only), so the journal intent names it.
+    let action: OpAction;
+    let target: RemoteObject | null = null;
+    if (forward === "create") {
+      action = "delete";
+      target = after?.remote ?? null;
+      if (!target || fwd.status !== "done") {
+        // The create is in doubt: only our own object (marker = stack + address) may be deleted.
+        const found = fwd.desired
+          ? await this.lookupOrThrow(provider, fwd.desired)
+          : fwd.remoteId
+            ? await provider.read(fwd.remoteId, this.ctx())
+            : null;
+        target = found && isOurs(found, this.o.stackId, fwd.address) ? found : null;
+      }
+      if (!target) {
+        this.o.store.atomically(() => {
+          this.o.store.journalOutcome(fwd.id, "skipped", {
+            error: { reason: "not created (lookup found no object of ours)" },
+          });
+          if (before?.row) this.o.store.putResource(before.row);
+          else if (this.o.store.getResource(this.o.stackId, fwd.address)?.txId === this.txId)
+            this.o.store.deleteResource(this.o.stackId, fwd.address);
+        });
+        this.o.reporter({
+          event: "op.resolved",
+          at: Date.now(),
+          txId: this.txId,
+          ...ref,
+          action: "lookup",
+          phase: "compensate",
+          found: false,
+        });
+        return false;
+      }
+    } else if (forward === "update") {
+      action = "revert";
+      target = before?.remote ?? null;
+    } else if (forward === "adopt") {
+      const snap = before?.remote ?? null;
+      // Adopting an object that already carried our marker changed nothing remotely.
+      action = snap && !isOurs(snap, this.o.stackId, fwd.address) ? "revert" : "forget";
+      target = snap;
+    } else if (forward === "archive" || forward === "restore") {
+      action = forward === "archive" ? "restore" : "archive";
+      target = after?.remote ?? before?.remote ?? null;
+    } else {
+      // delete is irreversible: the caller never asks to undo it
+      return false;
+    }
+    if (!target && action !== "forget") {
+      throw new DpnError(
+        "internal",
+        "JOURNAL_INCOMPLETE",
+        `Journal entry ${fwd.seq} of ${this.txId} (${forward} ${fwd.address}) has no image to roll back to`,
+      );
+    }
+
+    const entry = this.o.store.journalIntent({
+      txId: this.txId,
+      phase: "compensate",
+      action: (action === "revert" ? "update" : action === "forget" ? "adopt" : action) as JournalAction,
+      address: fwd.address,
+      type: fwd.type,
+      name: fwd.name,
+      ...(target ? { remoteId: target.remoteId } : {}),
+      ...(fwd.desired ? { desired: fwd.desired } : {}),
+    });
+    const startedAt = Date.now();
+    const opRef = { txId: this.txId, ...ref, action, phase: "compensate" as const };
+    this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
+    try {
+      let result: RemoteObject | undefined;
+      const t = target as RemoteObject;
+      if (action === "delete")
+        await this.withRetry(
+          entry,
+          ref,
+          provider.service,
+          () => provider.delete(t, this.ctx()),
+          "compensate",
+        );
+      else if (action === "revert")
+        result = await this.withRetry(
+          entry,
+          ref,
+          provider.service,
+          () => provider.revert(t, this.ctx()),
+          "compensate",
+        );
+      else if (action === "restore")
+        result = await this.withRetry(
+          entry,
+          ref,
+          provider.service,
+          () => provider.restore(t, this.ctx()),
+          "compensate",
+        );
+      else if (action === "archive")
+        result = await this.withRetry(
+          entry,
+          ref,
+          provider.service,
+          () => provider.archive(t, this.ctx()),
+          "compensate",
+        );
+      this.o.store.atomically(() => {
+        this.o.store.journalOutcome(
+          entry.id,
+          "done",
+          result ? { remoteId: result.remoteId, after: toRecord({ remote: result }) } : {},
+        );
+        this.o.store.journalOutcome(fwd.id, "compensated");
+        // Put the state row back exactly as it was before the forward step.
+        if (before?.row) this.o.store.putResource(before.row);
+        else this.o.store.deleteResource(this.o.stackId, fwd.address);
+      });
+      if (target) this.o.cache?.invalidate(fwd.type, target.remoteId, fwd.address);
+      if (action === "delete" || action === "forget") this.refs.delete(fwd.address);
+      const finishedAt = Date.now();
+      this.record({
+        ...ref,
+        action,
+        phase: "compensate",
+        status: "succeeded",
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt - startedAt,
+        ...(target ? { remoteId: target.remoteId } : {}),
+      });
+      this.o.reporter({
+        event: "op.compensated",
+        at: finishedAt,
+        startedAt,
+        durationMs: finishedAt - startedAt,
+        ...opRef,
+      });
+      return true;
+    } catch (e) {
+      this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
+      const finishedAt = Date.now();
+      this.record({
+        ...ref,
+        action,
+        phase: "compensate",
+        status: "failed",
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt - startedAt,
+        error: eventError(e),
+      });
+      this.o.reporter({
+        event: "compensation.failed",
+        at: finishedAt,
+        startedAt,
+        durationMs: finishedAt - startedAt,
+        error: eventError(e),
+        ...opRef,
+      });
+      throw e;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+  // -------------------------------------------------------------------------------------------
+
+  record(op: OpRecord): void {
+    this.ops.push(op);
+  }
+
+  /** Natural-key lookup with retries; `undefined` when it keeps failing (the caller stays in doubt). */
+  async lookupQuietly(
+    provider: Provider,
+    desired: DesiredResource,
+  ): Promise<RemoteObject | null | undefined> {
+    try {
+      return await this.lookupOrThrow(provider, desired);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async lookupOrThrow(provider: Provider, desired: DesiredResource): Promise<RemoteObject | null> {
+    this.o.cache?.invalidate(desired.type, undefined, desired.address);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.rateLimiter?.acquire(provider.service);
+        return await provider.lookup(desired, this.ctx());
+      } catch (e) {
+        if (!isRetryable(e) || attempt >= this.retry.maxAttempts) throw e;
+        await sleep(backoffMs(this.retry, attempt, e));
+      }
+    }
+  }
+
+  private async withRetry<R>(
+    entry: JournalEntry,
+    ref: { address: string; type: ProvisionedType; name: string },
+    service: string,
+    call: () => Promise<R>,
+    phase: OpPhase = "forward",
+  ): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.rateLimiter?.acquire(service);
+        return await call();
+      } catch (e) {
+        // Only errors that say "nothing happened, try again" are retried; in-doubt ones are not.
+        if (
+          !isRetryable(e) ||
+          (e as ProviderError).outcome === "unknown" ||
+          attempt >= this.retry.maxAttempts
+        )
+          throw e;
+        await this.backoff(entry, ref, attempt, e, phase);
+      }
+    }
+  }
+
+  private async backoff(
+    entry: JournalEntry,
+    ref: { address: string; type: ProvisionedType; name: string },
+    attempt: number,
+    e: unknown,
+    phase: OpPhase = "forward",
+  ): Promise<void> {
+    const delayMs = backoffMs(this.retry, attempt, e);
+    this.o.reporter({
+      event: "op.retrying",
+      at: Date.now(),
+      txId: this.txId,
+      address: ref.address,
+      type: ref.type,
+      name: ref.name,
+      action: entry.action as OpAction,
+      phase,
+      attempt,
+      delayMs,
+      error: eventError(e),
+    });
+    await sleep(delayMs);
+  }
+
+  /**
+   * Run one forward step: report start, run `call` (which hands the resulting object to `done`),
+   * then write the journal outcome and the state-row changes in one atomic store call.
+   */
+  private async step(
+    entry: JournalEntry,
+    action: OpAction,
+    ref: { address: string; type: ProvisionedType; name: string },
+    call: (done: (obj: RemoteObject) => RemoteObject) => Promise<RemoteObject>,
+    rows: (obj: RemoteObject) => ({ op: "put"; row: ResourceRecord } | { op: "delete"; address: string })[],
+  ): Promise<RemoteObject> {
+    const startedAt = Date.now();
+    const opRef = {
+      txId: this.txId,
+      address: ref.address,
+      type: ref.type,
+      name: ref.name,
+      action,
+      phase: "forward" as const,
+    };
+    this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
+    let obj: RemoteObject;
+    try {
+      obj = await call((o) => o);
+    } catch (e) {
+      this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
+      const finishedAt = Date.now();
+      this.record({
+        address: ref.address,
+        type: ref.type,
+        name: ref.name,
+        action,
+        phase: "forward",
+        status: "failed",
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt - startedAt,
+        error: eventError(e),
+      });
+      this.o.reporter({
+        event: "op.failed",
+        at: finishedAt,
+        startedAt,
+        durationMs: finishedAt - startedAt,
+        error: eventError(e),
+        ...opRef,
+      });
+      throw e;
+    }
+    const changes = rows(obj);
+    this.o.store.atomically(() => {
+      this.o.store.journalOutcome(entry.id, "done", {
+        remoteId: obj.remoteId,
+        after: toRecord({ remote: obj }),
+      });
+      for (const c of changes) {
+        if (c.op === "put") this.o.store.putResource(c.row);
+        else this.o.store.deleteResource(this.o.stackId, c.address);
+      }
+    });
+    const finishedAt = Date.now();
+    this.record({
+      address: ref.address,
+      type: ref.type,
+      name: ref.name,
+      action,
+      phase: "forward",
+      status: "succeeded",
+      startedAt,
+      finishedAt,
+      durationMs: finishedAt - startedAt,
+      remoteId: obj.remoteId,
+    });
+    this.o.reporter({
+      event: "op.succeeded",
+      at: finishedAt,
+      startedAt,
+      durationMs: finishedAt - startedAt,
+      remoteId: obj.remoteId,
+      ...opRef,
+    });
+    return obj;
+  }
+}
+
+/** Journal status for a failed call: `unknown` when the effect may have happened. */
+export function statusFor(e: unknown): JournalStatus {
+  return !(e instanceof ProviderError) || e.outcome === "unknown" ? "unknown" : "failed";
+}
+
+/** The in-doubt error after a lookup proved nothing happened. */
+function notApplied(e: unknown): ProviderError {
+  if (e instanceof ProviderError) {
+    return new ProviderError(e.category, e.code, e.message, {
+      outcome: "not_applied",
+      retryable: e.retryable,
+      cause: e,
+      details: e.details,
+      ...(e.hint ? { hint: e.hint } : {}),
+    });
+  }
+  return new ProviderError("internal", "PROVIDER_FAILED", e instanceof Error ? e.message : String(e), {
+    outcome: "not_applied",
+    cause: e,
+  });
+}

@@ -1,0 +1,264 @@
+/**
+ * Small typed REST client for one Databricks workspace on Node's fetch: auth header, JSON with
+ * exact int64 ids, client-side rate limit, per-request timeout, retries for 429/503 (honouring
+ * Retry-After) and network failures of requests that are safe to repeat. Every failure is a
+ * ProviderError (or a DpnError kind `auth` from the credential source).
+ */
+import { DpnError, ProviderError } from "../../core/errors.js";
+import { type TokenSource, tokenSourceFor } from "./auth.js";
+import type { DatabricksConfig } from "./config.js";
+import {
+  type DatabricksApiError,
+  isNotFound,
+  isRetryableResponse,
+  parseErrorBody,
+  toProviderError,
+} from "./errors.js";
+import { parseJsonWithInt64, stringifyJsonWithInt64 } from "./int64-json.js";
+import { bucketForHost, sleep, type TokenBucket } from "./rate-limit.js";
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /**
+   * True when sending the request twice has the same effect as once (full replaces, deletes,
+   * terminate). GET is always idempotent. Non-idempotent requests are never re-sent after they
+   * may have reached the server; the error then carries outcome "unknown".
+   */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+}
+
+/** One finished HTTP exchange, for debugging. Carries no headers and no bodies. */
+export interface RequestLogEvent {
+  method: HttpMethod;
+  path: string;
+  status: number | "network_error";
+  attempt: number;
+  durationMs: number;
+}
+
+export interface ClientOptions {
+  fetch?: typeof fetch;
+  /** Override the resolved token source (tests). */
+  tokenSource?: TokenSource;
+  /** Total time budget for retries of one call (default 300 s, like the Go SDK). */
+  retryBudgetMs?: number;
+  /** Upper bound of the computed backoff between attempts (default 10 s). */
+  maxBackoffMs?: number;
+  /** Rate limiter; default: the shared per-host bucket at `config.rateLimit`. */
+  bucket?: TokenBucket;
+  onRequest?: (e: RequestLogEvent) => void;
+  userAgent?: string;
+}
+
+/** The subset of an API error kept for callers that branch on it (e.g. "does not exist"). */
+export class DatabricksCallError extends ProviderError {
+  constructor(
+    readonly api: DatabricksApiError,
+    base: ProviderError,
+  ) {
+    super(base.category, base.code, base.message, {
+      outcome: base.outcome,
+      retryable: base.retryable,
+      hint: base.hint,
+      details: base.details,
+    });
+    this.name = "DatabricksCallError";
+  }
+  get notFound(): boolean {
+    return isNotFound(this.api);
+  }
+}
+
+/** True when `e` is a Databricks "not found" in any of its spellings. */
+export function isNotFoundError(e: unknown): boolean {
+  return e instanceof DatabricksCallError && e.notFound;
+}
+
+const IDEMPOTENT_METHODS = new Set<HttpMethod>(["GET", "PUT", "DELETE"]);
+
+export class DatabricksClient {
+  readonly host: string;
+  readonly warehouseId: string | undefined;
+  private readonly tokens: TokenSource;
+  private readonly fetchImpl: typeof fetch;
+  private readonly bucket: TokenBucket;
+  private readonly timeoutMs: number;
+  private readonly retryBudgetMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly userAgent: string;
+  private readonly onRequest: ((e: RequestLogEvent) => void) | undefined;
+
+  constructor(config: DatabricksConfig, opts: ClientOptions = {}) {
+    this.host = config.host;
+    this.warehouseId = config.warehouseId;
+    this.fetchImpl = opts.fetch ?? fetch;
+    this.tokens =
+      opts.tokenSource ??
+      tokenSourceFor(config.host, config.auth, { fetch: this.fetchImpl, timeoutMs: config.timeoutMs });
+    this.bucket = opts.bucket ?? bucketForHost(config.host, config.rateLimit);
+    this.timeoutMs = config.timeoutMs;
+    this.retryBudgetMs = opts.retryBudgetMs ?? 300_000;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 10_000;
+    this.userAgent = opts.userAgent ?? "dpn/0.2.0";
+    this.onRequest = opts.onRequest;
+  }
+
+  /**
+   * Call `method path`. Resolves with the parsed JSON body (`{}` when empty). Throws
+   * `DatabricksCallError` (a ProviderError) for API errors, ProviderError `DBX_NETWORK` /
+   * `DBX_OUTCOME_UNKNOWN` for transport failures, DpnError kind `auth` for credential failures.
+   */
+  async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    const idempotent = opts.idempotent ?? IDEMPOTENT_METHODS.has(method);
+    const url = new URL(path, this.host);
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const body =
+      opts.body === undefined || method === "GET" || method === "DELETE"
+        ? undefined
+        : stringifyJsonWithInt64(opts.body);
+    const call = { method, path: url.pathname };
+    const started = Date.now();
+    let refreshedAuth = false;
+
+    for (let attempt = 1; ; attempt++) {
+      await this.bucket.take(opts.signal);
+      const authorization = await this.tokens.authorization(opts.signal);
+      const t0 = performance.now();
+      const timeout = AbortSignal.timeout(this.timeoutMs);
+      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+      let res: Response;
+      let text: string;
+      try {
+        res = await this.fetchImpl(url, {
+          method,
+          headers: {
+            Authorization: authorization,
+            Accept: "application/json",
+            "User-Agent": this.userAgent,
+            ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+          },
+          ...(body !== undefined ? { body } : {}),
+          signal,
+        });
+        text = await res.text();
+      } catch (e) {
+        this.log(method, call.path, "network_error", attempt, t0);
+        if (opts.signal?.aborted) throw this.transportError(call, e, "DBX_ABORTED", "unknown", false);
+        const notSent = connectionRefused(e);
+        const outcome = notSent ? "not_applied" : "unknown";
+        if ((idempotent || notSent) && this.canRetry(started, attempt)) {
+          await sleep(this.backoff(attempt), opts.signal);
+          continue;
+        }
+        throw this.transportError(
+          call,
+          e,
+          outcome === "unknown" ? "DBX_OUTCOME_UNKNOWN" : "DBX_NETWORK",
+          outcome,
+          true,
+        );
+      }
+      this.log(method, call.path, res.status, attempt, t0);
+      if (res.ok) {
+        if (!text.trim()) return {} as T;
+        try {
+          return parseJsonWithInt64(text) as T;
+        } catch (e) {
+          throw new ProviderError(
+            "internal",
+            "DBX_BAD_RESPONSE",
+            `Databricks ${method} ${call.path} returned invalid JSON`,
+            {
+              outcome: method === "GET" ? "not_applied" : "unknown",
+              cause: e,
+              details: call,
+            },
+          );
+        }
+      }
+      const err = parseErrorBody(res.status, text, res.headers);
+      if (res.status === 401 && this.tokens.kind === "oauth-m2m" && !refreshedAuth) {
+        // An expired/revoked OAuth token: a 401 means nothing happened, so fetch a new one and resend.
+        refreshedAuth = true;
+        this.tokens.invalidate();
+        continue;
+      }
+      if (isRetryableResponse(err)) {
+        const wait = err.retryAfterMs ?? this.backoff(attempt);
+        if (Date.now() - started + wait <= this.retryBudgetMs) {
+          await sleep(wait, opts.signal);
+          continue;
+        }
+      }
+      // 4xx: the server refused, nothing changed. 5xx on a mutating call: it may have happened.
+      const outcome =
+        res.status >= 500 && method !== "GET" && !isRetryableResponse(err) ? "unknown" : "not_applied";
+      throw new DatabricksCallError(err, toProviderError(err, call, outcome));
+    }
+  }
+
+  private canRetry(started: number, attempt: number): boolean {
+    return attempt < 6 && Date.now() - started + this.backoff(attempt) <= this.retryBudgetMs;
+  }
+
+  /** Linear backoff like the Go SDK (attempt × 1 s, capped) plus 50–750 ms jitter. */
+  private backoff(attempt: number): number {
+    return Math.min(attempt * 1000, this.maxBackoffMs) + 50 + Math.random() * 700;
+  }
+
+  private log(
+    method: HttpMethod,
+    path: string,
+    status: number | "network_error",
+    attempt: number,
+    t0: number,
+  ): void {
+    this.onRequest?.({ method, path, status, attempt, durationMs: Math.round(performance.now() - t0) });
+  }
+
+  private transportError(
+    call: { method: string; path: string },
+    e: unknown,
+    code: string,
+    outcome: "unknown" | "not_applied",
+    retryable: boolean,
+  ): ProviderError {
+    const timedOut = (e as Error)?.name === "TimeoutError";
+    const msg = timedOut ? `timed out after ${this.timeoutMs} ms` : ((e as Error)?.message ?? String(e));
+    return new ProviderError(
+      timedOut ? "timeout" : "unavailable",
+      code,
+      `Databricks ${call.method} ${call.path}: ${msg}`,
+      {
+        outcome,
+        retryable,
+        hint:
+          outcome === "unknown"
+            ? "The request may have reached Databricks; look the object up before retrying."
+            : `Check network access to ${this.host}.`,
+        details: { ...call },
+        cause: e,
+      },
+    );
+  }
+}
+
+function connectionRefused(e: unknown): boolean {
+  const cause = (e as { cause?: { code?: string } })?.cause;
+  return cause?.code === "ECONNREFUSED" || cause?.code === "ENOTFOUND" || cause?.code === "EAI_AGAIN";
+}
+
+/** Rethrow anything that is not a DpnError as an internal ProviderError. */
+export function asProviderError(e: unknown, what: string): DpnError {
+  if (e instanceof DpnError) return e;
+  return new ProviderError("internal", "DBX_INTERNAL", `${what}: ${(e as Error)?.message ?? String(e)}`, {
+    outcome: "unknown",
+    cause: e,
+  });
+}

@@ -1,0 +1,393 @@
+/**
+ * `dbx_cluster`: Clusters API 2.1. Archive = terminate + archive marker tag (config kept,
+ * reversible); restore = clear the marker (start only when `startOnRestore`); delete =
+ * permanent-delete. Cluster names are not unique: lookup lists clusters and keeps the one whose
+ * ownership tags name this stack and address.
+ */
+import { ProviderError } from "../../core/errors.js";
+import {
+  type ClusterProps,
+  type DesiredResource,
+  MARKER_KEYS,
+  type Ownership,
+} from "../../core/resources.js";
+import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { DatabricksCallError } from "./client.js";
+import { buildComputeTags, splitComputeTags } from "./compute-tags.js";
+import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
+import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
+import { sleep } from "./rate-limit.js";
+
+/** Wire shape of the cluster fields dpn reads (subset of ClusterDetails). */
+export interface ClusterDetailsWire {
+  cluster_id: string;
+  cluster_name?: string;
+  spark_version?: string;
+  node_type_id?: string;
+  num_workers?: number;
+  autoscale?: { min_workers?: number; max_workers?: number };
+  autotermination_minutes?: number;
+  custom_tags?: Record<string, string>;
+  data_security_mode?: string;
+  state?: string;
+  state_message?: string;
+  spec?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+export const CLUSTER_TAG_LIMIT = 45;
+
+/** Fields of ClusterDetails/spec that clusters/edit accepts; copied so an edit keeps them. */
+const EDITABLE = [
+  "cluster_name",
+  "spark_version",
+  "node_type_id",
+  "driver_node_type_id",
+  "num_workers",
+  "autoscale",
+  "autotermination_minutes",
+  "custom_tags",
+  "data_security_mode",
+  "single_user_name",
+  "spark_conf",
+  "spark_env_vars",
+  "aws_attributes",
+  "azure_attributes",
+  "gcp_attributes",
+  "instance_pool_id",
+  "driver_instance_pool_id",
+  "policy_id",
+  "apply_policy_default_values",
+  "init_scripts",
+  "cluster_log_conf",
+  "enable_elastic_disk",
+  "enable_local_disk_encryption",
+  "runtime_engine",
+  "ssh_public_keys",
+  "kind",
+  "is_single_node",
+  "use_ml_runtime",
+  "docker_image",
+  "workload_type",
+] as const;
+
+function settingsOf(p: ClusterProps | Record<string, unknown>): Record<string, unknown> {
+  const q = p as Record<string, unknown>;
+  return {
+    spark_version: q.spark_version,
+    node_type_id: q.node_type_id,
+    ...(q.autoscale ? { autoscale: q.autoscale } : { num_workers: q.num_workers ?? 0 }),
+    autotermination_minutes: q.autotermination_minutes,
+    data_security_mode: q.data_security_mode,
+  };
+}
+
+function toRemote(d: ClusterDetailsWire): RemoteObject {
+  const t = splitComputeTags(d.custom_tags);
+  return {
+    type: "dbx_cluster",
+    remoteId: d.cluster_id,
+    name: d.cluster_name ?? "",
+    fullName: d.cluster_name ?? "",
+    properties: settingsOf({
+      spark_version: d.spark_version,
+      node_type_id: d.node_type_id,
+      autoscale: d.autoscale
+        ? { min_workers: d.autoscale.min_workers, max_workers: d.autoscale.max_workers }
+        : undefined,
+      num_workers: d.num_workers,
+      autotermination_minutes: d.autotermination_minutes ?? 0,
+      data_security_mode: d.data_security_mode,
+    }),
+    tags: t.tags,
+    ownership: t.ownership,
+    archived: t.archived,
+    ...(d.state ? { status: d.state } : {}),
+  };
+}
+
+export class ClusterProvider implements Provider<"dbx_cluster"> {
+  readonly type = "dbx_cluster" as const;
+  readonly service = "clusters";
+  constructor(private readonly deps: ProviderDeps) {}
+
+  private get client() {
+    return this.deps.client;
+  }
+
+  private get(clusterId: string, signal?: AbortSignal): Promise<ClusterDetailsWire> {
+    return this.client.request<ClusterDetailsWire>("GET", "/api/2.1/clusters/get", {
+      query: { cluster_id: clusterId },
+      signal,
+    });
+  }
+
+  async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
+    const d = await orNull(this.get(remoteId, ctx.signal));
+    return d ? toRemote(d) : null;
+  }
+
+  async lookup(desired: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject | null> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.client.request<{ clusters?: ClusterDetailsWire[]; next_page_token?: string }>(
+        "GET",
+        "/api/2.1/clusters/list",
+        {
+          query: { page_size: 100, page_token: pageToken },
+          signal: ctx.signal,
+        },
+      );
+      for (const c of page.clusters ?? []) {
+        if (c.cluster_name !== desired.name) continue;
+        const r = toRemote(c);
+        if (ownedBy(r.ownership, ctx.stackId, desired.address)) return r;
+      }
+      pageToken = page.next_page_token || undefined;
+    } while (pageToken);
+    return null;
+  }
+
+  async create(desired: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject> {
+    const ownership: Ownership = { stackId: ctx.stackId, address: desired.address };
+    const custom_tags = buildComputeTags(
+      desired.tags,
+      ownershipMarkers(ownership),
+      CLUSTER_TAG_LIMIT,
+      `Cluster ${desired.name}`,
+    );
+    const body = { cluster_name: desired.name, ...settingsOf(desired.properties), custom_tags };
+    const res = await this.client.request<{ cluster_id?: string }>("POST", "/api/2.1/clusters/create", {
+      body,
+      signal: ctx.signal,
+    });
+    if (!res.cluster_id) {
+      throw new ProviderError(
+        "internal",
+        "DBX_BAD_RESPONSE",
+        `clusters/create for ${desired.name} returned no cluster_id`,
+        { outcome: "unknown" },
+      );
+    }
+    if (this.deps.opts.waitForClusters) {
+      return toRemote(
+        await this.waitFor(res.cluster_id, (s) => s === "RUNNING", ["TERMINATED", "ERROR"], ctx),
+      );
+    }
+    // Built from what was sent, to save a round trip; the cluster is PENDING right after create.
+    return toRemote({ cluster_id: res.cluster_id, ...body, state: "PENDING" } as ClusterDetailsWire);
+  }
+
+  diff(desired: DesiredResource<"dbx_cluster">, live: RemoteObject): FieldChange[] {
+    const changes: FieldChange[] = [];
+    const want = settingsOf(desired.properties);
+    for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)]))
+      compare(changes, k, live.properties[k], want[k]);
+    compare(changes, "tags", live.tags, desired.tags);
+    return changes;
+  }
+
+  async update(
+    desired: DesiredResource<"dbx_cluster">,
+    live: RemoteObject,
+    ctx: ProviderContext,
+  ): Promise<RemoteObject> {
+    return this.edit(live.remoteId, ctx, (spec, markers) => {
+      delete spec.autoscale;
+      delete spec.num_workers;
+      Object.assign(spec, settingsOf(desired.properties));
+      spec.custom_tags = buildComputeTags(
+        desired.tags,
+        markers,
+        CLUSTER_TAG_LIMIT,
+        `Cluster ${desired.name}`,
+      );
+    });
+  }
+
+  async revert(snapshot: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.edit(snapshot.remoteId, ctx, (spec, markers) => {
+      delete spec.autoscale;
+      delete spec.num_workers;
+      Object.assign(spec, settingsOf(snapshot.properties));
+      const m = { ...markers };
+      if (!snapshot.archived) {
+        delete m[MARKER_KEYS.archivedAt];
+        delete m[MARKER_KEYS.archivedBy];
+      }
+      if (!snapshot.ownership) {
+        delete m[MARKER_KEYS.stack];
+        delete m[MARKER_KEYS.address];
+      }
+      spec.custom_tags = buildComputeTags(snapshot.tags, m, CLUSTER_TAG_LIMIT, `Cluster ${snapshot.name}`);
+    });
+  }
+
+  async delete(remote: RemoteObject, ctx: ProviderContext): Promise<void> {
+    // permanent-delete works in every state, including PENDING (rollback right after create).
+    await ignoreNotFound(
+      this.client.request("POST", "/api/2.1/clusters/permanent-delete", {
+        body: { cluster_id: remote.remoteId },
+        idempotent: true,
+        signal: ctx.signal,
+      }),
+    );
+  }
+
+  async archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    const d = await orNull(this.get(remote.remoteId, ctx.signal));
+    if (!d) throw vanished("Cluster", remote.remoteId);
+    const current = toRemote(d);
+    if (current.archived && d.state === "TERMINATED") return current;
+    if (d.state !== "TERMINATED" && d.state !== "TERMINATING") {
+      await this.client.request("POST", "/api/2.1/clusters/delete", {
+        body: { cluster_id: remote.remoteId },
+        idempotent: true,
+        signal: ctx.signal,
+      });
+    }
+    await this.waitFor(remote.remoteId, (s) => s === "TERMINATED", [], ctx);
+    // Editing a TERMINATED cluster keeps it terminated, so the marker does not restart it.
+    return this.edit(
+      remote.remoteId,
+      ctx,
+      (spec, markers, tags) => {
+        spec.custom_tags = buildComputeTags(
+          tags,
+          { ...markers, ...archiveMarkers(ctx) },
+          CLUSTER_TAG_LIMIT,
+          `Cluster ${remote.name}`,
+        );
+      },
+      (r) => r.archived,
+    );
+  }
+
+  async restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    const result = await this.edit(
+      remote.remoteId,
+      ctx,
+      (spec, markers, tags) => {
+        const m = { ...markers };
+        delete m[MARKER_KEYS.archivedAt];
+        delete m[MARKER_KEYS.archivedBy];
+        spec.custom_tags = buildComputeTags(tags, m, CLUSTER_TAG_LIMIT, `Cluster ${remote.name}`);
+      },
+      (r) => !r.archived,
+    );
+    if (this.deps.opts.startOnRestore && result.status === "TERMINATED") {
+      await this.client.request("POST", "/api/2.1/clusters/start", {
+        body: { cluster_id: remote.remoteId },
+        idempotent: true,
+        signal: ctx.signal,
+      });
+      return (await this.read(remote.remoteId, ctx)) ?? result;
+    }
+    return result;
+  }
+
+  async adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.edit(
+      remote.remoteId,
+      ctx,
+      (spec, markers, tags) => {
+        spec.custom_tags = buildComputeTags(
+          tags,
+          { ...markers, ...ownershipMarkers(ownership) },
+          CLUSTER_TAG_LIMIT,
+          `Cluster ${remote.name}`,
+        );
+      },
+      (r) => ownedBy(r.ownership, ownership.stackId, ownership.address),
+    );
+  }
+
+  /**
+   * Read the cluster, let `mutate` change the full edit spec, send clusters/edit (a full
+   * replace, so safe to resend). Edit is refused while the cluster is PENDING/RESIZING/…; then
+   * wait for RUNNING or TERMINATED and retry. `skipIf` makes archive/restore idempotent.
+   */
+  private async edit(
+    clusterId: string,
+    ctx: ProviderContext,
+    mutate: (
+      spec: Record<string, unknown>,
+      markers: Record<string, string>,
+      tags: Record<string, string>,
+    ) => void,
+    skipIf?: (r: RemoteObject) => boolean,
+  ): Promise<RemoteObject> {
+    for (let attempt = 0; ; attempt++) {
+      const d = await orNull(this.get(clusterId, ctx.signal));
+      if (!d) throw vanished("Cluster", clusterId);
+      const current = toRemote(d);
+      if (skipIf?.(current)) return current;
+      const source = (d.spec && Object.keys(d.spec).length ? { ...d, ...d.spec } : d) as Record<
+        string,
+        unknown
+      >;
+      const spec: Record<string, unknown> = { cluster_id: clusterId };
+      for (const k of EDITABLE) if (source[k] !== undefined) spec[k] = source[k];
+      const split = splitComputeTags(d.custom_tags);
+      mutate(spec, split.markers, split.tags);
+      try {
+        await this.client.request("POST", "/api/2.1/clusters/edit", {
+          body: spec,
+          idempotent: true,
+          signal: ctx.signal,
+        });
+      } catch (e) {
+        if (attempt < 3 && e instanceof DatabricksCallError && e.api.errorCode === "INVALID_STATE") {
+          await this.waitFor(clusterId, (s) => s === "RUNNING" || s === "TERMINATED", [], ctx);
+          continue;
+        }
+        throw e;
+      }
+      const after = await orNull(this.get(clusterId, ctx.signal));
+      if (!after) throw vanished("Cluster", clusterId);
+      return toRemote(after);
+    }
+  }
+
+  /** Poll clusters/get until `done(state)`; a state in `fatal` fails with its state_message. */
+  private async waitFor(
+    clusterId: string,
+    done: (s: string) => boolean,
+    fatal: string[],
+    ctx: ProviderContext,
+  ): Promise<ClusterDetailsWire> {
+    const deadline = Date.now() + (this.deps.opts.clusterWaitMs ?? 30 * 60_000);
+    let delay = this.deps.opts.pollMs ?? 1000;
+    for (;;) {
+      const d = await orNull(this.get(clusterId, ctx.signal));
+      if (!d) throw vanished("Cluster", clusterId);
+      const state = d.state ?? "UNKNOWN";
+      if (done(state)) return d;
+      if (fatal.includes(state)) {
+        throw new ProviderError(
+          "unavailable",
+          "DBX_CLUSTER_FAILED",
+          `Cluster ${clusterId} failed to reach the wanted state, got ${state}: ${d.state_message ?? ""}`,
+          {
+            outcome: "unknown",
+            details: { cluster_id: clusterId, state },
+          },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new ProviderError(
+          "timeout",
+          "DBX_CLUSTER_WAIT_TIMEOUT",
+          `Cluster ${clusterId} is still ${state}`,
+          {
+            outcome: "unknown",
+            hint: "Databricks may be waiting for cloud capacity; check the cluster in the workspace.",
+            details: { cluster_id: clusterId, state },
+          },
+        );
+      }
+      await sleep(delay, ctx.signal);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}

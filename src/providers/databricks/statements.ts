@@ -1,0 +1,103 @@
+/**
+ * SQL Statement Execution API 2.0: run one statement on a warehouse and wait for a terminal
+ * state. A SQL failure arrives as HTTP 200 with `status.state = FAILED`; it is turned into a
+ * ProviderError here, so callers only ever see success or a thrown error.
+ */
+import { ProviderError, type ProviderErrorCategory } from "../../core/errors.js";
+import type { DatabricksClient } from "./client.js";
+import { sleep } from "./rate-limit.js";
+
+export interface StatementResult {
+  statement_id: string;
+  status: { state: string; error?: { error_code?: string; message?: string }; sql_state?: string };
+  result?: { data_array?: (string | null)[][] };
+}
+
+export interface ExecuteOptions {
+  signal?: AbortSignal;
+  /** First poll delay; doubles up to 5 s. */
+  pollMs?: number;
+  /** Give up polling after this long (the statement is then cancelled); default 10 min. */
+  maxWaitMs?: number;
+}
+
+const STATEMENT_CATEGORY: Record<string, ProviderErrorCategory> = {
+  ALREADY_EXISTS: "conflict",
+  ABORTED: "conflict",
+  NOT_FOUND: "not_found",
+  BAD_REQUEST: "invalid_input",
+  UNAUTHENTICATED: "auth",
+  RESOURCE_EXHAUSTED: "throttled",
+  TEMPORARILY_UNAVAILABLE: "unavailable",
+  SERVICE_UNDER_MAINTENANCE: "unavailable",
+  WORKSPACE_TEMPORARILY_UNAVAILABLE: "unavailable",
+  DEADLINE_EXCEEDED: "timeout",
+};
+
+function failure(r: StatementResult): ProviderError {
+  const code = r.status.error?.error_code ?? "UNKNOWN";
+  let category = STATEMENT_CATEGORY[code] ?? "internal";
+  const msg = r.status.error?.message ?? `statement ${r.status.state}`;
+  // DDL errors often come back as BAD_REQUEST with the SQL error class in the message.
+  if (/TABLE_OR_VIEW_ALREADY_EXISTS|ALREADY_EXISTS/.test(msg) || r.status.sql_state === "42P07")
+    category = "conflict";
+  else if (/SCHEMA_NOT_FOUND|TABLE_OR_VIEW_NOT_FOUND|CATALOG_NOT_FOUND/.test(msg)) category = "not_found";
+  return new ProviderError(
+    category,
+    category === "conflict" ? "DBX_SQL_CONFLICT" : "DBX_SQL_FAILED",
+    `SQL statement ${r.status.state}: ${code}: ${msg}`,
+    {
+      // A FAILED/CANCELED statement is a terminal outcome: the DDL did not apply.
+      outcome: "not_applied",
+      details: { statement_id: r.statement_id, error_code: code, sql_state: r.status.sql_state },
+    },
+  );
+}
+
+/**
+ * Execute `statement` on `warehouseId` and wait until it SUCCEEDS. Throws ProviderError for
+ * FAILED/CANCELED/CLOSED statements (outcome not_applied), for HTTP errors (from the client),
+ * and `DBX_SQL_TIMEOUT` (outcome unknown) when it does not finish within `maxWaitMs`.
+ */
+export async function executeStatement(
+  client: DatabricksClient,
+  warehouseId: string,
+  statement: string,
+  opts: ExecuteOptions = {},
+): Promise<StatementResult> {
+  let r = await client.request<StatementResult>("POST", "/api/2.0/sql/statements", {
+    body: { warehouse_id: warehouseId, statement, wait_timeout: "10s", on_wait_timeout: "CONTINUE" },
+    signal: opts.signal,
+  });
+  const deadline = Date.now() + (opts.maxWaitMs ?? 600_000);
+  let delay = opts.pollMs ?? 250;
+  while (r.status?.state === "PENDING" || r.status?.state === "RUNNING") {
+    if (Date.now() > deadline) {
+      await client
+        .request("POST", `/api/2.0/sql/statements/${encodeURIComponent(r.statement_id)}/cancel`, {
+          body: {},
+          idempotent: true,
+        })
+        .catch(() => undefined);
+      throw new ProviderError(
+        "timeout",
+        "DBX_SQL_TIMEOUT",
+        `SQL statement ${r.statement_id} did not finish in time`,
+        {
+          outcome: "unknown",
+          hint: "The warehouse may be starting or overloaded; check it and retry.",
+          details: { statement_id: r.statement_id },
+        },
+      );
+    }
+    await sleep(delay, opts.signal);
+    delay = Math.min(delay * 2, 5000);
+    r = await client.request<StatementResult>(
+      "GET",
+      `/api/2.0/sql/statements/${encodeURIComponent(r.statement_id)}`,
+      { signal: opts.signal },
+    );
+  }
+  if (r.status?.state !== "SUCCEEDED") throw failure(r);
+  return r;
+}

@@ -1,0 +1,313 @@
+/**
+ * `dbx_table`: managed Delta tables. Created and altered with SQL through the Statement
+ * Execution API (warehouse from options / DATABRICKS_WAREHOUSE_ID); read and deleted through
+ * UC REST `/api/2.1/unity-catalog/tables`. User tags and dpn markers are TBLPROPERTIES.
+ * Column, partition and table-type changes are not made in place (DBX_REPLACE_REQUIRED).
+ */
+import { ProviderError } from "../../core/errors.js";
+import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
+import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
+import {
+  compare,
+  ignoreNotFound,
+  orNull,
+  type ProviderDeps,
+  replaceRequired,
+  vanished,
+} from "./provider-kit.js";
+import {
+  buildCommentOnTable,
+  buildCreateTable,
+  buildSetProperties,
+  buildUnsetProperties,
+  canonicalSparkType,
+} from "./sql-ddl.js";
+import { executeStatement } from "./statements.js";
+import { assertUcTags } from "./uc-namespace-provider.js";
+
+export interface TableWire {
+  name: string;
+  catalog_name: string;
+  schema_name: string;
+  full_name: string;
+  table_type?: string;
+  comment?: string;
+  properties?: Record<string, string>;
+  columns?: {
+    name: string;
+    type_text?: string;
+    comment?: string;
+    position?: number;
+    partition_index?: number;
+  }[];
+}
+
+const PLATFORM_PROPERTY = /^(delta\.|unity\.catalog\.|spark\.|option\.|clustering)/;
+
+function toRemote(w: TableWire): RemoteObject {
+  const m = readMarkers(w.properties);
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.rest)) if (!PLATFORM_PROPERTY.test(k)) tags[k] = v;
+  const cols = [...(w.columns ?? [])].sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
+  const partitions = cols
+    .filter((c) => c.partition_index !== undefined && c.partition_index !== null)
+    .sort((a, b) => (a.partition_index ?? 0) - (b.partition_index ?? 0))
+    .map((c) => c.name);
+  return {
+    type: "dbx_table",
+    remoteId: w.full_name,
+    name: w.name,
+    fullName: w.full_name,
+    properties: {
+      catalog_name: w.catalog_name,
+      schema_name: w.schema_name,
+      columns: cols.map((c) => ({
+        name: c.name,
+        type: c.type_text ?? "",
+        ...(c.comment ? { comment: c.comment } : {}),
+      })),
+      ...(w.comment ? { comment: w.comment } : {}),
+      ...(partitions.length ? { partition_by: partitions } : {}),
+      table_type: w.table_type ?? "MANAGED",
+    },
+    tags,
+    ownership: m.ownership,
+    archived: m.archived,
+  };
+}
+
+function parts(fullName: string): [string, string, string] {
+  // UC names cannot contain '.', so the split is unambiguous.
+  const p = fullName.split(".");
+  if (p.length !== 3)
+    throw new ProviderError(
+      "invalid_input",
+      "DBX_TABLE_NAME_INVALID",
+      `Table id ${JSON.stringify(fullName)} is not catalog.schema.table`,
+    );
+  return p as [string, string, string];
+}
+
+function comparableColumns(cols: Column[]): Column[] {
+  return cols.map((c) => {
+    let type = c.type;
+    try {
+      type = canonicalSparkType(c.type);
+    } catch {
+      /* an invalid type is reported by create/update; diff stays pure */
+    }
+    return { name: c.name.toLowerCase(), type, ...(c.comment ? { comment: c.comment } : {}) };
+  });
+}
+
+export class TableProvider implements Provider<"dbx_table"> {
+  readonly type = "dbx_table" as const;
+  readonly service = "unity-catalog";
+  constructor(private readonly deps: ProviderDeps) {}
+
+  private get client() {
+    return this.deps.client;
+  }
+
+  private warehouse(): string {
+    const id = this.deps.opts.warehouseId ?? this.client.warehouseId;
+    if (!id) {
+      throw new ProviderError(
+        "invalid_input",
+        "DBX_WAREHOUSE_MISSING",
+        "Creating or altering Unity Catalog tables needs a SQL warehouse",
+        {
+          hint: "Set DATABRICKS_WAREHOUSE_ID or warehouse_id in the Databricks profile.",
+        },
+      );
+    }
+    return id;
+  }
+
+  private sql(statement: string, ctx: ProviderContext) {
+    return executeStatement(this.client, this.warehouse(), statement, {
+      signal: ctx.signal,
+      pollMs: this.deps.opts.pollMs ?? 250,
+    });
+  }
+
+  private get(fullName: string, signal?: AbortSignal): Promise<TableWire> {
+    return this.client.request<TableWire>(
+      "GET",
+      `/api/2.1/unity-catalog/tables/${encodeURIComponent(fullName)}`,
+      { signal },
+    );
+  }
+
+  async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
+    const w = await orNull(this.get(remoteId, ctx.signal));
+    return w ? toRemote(w) : null;
+  }
+
+  lookup(desired: DesiredResource<"dbx_table">, ctx: ProviderContext): Promise<RemoteObject | null> {
+    const p = desired.properties;
+    return this.read(`${p.catalog_name}.${p.schema_name}.${desired.name}`.toLowerCase(), ctx);
+  }
+
+  async create(desired: DesiredResource<"dbx_table">, ctx: ProviderContext): Promise<RemoteObject> {
+    const p = desired.properties;
+    if (p.table_type.toUpperCase() !== "MANAGED") {
+      throw new ProviderError(
+        "invalid_input",
+        "DBX_TABLE_TYPE_UNSUPPORTED",
+        `Table ${desired.name}: table_type ${JSON.stringify(p.table_type)} is not supported`,
+        {
+          hint: "dpn creates managed Delta tables (table_type MANAGED).",
+        },
+      );
+    }
+    assertUcTags(desired.tags, `Table ${desired.name}`);
+    const ownership: Ownership = { stackId: ctx.stackId, address: desired.address };
+    const statement = buildCreateTable({
+      catalog: p.catalog_name,
+      schema: p.schema_name,
+      table: desired.name,
+      columns: p.columns,
+      ...(p.comment !== undefined ? { comment: p.comment } : {}),
+      ...(p.partition_by ? { partitionBy: p.partition_by } : {}),
+      properties: { ...desired.tags, ...ownershipMarkers(ownership) },
+    });
+    try {
+      await this.sql(statement, ctx);
+    } catch (e) {
+      if (e instanceof ProviderError && e.category === "conflict") {
+        const existing = await this.lookup(desired, ctx);
+        if (existing && ownedBy(existing.ownership, ctx.stackId, desired.address)) return existing;
+      }
+      throw e;
+    }
+    const created = await this.lookup(desired, ctx);
+    if (!created) {
+      throw new ProviderError(
+        "internal",
+        "DBX_TABLE_NOT_VISIBLE",
+        `Table ${desired.fullName} was created but cannot be read back`,
+        { outcome: "unknown" },
+      );
+    }
+    return created;
+  }
+
+  diff(desired: DesiredResource<"dbx_table">, live: RemoteObject): FieldChange[] {
+    const changes: FieldChange[] = [];
+    const p = desired.properties;
+    compare(
+      changes,
+      "columns",
+      comparableColumns((live.properties.columns as Column[]) ?? []),
+      comparableColumns(p.columns),
+    );
+    compare(
+      changes,
+      "partition_by",
+      ((live.properties.partition_by as string[]) ?? []).map((x) => x.toLowerCase()),
+      (p.partition_by ?? []).map((x) => x.toLowerCase()),
+    );
+    compare(
+      changes,
+      "table_type",
+      String(live.properties.table_type).toUpperCase(),
+      p.table_type.toUpperCase(),
+    );
+    compare(changes, "comment", live.properties.comment, p.comment || undefined);
+    compare(changes, "tags", live.tags, desired.tags);
+    return changes;
+  }
+
+  async update(
+    desired: DesiredResource<"dbx_table">,
+    live: RemoteObject,
+    ctx: ProviderContext,
+  ): Promise<RemoteObject> {
+    const fixed = this.diff(desired, live)
+      .map((c) => c.field)
+      .filter((f) => f === "columns" || f === "partition_by" || f === "table_type");
+    if (fixed.length) throw replaceRequired(`Table ${live.fullName}`, fixed);
+    assertUcTags(desired.tags, `Table ${desired.name}`);
+    return this.converge(live.remoteId, ctx, desired.properties.comment, (m) => ({
+      ...desired.tags,
+      ...m.markers,
+    }));
+  }
+
+  async revert(snapshot: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.converge(snapshot.remoteId, ctx, snapshot.properties.comment as string | undefined, (m) => {
+      const keep = snapshot.archived
+        ? m.markers
+        : snapshot.ownership
+          ? ownershipMarkers(snapshot.ownership)
+          : {};
+      return { ...snapshot.tags, ...keep };
+    });
+  }
+
+  async delete(remote: RemoteObject, ctx: ProviderContext): Promise<void> {
+    await ignoreNotFound(
+      this.client.request("DELETE", `/api/2.1/unity-catalog/tables/${encodeURIComponent(remote.remoteId)}`, {
+        signal: ctx.signal,
+      }),
+    );
+  }
+
+  async archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.converge(remote.remoteId, ctx, null, (m, tags) =>
+      m.archived ? null : { ...tags, ...m.markers, ...archiveMarkers(ctx) },
+    );
+  }
+
+  async restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.converge(remote.remoteId, ctx, null, (m, tags) =>
+      m.archived ? { ...tags, ...(m.ownership ? ownershipMarkers(m.ownership) : {}) } : null,
+    );
+  }
+
+  async adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.converge(remote.remoteId, ctx, null, (m, tags) =>
+      ownedBy(m.ownership, ownership.stackId, ownership.address)
+        ? null
+        : { ...tags, ...m.markers, ...ownershipMarkers(ownership) },
+    );
+  }
+
+  /**
+   * Make the table's user properties + markers equal `want(...)` (null = unchanged) and the
+   * comment equal `comment` (null = leave it), with SET/UNSET TBLPROPERTIES and COMMENT ON.
+   */
+  private async converge(
+    fullName: string,
+    ctx: ProviderContext,
+    comment: string | undefined | null,
+    want: (
+      m: ReturnType<typeof readMarkers>,
+      userTags: Record<string, string>,
+    ) => Record<string, string> | null,
+  ): Promise<RemoteObject> {
+    const w = await orNull(this.get(fullName, ctx.signal));
+    if (!w) throw vanished("Table", fullName);
+    const current = toRemote(w);
+    const m = readMarkers(w.properties);
+    const have: Record<string, string> = { ...current.tags, ...m.markers };
+    const target = want(m, current.tags);
+    const name = parts(w.full_name);
+    let changed = false;
+    if (target) {
+      const set = Object.fromEntries(Object.entries(target).filter(([k, v]) => have[k] !== v));
+      const unset = Object.keys(have).filter((k) => !(k in target));
+      if (Object.keys(set).length) await this.sql(buildSetProperties(name, set), ctx);
+      if (unset.length) await this.sql(buildUnsetProperties(name, unset), ctx);
+      changed = Object.keys(set).length > 0 || unset.length > 0;
+    }
+    if (comment !== null && (w.comment ?? "") !== (comment ?? "")) {
+      await this.sql(buildCommentOnTable(name, comment || undefined), ctx);
+      changed = true;
+    }
+    if (!changed) return current;
+    return (await this.read(w.full_name, ctx)) ?? current;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Every JSON Schema dpn publishes in `schemas/`, with its file name. The files are generated from
+ * these objects (`npm run schemas`) and a test fails when they drift.
+ */
+import { blueprintSchema } from "./blueprint/schema.js";
+import { namingPatternsSchema, namingValuesSchema } from "./config/schemas.js";
+
+export const PUBLISHED_SCHEMAS: ReadonlyArray<{ file: string; schema: unknown }> = [
+  { file: "blueprint.schema.json", schema: blueprintSchema },
+  { file: "naming-values.schema.json", schema: namingValuesSchema },
+  { file: "naming-patterns.schema.json", schema: namingPatternsSchema },
+];
+
+/** The exact text written for a schema (stable key order as defined, 2-space indent, final newline). */
+export function schemaText(schema: unknown): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

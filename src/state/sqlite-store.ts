@@ -1,0 +1,981 @@
+/**
+ * The SQLite implementation of the engine's StateStore port (better-sqlite3; the only module
+ * that talks to SQLite). One file holds stacks, resources, transactions with their journal, the
+ * audit trail and stack locks, and may be shared by several dpn processes at once.
+ *
+ * Durability: the file runs in WAL mode with `synchronous=FULL`. With the WAL default of NORMAL a
+ * committed transaction can be lost on power failure, and the journal's contract is that an
+ * `intent` row is on disk *before* the remote call it announces: if the machine dies after the
+ * cloud created a bucket but before the outcome row, recovery must still find the intent and look
+ * the bucket up. FULL makes every commit fsync the WAL, which costs little because dpn writes a few
+ * rows per remote call (remote calls take 100 ms+, an fsync a few ms).
+ *
+ * Concurrency: `busy_timeout` makes a writer wait for another process's write transaction instead
+ * of failing at once; a wait beyond it becomes `STATE_LOCKED_DB`. Multi-row steps run in
+ * `BEGIN IMMEDIATE` transactions so a read-then-write never hits an unrecoverable upgrade deadlock.
+ *
+ * Stack ids are `<project>/<environment>` (e.g. `sales/dev`): deterministic, readable in tags,
+ * audit and `dpn` output, and derivable without opening the state (see `stackIdFor`).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { type DpnError, internalError, stateError, validationError } from "../core/errors.js";
+import type { DesiredResource, ProvisionedType } from "../core/resources.js";
+import type {
+  AuditEvent,
+  JournalEntry,
+  JournalStatus,
+  LockInfo,
+  ResourceRecord,
+  ResourceStatus,
+  StackRecord,
+  StateStore,
+  StoredPlan,
+  TransactionRecord,
+  TxStatus,
+} from "../engine/ports.js";
+import { fromJsonColumn, toJsonColumn } from "./json-column.js";
+import { applyMigrations, assertKnownVersion, currentSchemaVersion } from "./migrate.js";
+import { LATEST_SCHEMA_VERSION } from "./migrations.js";
+import { isProcessAlive } from "./process-alive.js";
+import { toStateError } from "./state-errors.js";
+
+/** How long a writer waits for another process's write lock before `STATE_LOCKED_DB`. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+export interface OpenStateStoreOptions {
+  /** Open without creating or changing the file (read-only commands, dry runs). */
+  readonly?: boolean;
+  /** Override of DEFAULT_BUSY_TIMEOUT_MS. */
+  busyTimeoutMs?: number;
+}
+
+/** Why a lock was taken over from its previous holder. */
+export type LockTakeoverReason = "lease_expired" | "holder_dead";
+
+/** Result of `tryLock`; `takenOver` names the stale holder that was replaced, if any. */
+export type TryLockResult =
+  | { acquired: true; lock: LockInfo; takenOver?: { holder: LockInfo; reason: LockTakeoverReason } }
+  | { acquired: false; holder: LockInfo };
+
+/**
+ * The stack id for a project and environment: `<project>/<environment>`.
+ * Throws DpnError validation `STATE_INVALID_STACK_KEY` when either part is empty or contains `/`
+ * (which would make two different pairs map to the same id).
+ */
+export function stackIdFor(project: string, environment: string): string {
+  for (const [label, v] of [
+    ["project", project],
+    ["environment", environment],
+  ] as const) {
+    if (typeof v !== "string" || v.length === 0 || v.includes("/")) {
+      throw validationError("STATE_INVALID_STACK_KEY", `Invalid stack ${label} ${JSON.stringify(v)}.`, {
+        hint: `The ${label} must be non-empty and must not contain "/".`,
+      });
+    }
+  }
+  return `${project}/${environment}`;
+}
+
+const nowIso = (ms: number = Date.now()): string => new Date(ms).toISOString();
+
+interface StackRow {
+  id: string;
+  project: string;
+  environment: string;
+  created_at: string;
+}
+interface ResourceRow {
+  stack_id: string;
+  address: string;
+  type: string;
+  name: string;
+  full_name: string;
+  remote_id: string;
+  properties: string;
+  tags: string;
+  status: string;
+  tx_id: string;
+  created_at: string;
+  updated_at: string;
+}
+interface TransactionRow {
+  id: string;
+  stack_id: string;
+  kind: string;
+  status: string;
+  actor: string;
+  command: string;
+  blueprint_hash: string | null;
+  target: string;
+  pid: number;
+  host: string;
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+}
+interface JournalRow {
+  id: number;
+  tx_id: string;
+  seq: number;
+  phase: string;
+  action: string;
+  address: string;
+  type: string;
+  name: string;
+  desired: string | null;
+  remote_id: string | null;
+  before: string | null;
+  after: string | null;
+  status: string;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+interface AuditRow {
+  id: number;
+  at: string;
+  actor: string;
+  stack_id: string | null;
+  tx_id: string | null;
+  command: string;
+  event: string;
+  address: string | null;
+  outcome: string | null;
+  blueprint_hash: string | null;
+  details: string | null;
+}
+interface LockRow {
+  stack_id: string;
+  holder_id: string;
+  user: string;
+  host: string;
+  pid: number;
+  since: string;
+  expires_at: string;
+}
+
+const toStack = (r: StackRow): StackRecord => ({
+  id: r.id,
+  project: r.project,
+  environment: r.environment,
+  createdAt: r.created_at,
+});
+
+const toResource = (r: ResourceRow): ResourceRecord => ({
+  stackId: r.stack_id,
+  address: r.address,
+  // Types are not re-validated: a row is only ever written from a typed ResourceRecord.
+  type: r.type as ProvisionedType,
+  name: r.name,
+  fullName: r.full_name,
+  remoteId: r.remote_id,
+  properties: fromJsonColumn<Record<string, unknown>>(r.properties, "resources.properties") ?? {},
+  tags: fromJsonColumn<Record<string, string>>(r.tags, "resources.tags") ?? {},
+  status: r.status as ResourceStatus,
+  txId: r.tx_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+function toTransaction(r: TransactionRow): TransactionRecord {
+  const rec: TransactionRecord = {
+    id: r.id,
+    stackId: r.stack_id,
+    kind: r.kind as TransactionRecord["kind"],
+    status: r.status as TxStatus,
+    actor: r.actor,
+    command: r.command,
+    target: r.target,
+    pid: r.pid,
+    host: r.host,
+    startedAt: r.started_at,
+  };
+  if (r.blueprint_hash !== null) rec.blueprintHash = r.blueprint_hash;
+  if (r.finished_at !== null) rec.finishedAt = r.finished_at;
+  const error = fromJsonColumn<Record<string, unknown>>(r.error, "transactions.error");
+  if (error !== undefined) rec.error = error;
+  return rec;
+}
+
+function toJournal(r: JournalRow): JournalEntry {
+  const e: JournalEntry = {
+    id: r.id,
+    txId: r.tx_id,
+    seq: r.seq,
+    phase: r.phase as JournalEntry["phase"],
+    action: r.action as JournalEntry["action"],
+    address: r.address,
+    type: r.type as ProvisionedType,
+    name: r.name,
+    status: r.status as JournalStatus,
+    startedAt: r.started_at,
+  };
+  const desired = fromJsonColumn<DesiredResource>(r.desired, "journal.desired");
+  if (desired !== undefined) e.desired = desired;
+  if (r.remote_id !== null) e.remoteId = r.remote_id;
+  const before = fromJsonColumn<Record<string, unknown>>(r.before, "journal.before");
+  if (before !== undefined) e.before = before;
+  const after = fromJsonColumn<Record<string, unknown>>(r.after, "journal.after");
+  if (after !== undefined) e.after = after;
+  const error = fromJsonColumn<Record<string, unknown>>(r.error, "journal.error");
+  if (error !== undefined) e.error = error;
+  if (r.finished_at !== null) e.finishedAt = r.finished_at;
+  return e;
+}
+
+function toAudit(r: AuditRow): AuditEvent {
+  const e: AuditEvent = { id: r.id, at: r.at, actor: r.actor, command: r.command, event: r.event };
+  if (r.stack_id !== null) e.stackId = r.stack_id;
+  if (r.tx_id !== null) e.txId = r.tx_id;
+  if (r.address !== null) e.address = r.address;
+  if (r.outcome !== null) e.outcome = r.outcome;
+  if (r.blueprint_hash !== null) e.blueprintHash = r.blueprint_hash;
+  const details = fromJsonColumn<Record<string, unknown>>(r.details, "audit_events.details");
+  if (details !== undefined) e.details = details;
+  return e;
+}
+
+const toLock = (r: LockRow): LockInfo => ({
+  stackId: r.stack_id,
+  holderId: r.holder_id,
+  user: r.user,
+  host: r.host,
+  pid: r.pid,
+  since: r.since,
+  expiresAt: r.expires_at,
+});
+
+/** Where a store lives; `view` is a read-only in-memory image (missing or older file). */
+type StoreKind = "file" | "memory" | "view";
+
+interface StoreInfo {
+  path: string;
+  readonly: boolean;
+  kind: StoreKind;
+  busyTimeoutMs: number;
+}
+
+/**
+ * StateStore over one better-sqlite3 connection. Obtain it with `openStateStore`,
+ * `openStateStoreReadOnly` or `openMemoryStateStore`. Every method throws DpnError kind `state`
+ * on failure (codes STATE_LOCKED_DB, STATE_CORRUPT, STATE_UNWRITABLE, STATE_READ_ONLY, …).
+ */
+export class SqliteStateStore implements StateStore {
+  /** Absolute path of the state file (`:memory:` for the in-memory store). */
+  readonly path: string;
+  /** True when the store rejects writes with `STATE_READ_ONLY`. */
+  readonly readonly: boolean;
+  /** `file`: on disk; `memory`: private in-memory db; `view`: read-only in-memory image. */
+  readonly kind: StoreKind;
+  readonly busyTimeoutMs: number;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Use the open functions; the constructor expects a migrated, configured connection. */
+  constructor(db: Database.Database, info: StoreInfo) {
+    this.db = db;
+    this.path = info.path;
+    this.readonly = info.readonly;
+    this.kind = info.kind;
+    this.busyTimeoutMs = info.busyTimeoutMs;
+  }
+
+  // -- plumbing ---------------------------------------------------------------------------------
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Run `fn`, turning SQLite / fs failures into DpnErrors that name the file and operation. */
+  private guard<R>(op: string, fn: () => R): R {
+    if (!this.db.open) {
+      throw internalError("STATE_CLOSED", `The state store ${this.path} was used after close() (${op}).`, {
+        hint: "This is a bug in dpn; please report it.",
+      });
+    }
+    try {
+      return fn();
+    } catch (e) {
+      throw toStateError(e, {
+        op,
+        path: this.path,
+        readonly: this.readonly,
+        busyTimeoutMs: this.busyTimeoutMs,
+      });
+    }
+  }
+
+  private write<R>(op: string, fn: () => R): R {
+    if (this.readonly) {
+      throw stateError(
+        "STATE_READ_ONLY",
+        `The state ${this.path} is open read-only; ${op} cannot change it.`,
+        {
+          hint: "Read-only commands and dry runs never change state; run the command without --dry-run to apply.",
+          details: { path: this.path, operation: op },
+        },
+      );
+    }
+    return this.guard(op, fn);
+  }
+
+  /** IMMEDIATE transaction (a savepoint when already inside one). */
+  private immediate<R>(fn: () => R): R {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // -- info -------------------------------------------------------------------------------------
+
+  /** Schema version of the open database (LATEST_SCHEMA_VERSION once opened). */
+  schemaVersion(): number {
+    return this.guard("schemaVersion", () => currentSchemaVersion(this.db));
+  }
+
+  /**
+   * The connection settings that matter for safety, for `dpn doctor` and tests: journal mode
+   * (`wal` on disk, `memory` in memory), synchronous level (2 = FULL), foreign keys, busy timeout.
+   */
+  settings(): { journalMode: string; synchronous: number; foreignKeys: boolean; busyTimeoutMs: number } {
+    return this.guard("settings", () => ({
+      journalMode: String(this.db.pragma("journal_mode", { simple: true })),
+      synchronous: Number(this.db.pragma("synchronous", { simple: true })),
+      foreignKeys: Number(this.db.pragma("foreign_keys", { simple: true })) === 1,
+      busyTimeoutMs: Number(this.db.pragma("busy_timeout", { simple: true })),
+    }));
+  }
+
+  // -- stacks -----------------------------------------------------------------------------------
+
+  /**
+   * The stack for project/environment, created if missing. On a read-only store an existing
+   * stack is returned and a missing one throws `STATE_READ_ONLY`.
+   */
+  ensureStack(project: string, environment: string): StackRecord {
+    const id = stackIdFor(project, environment);
+    const existing = this.getStack(project, environment);
+    if (existing) return existing;
+    return this.write("ensureStack", () => {
+      this.stmt(
+        "INSERT INTO stacks (id, project, environment, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      ).run(id, project, environment, nowIso());
+      const row = this.stmt("SELECT * FROM stacks WHERE project = ? AND environment = ?").get(
+        project,
+        environment,
+      );
+      return toStack(row as StackRow);
+    });
+  }
+
+  getStack(project: string, environment: string): StackRecord | undefined {
+    return this.guard("getStack", () => {
+      const row = this.stmt("SELECT * FROM stacks WHERE project = ? AND environment = ?").get(
+        project,
+        environment,
+      );
+      return row ? toStack(row as StackRow) : undefined;
+    });
+  }
+
+  listStacks(): StackRecord[] {
+    return this.guard("listStacks", () =>
+      (this.stmt("SELECT * FROM stacks ORDER BY project, environment").all() as StackRow[]).map(toStack),
+    );
+  }
+
+  // -- resources --------------------------------------------------------------------------------
+
+  /** Resources of a stack ordered by address, optionally filtered by status and type. */
+  listResources(
+    stackId: string,
+    opts: { status?: ResourceStatus; type?: ProvisionedType } = {},
+  ): ResourceRecord[] {
+    return this.guard("listResources", () => {
+      const rows = this.stmt(
+        `SELECT * FROM resources WHERE stack_id = @stackId
+           AND (@status IS NULL OR status = @status) AND (@type IS NULL OR type = @type)
+         ORDER BY address`,
+      ).all({ stackId, status: opts.status ?? null, type: opts.type ?? null }) as ResourceRow[];
+      return rows.map(toResource);
+    });
+  }
+
+  getResource(stackId: string, address: string): ResourceRecord | undefined {
+    return this.guard("getResource", () => {
+      const row = this.stmt("SELECT * FROM resources WHERE stack_id = ? AND address = ?").get(
+        stackId,
+        address,
+      );
+      return row ? toResource(row as ResourceRow) : undefined;
+    });
+  }
+
+  /**
+   * Insert or replace the row for (stackId, address). An existing row keeps its original
+   * `createdAt`; empty timestamps default to now. Properties and tags are stored redacted.
+   * Throws `STATE_REFERENCE_MISSING` when the stack does not exist.
+   */
+  putResource(rec: ResourceRecord): void {
+    this.write("putResource", () => {
+      const now = nowIso();
+      this.stmt(
+        `INSERT INTO resources (stack_id, address, type, name, full_name, remote_id, properties, tags,
+                                status, tx_id, created_at, updated_at)
+         VALUES (@stackId, @address, @type, @name, @fullName, @remoteId, @properties, @tags,
+                 @status, @txId, @createdAt, @updatedAt)
+         ON CONFLICT (stack_id, address) DO UPDATE SET
+           type = excluded.type, name = excluded.name, full_name = excluded.full_name,
+           remote_id = excluded.remote_id, properties = excluded.properties, tags = excluded.tags,
+           status = excluded.status, tx_id = excluded.tx_id, updated_at = excluded.updated_at`,
+      ).run({
+        stackId: rec.stackId,
+        address: rec.address,
+        type: rec.type,
+        name: rec.name,
+        fullName: rec.fullName,
+        remoteId: rec.remoteId,
+        properties: toJsonColumn(rec.properties ?? {}),
+        tags: toJsonColumn(rec.tags ?? {}),
+        status: rec.status,
+        txId: rec.txId,
+        createdAt: rec.createdAt || now,
+        updatedAt: rec.updatedAt || now,
+      });
+    });
+  }
+
+  /** Remove the row; removing a missing row is not an error. */
+  deleteResource(stackId: string, address: string): void {
+    this.write("deleteResource", () => {
+      this.stmt("DELETE FROM resources WHERE stack_id = ? AND address = ?").run(stackId, address);
+    });
+  }
+
+  // -- transactions -----------------------------------------------------------------------------
+
+  /**
+   * Record a new `running` transaction. Throws `STATE_DUPLICATE` for a reused id and
+   * `STATE_REFERENCE_MISSING` for an unknown stack.
+   */
+  beginTransaction(
+    tx: Omit<TransactionRecord, "status" | "startedAt"> & { startedAt?: string },
+  ): TransactionRecord {
+    return this.write("beginTransaction", () => {
+      const rec: TransactionRecord = { ...tx, status: "running", startedAt: tx.startedAt || nowIso() };
+      delete rec.finishedAt;
+      this.stmt(
+        `INSERT INTO transactions (id, stack_id, kind, status, actor, command, blueprint_hash, target,
+                                   pid, host, started_at, finished_at, error)
+         VALUES (@id, @stackId, @kind, 'running', @actor, @command, @blueprintHash, @target,
+                 @pid, @host, @startedAt, NULL, @error)`,
+      ).run({
+        id: rec.id,
+        stackId: rec.stackId,
+        kind: rec.kind,
+        actor: rec.actor,
+        command: rec.command,
+        blueprintHash: rec.blueprintHash ?? null,
+        target: rec.target,
+        pid: rec.pid,
+        host: rec.host,
+        startedAt: rec.startedAt,
+        error: toJsonColumn(rec.error),
+      });
+      return this.requireTransaction(rec.id);
+    });
+  }
+
+  /**
+   * Set the transaction's status; `finishedAt` is set unless the status is `running` or
+   * `interrupted` (which are not final). `error` (redacted) replaces a previous one when given.
+   * Throws `STATE_UNKNOWN_TRANSACTION` for an unknown id.
+   */
+  finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): void {
+    this.write("finishTransaction", () => {
+      const final = status !== "running" && status !== "interrupted";
+      const res = this.stmt(
+        "UPDATE transactions SET status = ?, finished_at = ?, error = COALESCE(?, error) WHERE id = ?",
+      ).run(status, final ? nowIso() : null, toJsonColumn(error), txId);
+      if (res.changes === 0) throw unknownTransaction(txId, this.path);
+    });
+  }
+
+  getTransaction(txId: string): TransactionRecord | undefined {
+    return this.guard("getTransaction", () => {
+      const row = this.stmt("SELECT * FROM transactions WHERE id = ?").get(txId);
+      return row ? toTransaction(row as TransactionRow) : undefined;
+    });
+  }
+
+  private requireTransaction(txId: string): TransactionRecord {
+    const tx = this.getTransaction(txId);
+    if (!tx) throw unknownTransaction(txId, this.path);
+    return tx;
+  }
+
+  /** Transactions newest first, optionally filtered; `limit` caps the count. */
+  listTransactions(opts: { stackId?: string; status?: TxStatus; limit?: number } = {}): TransactionRecord[] {
+    return this.guard("listTransactions", () => {
+      const rows = this.stmt(
+        `SELECT * FROM transactions
+          WHERE (@stackId IS NULL OR stack_id = @stackId) AND (@status IS NULL OR status = @status)
+          ORDER BY started_at DESC, rowid DESC LIMIT @limit`,
+      ).all({ stackId: opts.stackId ?? null, status: opts.status ?? null, limit: limitOf(opts.limit) });
+      return (rows as TransactionRow[]).map(toTransaction);
+    });
+  }
+
+  /** `running` and `interrupted` transactions of a stack, oldest first. */
+  unfinishedTransactions(stackId: string): TransactionRecord[] {
+    return this.guard("unfinishedTransactions", () => {
+      const rows = this.stmt(
+        `SELECT * FROM transactions WHERE stack_id = ? AND status IN ('running', 'interrupted')
+          ORDER BY started_at, rowid`,
+      ).all(stackId);
+      return (rows as TransactionRow[]).map(toTransaction);
+    });
+  }
+
+  // -- journal ----------------------------------------------------------------------------------
+
+  /**
+   * Durably record an intent (committed and fsynced when this returns, unless inside
+   * `atomically`, where it commits with the enclosing transaction). `seq` counts per transaction
+   * from 1. JSON fields are stored redacted; the returned entry is what was stored.
+   * Throws `STATE_REFERENCE_MISSING` when the transaction does not exist.
+   */
+  journalIntent(e: Omit<JournalEntry, "id" | "seq" | "status" | "startedAt">): JournalEntry {
+    return this.write("journalIntent", () =>
+      this.immediate(() => {
+        const next = this.stmt("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM journal WHERE tx_id = ?").get(
+          e.txId,
+        ) as {
+          seq: number;
+        };
+        const res = this.stmt(
+          `INSERT INTO journal (tx_id, seq, phase, action, address, type, name, desired, remote_id,
+                               before, after, status, error, started_at, finished_at)
+           VALUES (@txId, @seq, @phase, @action, @address, @type, @name, @desired, @remoteId,
+                   @before, @after, 'intent', @error, @startedAt, NULL)`,
+        ).run({
+          txId: e.txId,
+          seq: next.seq,
+          phase: e.phase,
+          action: e.action,
+          address: e.address,
+          type: e.type,
+          name: e.name,
+          desired: toJsonColumn(e.desired),
+          remoteId: e.remoteId ?? null,
+          before: toJsonColumn(e.before),
+          after: toJsonColumn(e.after),
+          error: toJsonColumn(e.error),
+          startedAt: nowIso(),
+        });
+        return this.journalEntry(Number(res.lastInsertRowid));
+      }),
+    );
+  }
+
+  /**
+   * Record the outcome of entry `id`. Given fields replace stored ones; omitted fields are kept.
+   * `finishedAt` is set unless the status is `intent`. Throws `STATE_UNKNOWN_JOURNAL_ENTRY` for
+   * an unknown id.
+   */
+  journalOutcome(
+    id: number,
+    status: JournalStatus,
+    data: {
+      remoteId?: string;
+      after?: Record<string, unknown>;
+      before?: Record<string, unknown>;
+      error?: Record<string, unknown>;
+    } = {},
+  ): void {
+    this.write("journalOutcome", () => {
+      const res = this.stmt(
+        `UPDATE journal SET status = @status, finished_at = @finishedAt,
+                remote_id = COALESCE(@remoteId, remote_id), after = COALESCE(@after, after),
+                before = COALESCE(@before, before), error = COALESCE(@error, error)
+          WHERE id = @id`,
+      ).run({
+        id,
+        status,
+        finishedAt: status === "intent" ? null : nowIso(),
+        remoteId: data.remoteId ?? null,
+        after: toJsonColumn(data.after),
+        before: toJsonColumn(data.before),
+        error: toJsonColumn(data.error),
+      });
+      if (res.changes === 0) {
+        throw stateError(
+          "STATE_UNKNOWN_JOURNAL_ENTRY",
+          `Journal entry ${id} does not exist in ${this.path}.`,
+          {
+            hint: "This is a bug in dpn (an outcome was recorded without an intent); please report it.",
+            details: { id },
+          },
+        );
+      }
+    });
+  }
+
+  /** Entries of a transaction in `seq` order. */
+  journal(txId: string): JournalEntry[] {
+    return this.guard("journal", () =>
+      (this.stmt("SELECT * FROM journal WHERE tx_id = ? ORDER BY seq").all(txId) as JournalRow[]).map(
+        toJournal,
+      ),
+    );
+  }
+
+  private journalEntry(id: number): JournalEntry {
+    const row = this.stmt("SELECT * FROM journal WHERE id = ?").get(id) as JournalRow | undefined;
+    if (!row) throw internalError("STATE_JOURNAL_LOST", `Journal entry ${id} vanished right after insert.`);
+    return toJournal(row);
+  }
+
+  // -- plans ------------------------------------------------------------------------------------
+
+  /**
+   * Store the plan of a transaction (redacted JSON); saving again replaces it.
+   * Throws `STATE_REFERENCE_MISSING` when the transaction does not exist.
+   */
+  savePlan(txId: string, plan: StoredPlan): void {
+    this.write("savePlan", () => {
+      this.stmt(
+        `INSERT INTO transaction_plans (tx_id, plan, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (tx_id) DO UPDATE SET plan = excluded.plan`,
+      ).run(txId, toJsonColumn(plan), nowIso());
+    });
+  }
+
+  /** The plan stored with `savePlan`, or undefined. */
+  loadPlan(txId: string): StoredPlan | undefined {
+    return this.guard("loadPlan", () => {
+      const row = this.stmt("SELECT plan FROM transaction_plans WHERE tx_id = ?").get(txId) as
+        | { plan: string }
+        | undefined;
+      return row ? fromJsonColumn<StoredPlan>(row.plan, "transaction_plans.plan") : undefined;
+    });
+  }
+
+  // -- atomicity --------------------------------------------------------------------------------
+
+  /**
+   * Run `fn` in one transaction: all its store writes commit together or not at all. Nested
+   * calls become savepoints (an inner failure caught by the outer `fn` undoes only the inner
+   * part). `fn` must be synchronous: returning a promise throws `STATE_ASYNC_IN_TRANSACTION`
+   * after rolling back. Errors thrown by `fn` propagate unchanged.
+   */
+  atomically<R>(fn: () => R): R {
+    return this.guard("atomically", () => {
+      const body = () => {
+        const result = fn();
+        if (
+          result !== null &&
+          typeof result === "object" &&
+          typeof (result as { then?: unknown }).then === "function"
+        ) {
+          throw internalError(
+            "STATE_ASYNC_IN_TRANSACTION",
+            "atomically() was given an async function; its writes would escape the transaction.",
+            { hint: "This is a bug in dpn: keep remote calls outside atomically()." },
+          );
+        }
+        return result;
+      };
+      // A read-only connection cannot BEGIN IMMEDIATE; a deferred one still gives a stable snapshot.
+      return this.readonly ? this.db.transaction(body).deferred() : this.immediate(body);
+    });
+  }
+
+  // -- audit ------------------------------------------------------------------------------------
+
+  /** Append an audit event (details redacted). `at` defaults to now when empty. */
+  audit(e: AuditEvent): void {
+    this.write("audit", () => {
+      this.stmt(
+        `INSERT INTO audit_events (at, actor, stack_id, tx_id, command, event, address, outcome,
+                                   blueprint_hash, details)
+         VALUES (@at, @actor, @stackId, @txId, @command, @event, @address, @outcome, @blueprintHash, @details)`,
+      ).run({
+        at: e.at || nowIso(),
+        actor: e.actor,
+        stackId: e.stackId ?? null,
+        txId: e.txId ?? null,
+        command: e.command,
+        event: e.event,
+        address: e.address ?? null,
+        outcome: e.outcome ?? null,
+        blueprintHash: e.blueprintHash ?? null,
+        details: toJsonColumn(e.details),
+      });
+    });
+  }
+
+  /**
+   * Audit events in chronological order (`at >= since` when given). With `limit`, the latest
+   * `limit` matching events, still oldest first.
+   */
+  auditEvents(opts: { since?: string; stackId?: string; txId?: string; limit?: number } = {}): AuditEvent[] {
+    return this.guard("auditEvents", () => {
+      const rows = this.stmt(
+        `SELECT * FROM (
+           SELECT * FROM audit_events
+            WHERE (@since IS NULL OR at >= @since) AND (@stackId IS NULL OR stack_id = @stackId)
+              AND (@txId IS NULL OR tx_id = @txId)
+            ORDER BY id DESC LIMIT @limit)
+         ORDER BY id`,
+      ).all({
+        since: opts.since ?? null,
+        stackId: opts.stackId ?? null,
+        txId: opts.txId ?? null,
+        limit: limitOf(opts.limit),
+      });
+      return (rows as AuditRow[]).map(toAudit);
+    });
+  }
+
+  // -- locks ------------------------------------------------------------------------------------
+
+  /**
+   * Take the stack lock for `leaseMs`, atomically across processes. Free → taken; held by the
+   * same holderId → lease refreshed (since kept); lease expired → taken over; held by a process
+   * on this host that no longer exists → taken over; otherwise `{acquired: false, holder}`.
+   * Throws `STATE_INVALID_LEASE` for a non-positive lease, `STATE_READ_ONLY` on a read-only store.
+   */
+  tryLock(
+    stackId: string,
+    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
+    leaseMs: number,
+  ): TryLockResult {
+    assertLease(leaseMs);
+    return this.write("tryLock", () =>
+      this.immediate((): TryLockResult => {
+        const now = Date.now();
+        const row = this.stmt("SELECT * FROM locks WHERE stack_id = ?").get(stackId) as LockRow | undefined;
+        const current = row ? toLock(row) : undefined;
+        const lock: LockInfo = {
+          stackId,
+          holderId: holder.holderId,
+          user: holder.user,
+          host: holder.host,
+          pid: holder.pid,
+          since: current && current.holderId === holder.holderId ? current.since : nowIso(now),
+          expiresAt: nowIso(now + leaseMs),
+        };
+        let takenOver: { holder: LockInfo; reason: LockTakeoverReason } | undefined;
+        if (current && current.holderId !== holder.holderId) {
+          if (Date.parse(current.expiresAt) <= now) takenOver = { holder: current, reason: "lease_expired" };
+          // Only a pid on this machine can be checked; elsewhere the lease is the only signal.
+          else if (current.host === os.hostname() && !isProcessAlive(current.pid)) {
+            takenOver = { holder: current, reason: "holder_dead" };
+          } else return { acquired: false, holder: current };
+        }
+        this.stmt(
+          `INSERT INTO locks (stack_id, holder_id, user, host, pid, since, expires_at)
+           VALUES (@stackId, @holderId, @user, @host, @pid, @since, @expiresAt)
+           ON CONFLICT (stack_id) DO UPDATE SET holder_id = excluded.holder_id, user = excluded.user,
+             host = excluded.host, pid = excluded.pid, since = excluded.since, expires_at = excluded.expires_at`,
+        ).run({ ...lock });
+        return takenOver ? { acquired: true, lock, takenOver } : { acquired: true, lock };
+      }),
+    );
+  }
+
+  /**
+   * Extend the lease to now + leaseMs. Returns false when `holderId` no longer holds the lock
+   * (released, forced or taken over): the caller must stop before its next change.
+   */
+  renewLock(stackId: string, holderId: string, leaseMs: number): boolean {
+    assertLease(leaseMs);
+    return this.write("renewLock", () => {
+      const res = this.stmt("UPDATE locks SET expires_at = ? WHERE stack_id = ? AND holder_id = ?").run(
+        nowIso(Date.now() + leaseMs),
+        stackId,
+        holderId,
+      );
+      return res.changes > 0;
+    });
+  }
+
+  /**
+   * Release the lock if `holderId` holds it. Releasing a lock held by someone else (e.g. after a
+   * takeover) does nothing, so a late release can never free another run's lock.
+   */
+  releaseLock(stackId: string, holderId: string): void {
+    this.write("releaseLock", () => {
+      this.stmt("DELETE FROM locks WHERE stack_id = ? AND holder_id = ?").run(stackId, holderId);
+    });
+  }
+
+  /** The stored lock, including one whose lease has expired (compare `expiresAt`). */
+  getLock(stackId: string): LockInfo | undefined {
+    return this.guard("getLock", () => {
+      const row = this.stmt("SELECT * FROM locks WHERE stack_id = ?").get(stackId) as LockRow | undefined;
+      return row ? toLock(row) : undefined;
+    });
+  }
+
+  /** Remove the lock whoever holds it; returns the removed lock, or undefined when there was none. */
+  forceUnlock(stackId: string): LockInfo | undefined {
+    return this.write("forceUnlock", () =>
+      this.immediate(() => {
+        const row = this.stmt("SELECT * FROM locks WHERE stack_id = ?").get(stackId) as LockRow | undefined;
+        if (!row) return undefined;
+        this.stmt("DELETE FROM locks WHERE stack_id = ?").run(stackId);
+        return toLock(row);
+      }),
+    );
+  }
+
+  /** Close the connection (idempotent). The WAL is checkpointed by SQLite on the last close. */
+  close(): void {
+    if (!this.db.open) return;
+    this.statements.clear();
+    try {
+      this.db.close();
+    } catch (e) {
+      throw toStateError(e, { op: "close", path: this.path, readonly: this.readonly });
+    }
+  }
+}
+
+function unknownTransaction(txId: string, file: string): DpnError {
+  return stateError("STATE_UNKNOWN_TRANSACTION", `Transaction ${txId} does not exist in ${file}.`, {
+    hint: "List transactions with `dpn history`; the id may belong to another state file.",
+    details: { txId },
+  });
+}
+
+function limitOf(limit: number | undefined): number {
+  // SQLite treats a negative LIMIT as "no limit".
+  return limit === undefined || !Number.isFinite(limit) || limit < 0 ? -1 : Math.floor(limit);
+}
+
+function assertLease(leaseMs: number): void {
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) {
+    throw internalError("STATE_INVALID_LEASE", `Lock lease must be a positive number of ms, got ${leaseMs}.`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Create the file with mode 0600 when missing (SQLite gives its -wal/-shm files the same mode),
+ * and tighten an existing file that is readable by others.
+ */
+function createPrivateFile(file: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, "wx", 0o600));
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+  const st = fs.statSync(file);
+  if (st.isFile() && (st.mode & 0o077) !== 0) {
+    try {
+      fs.chmodSync(file, 0o600);
+    } catch (e) {
+      // Not the owner: an administrator shares this file on purpose; leave its mode alone.
+      if ((e as NodeJS.ErrnoException).code !== "EPERM") throw e;
+    }
+  }
+}
+
+function configureWritable(db: Database.Database, busyTimeoutMs: number): void {
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+  db.pragma("foreign_keys = ON");
+  db.pragma("journal_mode = WAL");
+  // See the module comment: intents must survive power loss.
+  db.pragma("synchronous = FULL");
+}
+
+/**
+ * Open (creating if needed) the state file at `file` for reading and writing: creates the parent
+ * directory (0700), the file (0600), enables WAL, synchronous=FULL, busy_timeout and foreign
+ * keys, and applies pending migrations. With `{readonly: true}` it delegates to
+ * `openStateStoreReadOnly`. Throws DpnError kind state: STATE_UNWRITABLE (permissions, parent not a
+ * directory), STATE_CORRUPT (not a SQLite file), STATE_TOO_NEW (newer dpn), STATE_LOCKED_DB.
+ */
+export function openStateStore(file: string, opts: OpenStateStoreOptions = {}): SqliteStateStore {
+  if (opts.readonly) return openStateStoreReadOnly(file, opts);
+  const abs = path.resolve(file);
+  const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let db: Database.Database | undefined;
+  try {
+    fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
+    createPrivateFile(abs);
+    db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
+    configureWritable(db, busyTimeoutMs);
+    applyMigrations(db, abs);
+    return new SqliteStateStore(db, { path: abs, readonly: false, kind: "file", busyTimeoutMs });
+  } catch (e) {
+    if (db?.open) db.close();
+    throw toStateError(e, { op: "open", path: abs, busyTimeoutMs });
+  }
+}
+
+/**
+ * Open the state at `file` without creating or changing it. A missing file gives an empty
+ * in-memory view; a file with an older schema is copied into memory and migrated there; a newer
+ * one throws STATE_TOO_NEW. Every write method of the result throws STATE_READ_ONLY.
+ * Note: SQLite may create the empty `-wal`/`-shm` side files of a WAL database while reading it
+ * (that is how readers coordinate with writers); the database content is never modified.
+ */
+export function openStateStoreReadOnly(
+  file: string,
+  opts: Omit<OpenStateStoreOptions, "readonly"> = {},
+): SqliteStateStore {
+  const abs = path.resolve(file);
+  const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let db: Database.Database | undefined;
+  try {
+    if (!fs.existsSync(abs)) {
+      db = new Database(":memory:");
+      applyMigrations(db, abs);
+      db.pragma("query_only = ON");
+      return new SqliteStateStore(db, { path: abs, readonly: true, kind: "view", busyTimeoutMs });
+    }
+    db = new Database(abs, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    const version = currentSchemaVersion(db);
+    assertKnownVersion(version, abs);
+    let kind: StoreKind = "file";
+    if (version < LATEST_SCHEMA_VERSION) {
+      // Older schema: migrate a private copy so reads see the current shape; the file stays as is.
+      const image = version === 0 ? undefined : db.serialize();
+      db.close();
+      db = image && image.length > 0 ? new Database(image) : new Database(":memory:");
+      applyMigrations(db, abs);
+      kind = "view";
+    }
+    db.pragma("query_only = ON");
+    return new SqliteStateStore(db, { path: abs, readonly: true, kind, busyTimeoutMs });
+  } catch (e) {
+    if (db?.open) db.close();
+    throw toStateError(e, { op: "open (read-only)", path: abs, readonly: true, busyTimeoutMs });
+  }
+}
+
+/** A fresh private in-memory store (same schema and behaviour) for engine unit tests. */
+export function openMemoryStateStore(): SqliteStateStore {
+  const db = new Database(":memory:");
+  try {
+    db.pragma("foreign_keys = ON");
+    applyMigrations(db, ":memory:");
+  } catch (e) {
+    db.close();
+    throw toStateError(e, { op: "open", path: ":memory:" });
+  }
+  return new SqliteStateStore(db, { path: ":memory:", readonly: false, kind: "memory", busyTimeoutMs: 0 });
+}

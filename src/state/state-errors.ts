@@ -1,0 +1,165 @@
+/**
+ * Translation of SQLite and file-system failures into DpnError kind `state` (exit 8), so no raw
+ * sqlite error ever reaches the user. Codes are stable; each carries a hint with the next step.
+ */
+import Database from "better-sqlite3";
+import { DpnError, stateError } from "../core/errors.js";
+
+/** What the store was doing when it failed; names the file in every message. */
+export interface StateErrorContext {
+  op: string;
+  path: string;
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+}
+
+const FS_UNWRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
+const FS_NOT_A_DIR = new Set(["ENOTDIR", "EISDIR", "EEXIST"]);
+
+function fsCode(err: unknown): string | undefined {
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string") {
+    return (err as NodeJS.ErrnoException).code;
+  }
+  return undefined;
+}
+
+/**
+ * Map `err` to a DpnError when it is a SQLite or file-system failure. DpnErrors pass through
+ * unchanged. Any other error (e.g. thrown by a caller's function inside `atomically`) is returned
+ * as is, so that engine errors are never disguised as state errors.
+ */
+export function toStateError(err: unknown, ctx: StateErrorContext): unknown {
+  if (err instanceof DpnError) return err;
+  const where = `state file ${ctx.path}`;
+  const details = { path: ctx.path, operation: ctx.op };
+
+  if (err instanceof Database.SqliteError) {
+    const code = err.code;
+    const d = { ...details, sqlite_code: code };
+    if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) {
+      return stateError(
+        "STATE_LOCKED_DB",
+        `The ${where} stayed locked by another process for more than ${ctx.busyTimeoutMs ?? "the"} ms (${ctx.op}).`,
+        {
+          hint: "Another dpn process is writing to this state file. Wait for it to finish and retry; if none is running, look for a stuck process that holds the file open.",
+          details: d,
+          cause: err,
+        },
+      );
+    }
+    if (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB") {
+      return stateError(
+        "STATE_CORRUPT",
+        `The ${where} is not a valid dpn state database or is damaged (${ctx.op}).`,
+        {
+          hint: "Move the file aside and restore it from a backup (`sqlite3 <file> .recover` can salvage rows). Do not simply delete it: it records resources that exist remotely.",
+          details: d,
+          cause: err,
+        },
+      );
+    }
+    if (code.startsWith("SQLITE_READONLY") && ctx.readonly) {
+      return stateError(
+        "STATE_READ_ONLY",
+        `The ${where} was opened read-only and cannot be changed (${ctx.op}).`,
+        {
+          hint: "This command only reads state; run the command without --dry-run to make changes.",
+          details: d,
+          cause: err,
+        },
+      );
+    }
+    if (
+      code.startsWith("SQLITE_READONLY") ||
+      code.startsWith("SQLITE_CANTOPEN") ||
+      code === "SQLITE_PERM" ||
+      code === "SQLITE_AUTH"
+    ) {
+      return stateError("STATE_UNWRITABLE", `Cannot open or write the ${where} (${ctx.op}: ${code}).`, {
+        hint: "Check that you can write both the file and its directory (SQLite creates -wal/-shm files beside it), or choose another state path.",
+        details: d,
+        cause: err,
+      });
+    }
+    if (code === "SQLITE_FULL") {
+      return stateError("STATE_DISK_FULL", `The disk holding the ${where} is full (${ctx.op}).`, {
+        hint: "Free disk space and retry; nothing was written by the failed step.",
+        details: d,
+        cause: err,
+      });
+    }
+    if (code.startsWith("SQLITE_IOERR")) {
+      return stateError("STATE_IO_ERROR", `I/O error on the ${where} (${ctx.op}: ${code}).`, {
+        hint: "Check the disk and file system (network file systems are not supported for state), then retry.",
+        details: d,
+        cause: err,
+      });
+    }
+    if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") {
+      return stateError(
+        "STATE_REFERENCE_MISSING",
+        `${ctx.op} refers to a stack or transaction missing from the ${where}.`,
+        {
+          hint: "This is a bug in dpn (a stack must be ensured and a transaction begun before use); please report it.",
+          details: d,
+          cause: err,
+        },
+      );
+    }
+    if (code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE") {
+      return stateError("STATE_DUPLICATE", `${ctx.op} would duplicate an existing row in the ${where}.`, {
+        hint: "This is a bug in dpn (ids must be unique); please report it.",
+        details: d,
+        cause: err,
+      });
+    }
+    return stateError("STATE_ERROR", `SQLite failed on the ${where} (${ctx.op}: ${code}).`, {
+      hint: "Retry; if it persists, run `dpn doctor` and report the error code.",
+      details: d,
+      cause: err,
+    });
+  }
+
+  const fc = fsCode(err);
+  if (fc && FS_UNWRITABLE.has(fc)) {
+    return stateError("STATE_UNWRITABLE", `Permission denied for the ${where} (${ctx.op}: ${fc}).`, {
+      hint: "Check that you can write both the file and its directory, or choose another state path.",
+      details: { ...details, errno: fc },
+      cause: err,
+    });
+  }
+  if (fc && FS_NOT_A_DIR.has(fc)) {
+    return stateError(
+      "STATE_UNWRITABLE",
+      `Cannot create the ${where}: a path component is not a directory (${fc}).`,
+      {
+        hint: "Choose a state path whose parent is a directory.",
+        details: { ...details, errno: fc },
+        cause: err,
+      },
+    );
+  }
+  if (fc === "ENOSPC") {
+    return stateError("STATE_DISK_FULL", `The disk holding the ${where} is full (${ctx.op}).`, {
+      hint: "Free disk space and retry.",
+      details: { ...details, errno: fc },
+      cause: err,
+    });
+  }
+  // Any other system call failure (it carries `syscall`) while handling the file.
+  if (fc && typeof (err as NodeJS.ErrnoException).syscall === "string") {
+    return stateError("STATE_IO_ERROR", `File-system error on the ${where} (${ctx.op}: ${fc}).`, {
+      hint: "Check the path and the file system, then retry.",
+      details: { ...details, errno: fc },
+      cause: err,
+    });
+  }
+  if (err instanceof TypeError && /database connection is not open/i.test(err.message)) {
+    return stateError("STATE_CLOSED", `The ${where} was used after it was closed (${ctx.op}).`, {
+      hint: "This is a bug in dpn; please report it.",
+      details,
+      cause: err,
+    });
+  }
+  return err;
+}

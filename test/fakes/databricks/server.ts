@@ -1,0 +1,1225 @@
+/**
+ * Loopback Databricks workspace for tests (see SPEC.md): clusters, jobs, Unity Catalog
+ * catalogs/schemas/volumes/tables/tag assignments, SQL statements and OIDC M2M, with the real
+ * API's quirks, fault injection and a request log. Shapes are checked at compile time against
+ * the official SDK model types (type-only import; nothing of the SDK runs).
+ */
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { catalog, compute, jobs, sql } from "@databricks/sdk-experimental";
+import { type FaultRule, Faults } from "./faults.js";
+import { parseStatement, SqlError, type Stmt } from "./sql-parser.js";
+
+export interface FakeOptions {
+  /** PAT accepted as `Authorization: Bearer`; random when omitted. */
+  token?: string;
+  /** OAuth M2M clients: client_id → client_secret. */
+  oauthClients?: Record<string, string>;
+  /** Lifetime of issued OAuth tokens in seconds (default 3600). Tokens really expire. */
+  oauthTokenTtlSec?: number;
+  /** clusters/get and jobs/get for unknown ids: `400` INVALID_PARAMETER_VALUE (default) or `404`. */
+  notFoundStyle?: "400" | "404";
+  /** clusters/get calls on a PENDING cluster before it is RUNNING (default 1). */
+  clusterGetsUntilRunning?: number;
+  /** First job id (bigint; default 1000000000000001). */
+  firstJobId?: bigint;
+  /** SQL warehouse id accepted by the statements API (default `wh-fake`). */
+  warehouseId?: string;
+  /** GET polls before a statement leaves PENDING/RUNNING (default 0: finishes inline). */
+  statementPolls?: number;
+  /** Cap on saved jobs (QUOTA_EXCEEDED beyond it). */
+  maxJobs?: number;
+}
+
+/** One request as the server saw it. Authorization values are never recorded. */
+export interface LoggedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  status: number;
+  /** performance.now() at arrival. */
+  at: number;
+  auth: "bearer" | "basic" | "none";
+}
+
+interface Cluster {
+  details: compute.ClusterDetails & { cluster_id: string };
+  getsInState: number;
+}
+interface Job {
+  job_id: bigint;
+  created_time: number;
+  settings: Omit<jobs.JobSettings, "tags"> & { tags?: Record<string, string> };
+}
+interface Statement {
+  resp: sql.StatementResponse & { statement_id: string };
+  pollsLeft: number;
+  run: () => void;
+}
+
+export interface FakeState {
+  clusters: Map<string, Cluster>;
+  jobs: Map<string, Job>;
+  catalogs: Map<string, catalog.CatalogInfo>;
+  schemas: Map<string, catalog.SchemaInfo>;
+  volumes: Map<string, catalog.VolumeInfo>;
+  tables: Map<string, catalog.TableInfo>;
+  /** `volumes/<full_name>` → tag key → value. */
+  tags: Map<string, Map<string, string>>;
+  /** Every statement text received, in order. */
+  statements: string[];
+  /** OAuth tokens issued so far. */
+  issuedTokens: number;
+  /** Extra SQL failures: first match wins, fires once. */
+  sqlFailures: { match: RegExp; error_code: sql.ServiceErrorCode; message: string }[];
+}
+
+export interface DatabricksFake {
+  url: string;
+  token: string;
+  warehouseId: string;
+  log: LoggedRequest[];
+  faults: Faults;
+  state: FakeState;
+  close(): Promise<void>;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// --- JSON with int64 ids: bare integers of job_id/run_id become bigint; quoted ones are rejected.
+const INT64_KEY = /([{,]\s*)"(job_id|run_id)"(\s*):(\s*)(-?\d+)(?=\s*[,}\]])/g;
+function parseBody(text: string): unknown {
+  if (!text.trim()) return {};
+  return JSON.parse(text.replace(INT64_KEY, '$1"$2"$3:$4{"$int64":"$5"}'), (_k, v) =>
+    v && typeof v === "object" && typeof v.$int64 === "string" && Object.keys(v).length === 1
+      ? BigInt(v.$int64)
+      : v,
+  );
+}
+function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `\u0000int:${x}` : x)).replace(
+    /"\\u0000int:(-?\d+)"/g,
+    "$1",
+  );
+}
+
+function int64(v: unknown, what: string): bigint {
+  if (typeof v === "bigint") return v;
+  if (typeof v === "string" && /^\d+$/.test(v)) return BigInt(v); // query strings
+  throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid value for ${what}: expected an int64 number`);
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: UC and tag rules are about control characters
+const UC_NAME_FORBIDDEN = /[.\s/\u0000-\u001f\u007f]/;
+const TAG_KEY_FORBIDDEN = /[.,\-=/:]/;
+
+function ucName(n: unknown, what: string): string {
+  if (typeof n !== "string" || !n || n.length > 255 || UC_NAME_FORBIDDEN.test(n)) {
+    throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid ${what} name ${JSON.stringify(n)}`);
+  }
+  return n.toLowerCase();
+}
+
+/** Start the fake on 127.0.0.1 with a free port. */
+export async function startDatabricksFake(opts: FakeOptions = {}): Promise<DatabricksFake> {
+  const token = opts.token ?? `dapi${randomBytes(16).toString("hex")}`;
+  const warehouseId = opts.warehouseId ?? "wh-fake";
+  const oauthTokens = new Map<string, number>(); // token → expiry (ms epoch)
+  const faults = new Faults();
+  const log: LoggedRequest[] = [];
+  const state: FakeState = {
+    clusters: new Map(),
+    jobs: new Map(),
+    catalogs: new Map(),
+    schemas: new Map(),
+    volumes: new Map(),
+    tables: new Map(),
+    tags: new Map(),
+    statements: [],
+    issuedTokens: 0,
+    sqlFailures: [],
+  };
+  let nextJobId = opts.firstJobId ?? 1_000_000_000_000_001n;
+  let clusterSeq = 0;
+  let stmtSeq = 0;
+  const notFound400 = (opts.notFoundStyle ?? "400") === "400";
+  let baseUrl = "";
+  const now = () => Date.now();
+
+  // ------------------------------------------------------------------ clusters
+  const clusterOr = (id: unknown): Cluster => {
+    const c = typeof id === "string" ? state.clusters.get(id) : undefined;
+    if (!c) {
+      if (notFound400)
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Cluster ${String(id)} does not exist`);
+      throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Cluster ${String(id)} does not exist`);
+    }
+    return c;
+  };
+  const setState = (c: Cluster, s: compute.State) => {
+    c.details.state = s;
+    c.getsInState = 0;
+    if (s === "TERMINATED") c.details.terminated_time = now();
+  };
+  const clusterSpec = (b: Record<string, unknown>): compute.CreateCluster => {
+    if (typeof b.spark_version !== "string" || !b.spark_version)
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: spark_version");
+    if (b.num_workers === undefined && b.autoscale === undefined)
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Either num_workers or autoscale must be set");
+    const tags = (b.custom_tags ?? {}) as Record<string, string>;
+    if (Object.keys(tags).length > 45)
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Custom tags exceed the limit of 45");
+    for (const [k, v] of Object.entries(tags)) {
+      if (k === "Name") throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Custom tag key Name is reserved");
+      if (
+        !/^[\p{L}\p{N} +\-=.:/@]{1,127}$/u.test(k) ||
+        !/^[\p{L}\p{N} +\-=.:/@]{0,255}$/u.test(v) ||
+        [...(k + v)].some((ch) => (ch.codePointAt(0) ?? 0) > 0xff)
+      ) {
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid custom tag ${JSON.stringify(k)}`);
+      }
+    }
+    const a = b.autotermination_minutes as number | undefined;
+    if (a !== undefined && a !== 0 && (a < 10 || a > 10000))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "autotermination_minutes must be 0 or 10-10000");
+    return b as unknown as compute.CreateCluster;
+  };
+  const withDefaults = (
+    id: string,
+    spec: compute.CreateCluster,
+  ): compute.ClusterDetails & { cluster_id: string } => ({
+    ...spec,
+    cluster_id: id,
+    driver_node_type_id: spec.driver_node_type_id ?? spec.node_type_id,
+    enable_elastic_disk: spec.enable_elastic_disk ?? true,
+    aws_attributes: spec.aws_attributes ?? { availability: "SPOT_WITH_FALLBACK", zone_id: "us-west-2a" },
+    default_tags: {
+      Vendor: "Databricks",
+      Creator: "fake@example.com",
+      ClusterName: spec.cluster_name ?? "",
+      ClusterId: id,
+    },
+    creator_user_name: "fake@example.com",
+    cluster_source: "API",
+    spec,
+  });
+
+  // ------------------------------------------------------------------ jobs
+  const jobOr = (id: unknown): Job => {
+    const j = state.jobs.get(int64(id, "job_id").toString());
+    if (!j) {
+      if (notFound400)
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Job ${String(id)} does not exist.`);
+      throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Job ${String(id)} does not exist.`);
+    }
+    return j;
+  };
+  const jobSettings = (s: Record<string, unknown>): Job["settings"] => {
+    const tags = (s.tags ?? {}) as Record<string, string>;
+    if (Object.keys(tags).length > 25)
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "A job can have at most 25 tags");
+    const tasks = (s.tasks ?? []) as jobs.Task[];
+    const keys = new Set<string>();
+    for (const t of tasks) {
+      if (!t.task_key) throw new ApiError(400, "INVALID_PARAMETER_VALUE", "task_key is required");
+      if (keys.has(t.task_key))
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Duplicate task_key ${t.task_key}`);
+      keys.add(t.task_key);
+      if (t.existing_cluster_id && !state.clusters.has(t.existing_cluster_id)) {
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Cluster ${t.existing_cluster_id} does not exist`);
+      }
+    }
+    return {
+      email_notifications: {},
+      timeout_seconds: 0,
+      max_concurrent_runs: 1,
+      format: "MULTI_TASK",
+      ...s,
+    } as Job["settings"];
+  };
+  const jobOut = (j: Job, withTasks = true): jobs.Job | Record<string, unknown> => {
+    const { tasks, ...rest } = j.settings;
+    return {
+      job_id: j.job_id,
+      created_time: j.created_time,
+      creator_user_name: "fake@example.com",
+      settings: withTasks ? { ...rest, tasks } : rest,
+    };
+  };
+
+  // ------------------------------------------------------------------ unity catalog
+  const catalogOr = (n: string): catalog.CatalogInfo => {
+    const c = state.catalogs.get(n.toLowerCase());
+    if (!c) throw new ApiError(404, "CATALOG_DOES_NOT_EXIST", `Catalog '${n}' does not exist.`);
+    return c;
+  };
+  const schemaOr = (full: string): catalog.SchemaInfo => {
+    const s = state.schemas.get(full.toLowerCase());
+    if (!s) throw new ApiError(404, "SCHEMA_DOES_NOT_EXIST", `Schema '${full}' does not exist.`);
+    return s;
+  };
+  const volumeOr = (full: string): catalog.VolumeInfo => {
+    const v = state.volumes.get(full.toLowerCase());
+    if (!v) throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Volume '${full}' does not exist.`);
+    return v;
+  };
+  const tableOr = (full: string): catalog.TableInfo => {
+    const t = state.tables.get(full.toLowerCase());
+    if (!t) throw new ApiError(404, "TABLE_DOES_NOT_EXIST", `Table '${full}' does not exist.`);
+    return t;
+  };
+  const meta = () => ({
+    metastore_id: "fake-metastore",
+    owner: "fake@example.com",
+    created_at: now(),
+    created_by: "fake@example.com",
+    updated_at: now(),
+  });
+  const mkSchema = (cat: string, name: string, comment?: string, properties?: Record<string, string>) => {
+    const info: catalog.SchemaInfo = {
+      name,
+      catalog_name: cat,
+      full_name: `${cat}.${name}`,
+      schema_id: randomBytes(8).toString("hex"),
+      ...(comment !== undefined ? { comment } : {}),
+      ...(properties ? { properties } : {}),
+      catalog_type: "MANAGED_CATALOG",
+      ...meta(),
+    };
+    state.schemas.set(info.full_name as string, info);
+    return info;
+  };
+  const schemaChildren = (full: string) =>
+    [...state.tables.keys(), ...state.volumes.keys()].filter((k) => k.startsWith(`${full}.`));
+  const dropSchema = (full: string) => {
+    for (const k of schemaChildren(full)) {
+      state.tables.delete(k);
+      state.volumes.delete(k);
+      state.tags.delete(`volumes/${k}`);
+    }
+    state.schemas.delete(full);
+  };
+  const page = <T>(items: T[], q: URLSearchParams, size = 50) => {
+    const start = Number(q.get("page_token") ?? 0);
+    const max = Number(q.get("max_results") ?? q.get("page_size") ?? q.get("limit") ?? 0) || size;
+    const slice = items.slice(start, start + max);
+    return { items: slice, next: start + max < items.length ? String(start + max) : undefined };
+  };
+  const entityExists = (type: string, name: string) => {
+    if (type === "volumes") return state.volumes.has(name.toLowerCase());
+    if (type === "tables") return state.tables.has(name.toLowerCase());
+    if (type === "schemas") return state.schemas.has(name.toLowerCase());
+    if (type === "catalogs") return state.catalogs.has(name.toLowerCase());
+    return false;
+  };
+  const tagMap = (type: string, name: string) => {
+    if (!entityExists(type, name))
+      throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Entity ${type}/${name} does not exist.`);
+    const key = `${type}/${name.toLowerCase()}`;
+    let m = state.tags.get(key);
+    if (!m) {
+      m = new Map();
+      state.tags.set(key, m);
+    }
+    return m;
+  };
+
+  // ------------------------------------------------------------------ SQL
+  const applyStatement = (s: Stmt): void => {
+    const [c, sc, t] = s.name.map((x) => x.toLowerCase()) as [string, string, string];
+    const schemaFull = `${c}.${sc}`;
+    const full = `${schemaFull}.${t}`;
+    if (!state.schemas.has(schemaFull))
+      throw new SqlError("SCHEMA_NOT_FOUND", `The schema \`${c}\`.\`${sc}\` cannot be found.`, "42704");
+    const existing = state.tables.get(full);
+    if (s.kind === "create_table") {
+      if (existing) {
+        if (s.ifNotExists) return;
+        throw new SqlError(
+          "TABLE_OR_VIEW_ALREADY_EXISTS",
+          `Cannot create table or view \`${c}\`.\`${sc}\`.\`${t}\` because it already exists.`,
+          "42P07",
+        );
+      }
+      if (UC_NAME_FORBIDDEN.test(t))
+        throw new SqlError("INVALID_IDENTIFIER", `The identifier ${t} is invalid.`, "42602");
+      const names = new Set(s.columns.map((x) => x.name.toLowerCase()));
+      if (names.size !== s.columns.length)
+        throw new SqlError("COLUMN_ALREADY_EXISTS", "Duplicate column.", "42711");
+      for (const p of s.partitionBy)
+        if (!names.has(p.toLowerCase()))
+          throw new SqlError("COLUMN_NOT_DEFINED_IN_TABLE", `Partition column ${p} not found.`, "42703");
+      const info: catalog.TableInfo = {
+        name: t,
+        catalog_name: c,
+        schema_name: sc,
+        full_name: full,
+        table_id: randomBytes(8).toString("hex"),
+        table_type: "MANAGED",
+        data_source_format: "DELTA",
+        columns: s.columns.map((col, i) => {
+          const pi = s.partitionBy.findIndex((p) => p.toLowerCase() === col.name.toLowerCase());
+          return {
+            name: col.name,
+            type_text: col.type,
+            type_name: (col.type.split(/[<(]/)[0] ?? "").toUpperCase() as catalog.ColumnTypeName,
+            position: i,
+            nullable: col.nullable,
+            ...(col.comment !== undefined ? { comment: col.comment } : {}),
+            ...(pi >= 0 ? { partition_index: pi } : {}),
+          };
+        }),
+        ...(s.comment !== undefined ? { comment: s.comment } : {}),
+        properties: {
+          "delta.minReaderVersion": "3",
+          "delta.minWriterVersion": "7",
+          "delta.enableDeletionVectors": "true",
+          ...s.properties,
+        },
+        storage_location: `s3://fake-metastore/tables/${randomBytes(8).toString("hex")}`,
+        ...meta(),
+      };
+      state.tables.set(full, info);
+      return;
+    }
+    if (s.kind === "drop_table") {
+      if (!existing) {
+        if (s.ifExists) return;
+        throw new SqlError(
+          "TABLE_OR_VIEW_NOT_FOUND",
+          `The table or view \`${c}\`.\`${sc}\`.\`${t}\` cannot be found.`,
+          "42P01",
+        );
+      }
+      state.tables.delete(full);
+      return;
+    }
+    if (!existing)
+      throw new SqlError(
+        "TABLE_OR_VIEW_NOT_FOUND",
+        `The table or view \`${c}\`.\`${sc}\`.\`${t}\` cannot be found.`,
+        "42P01",
+      );
+    if (s.kind === "set_props") existing.properties = { ...existing.properties, ...s.properties };
+    else if (s.kind === "unset_props") {
+      const props = { ...existing.properties };
+      for (const k of s.keys) {
+        if (!(k in props) && !s.ifExists)
+          throw new SqlError(
+            "UNSET_NONEXISTENT_PROPERTIES",
+            `Attempted to unset non-existent property ${k}.`,
+            "42K0J",
+          );
+        delete props[k];
+      }
+      existing.properties = props;
+    } else if (s.kind === "comment_table") {
+      if (s.comment === null) delete existing.comment;
+      else existing.comment = s.comment;
+    }
+    existing.updated_at = now();
+  };
+  const runStatement = (st: Statement, text: string) => {
+    const injected = state.sqlFailures.findIndex((f) => f.match.test(text));
+    if (injected >= 0) {
+      const f = state.sqlFailures.splice(injected, 1)[0] as FakeState["sqlFailures"][number];
+      st.resp.status = { state: "FAILED", error: { error_code: f.error_code, message: f.message } };
+      return;
+    }
+    try {
+      applyStatement(parseStatement(text));
+      st.resp.status = { state: "SUCCEEDED" };
+      st.resp.manifest = {
+        format: "JSON_ARRAY",
+        schema: { column_count: 0, columns: [] },
+        total_row_count: 0,
+        total_chunk_count: 0,
+      };
+      st.resp.result = { chunk_index: 0, row_offset: 0, row_count: 0, data_array: [] };
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+      const code: sql.ServiceErrorCode =
+        e.errorClass === "TABLE_OR_VIEW_ALREADY_EXISTS" ? "ALREADY_EXISTS" : "BAD_REQUEST";
+      st.resp.status = {
+        state: "FAILED",
+        error: { error_code: code, message: e.message },
+        ...({ sql_state: e.sqlState } as object),
+      };
+    }
+  };
+
+  // ------------------------------------------------------------------ routes
+  type Req = { method: string; path: string; q: URLSearchParams; body: Record<string, unknown>; m: string[] };
+  type Route = [string, RegExp, (r: Req) => unknown];
+  const UC = "/api/2\\.1/unity-catalog";
+  const routes: Route[] = [
+    // clusters (2.0 and 2.1 paths behave the same)
+    [
+      "POST",
+      /^\/api\/2\.[01]\/clusters\/create$/,
+      ({ body }) => {
+        const spec = clusterSpec(body);
+        clusterSeq++;
+        const id = `${String(clusterSeq).padStart(4, "0")}-${randomBytes(3).toString("hex")}-fake${String(clusterSeq).padStart(4, "0")}`;
+        state.clusters.set(id, {
+          details: {
+            ...withDefaults(id, spec),
+            state: "PENDING",
+            start_time: now(),
+            state_message: "Finding instances for new nodes",
+          },
+          getsInState: 0,
+        });
+        return { cluster_id: id } satisfies compute.CreateClusterResponse;
+      },
+    ],
+    [
+      "GET",
+      /^\/api\/2\.[01]\/clusters\/get$/,
+      ({ q }) => {
+        const c = clusterOr(q.get("cluster_id"));
+        const d = c.details;
+        // The state machine advances as clients poll.
+        c.getsInState++;
+        const out = { ...d };
+        if (d.state === "PENDING" && c.getsInState >= (opts.clusterGetsUntilRunning ?? 1))
+          setState(c, "RUNNING");
+        else if (d.state === "TERMINATING" && c.getsInState >= 1) setState(c, "TERMINATED");
+        else if (d.state === "RESTARTING" && c.getsInState >= 1) setState(c, "RUNNING");
+        return out satisfies compute.ClusterDetails;
+      },
+    ],
+    [
+      "GET",
+      /^\/api\/2\.[01]\/clusters\/list$/,
+      ({ q }) => {
+        const all = [...state.clusters.values()].map((c) => {
+          const { spec: _s, ...rest } = c.details;
+          return rest;
+        });
+        const p = page(all, q, 100);
+        return {
+          clusters: p.items,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        } satisfies compute.ListClustersResponse;
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[01]\/clusters\/edit$/,
+      ({ body }) => {
+        const c = clusterOr(body.cluster_id);
+        if (c.details.state !== "RUNNING" && c.details.state !== "TERMINATED") {
+          throw new ApiError(
+            400,
+            "INVALID_STATE",
+            `Cluster ${c.details.cluster_id} is in unexpected state ${c.details.state}.`,
+          );
+        }
+        const { cluster_id: _id, ...rest } = body;
+        const spec = clusterSpec(rest);
+        const st = c.details.state;
+        c.details = {
+          ...withDefaults(c.details.cluster_id, spec),
+          state: st,
+          start_time: c.details.start_time,
+        };
+        if (st === "RUNNING") setState(c, "RESTARTING");
+        return {};
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[01]\/clusters\/delete$/,
+      ({ body }) => {
+        const c = clusterOr(body.cluster_id);
+        if (c.details.state !== "TERMINATED" && c.details.state !== "TERMINATING") setState(c, "TERMINATING");
+        return {};
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[01]\/clusters\/start$/,
+      ({ body }) => {
+        const c = clusterOr(body.cluster_id);
+        if (c.details.state !== "TERMINATED")
+          throw new ApiError(
+            400,
+            "INVALID_STATE",
+            `Cluster ${c.details.cluster_id} is in unexpected state ${c.details.state}.`,
+          );
+        setState(c, "PENDING");
+        return {};
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[01]\/clusters\/permanent-delete$/,
+      ({ body }) => {
+        clusterOr(body.cluster_id);
+        state.clusters.delete(body.cluster_id as string);
+        return {};
+      },
+    ],
+    // jobs (2.1 and 2.2)
+    [
+      "POST",
+      /^\/api\/2\.[12]\/jobs\/create$/,
+      ({ body }) => {
+        if (opts.maxJobs !== undefined && state.jobs.size >= opts.maxJobs) {
+          throw new ApiError(
+            400,
+            "QUOTA_EXCEEDED",
+            `The maximum number of saved jobs (${opts.maxJobs}) has been reached.`,
+          );
+        }
+        const { access_control_list: _acl, ...settings } = body;
+        const id = nextJobId++;
+        state.jobs.set(id.toString(), { job_id: id, created_time: now(), settings: jobSettings(settings) });
+        return { job_id: id };
+      },
+    ],
+    ["GET", /^\/api\/2\.[12]\/jobs\/get$/, ({ q }) => jobOut(jobOr(q.get("job_id")))],
+    [
+      "GET",
+      /^\/api\/2\.[12]\/jobs\/list$/,
+      ({ q }) => {
+        const name = q.get("name");
+        const limit = Number(q.get("limit") ?? 20);
+        if (limit < 1 || limit > 100)
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", "limit must be between 1 and 100");
+        const all = [...state.jobs.values()]
+          .filter((j) => name === null || (j.settings.name ?? "").toLowerCase() === name.toLowerCase())
+          .sort((a, b) => (a.job_id < b.job_id ? -1 : 1))
+          .map((j) => jobOut(j, q.get("expand_tasks") === "true"));
+        const p = page(all, q, limit);
+        return {
+          jobs: p.items,
+          has_more: p.next !== undefined,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        };
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[12]\/jobs\/reset$/,
+      ({ body }) => {
+        const j = jobOr(body.job_id);
+        j.settings = jobSettings((body.new_settings ?? {}) as Record<string, unknown>);
+        return {};
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[12]\/jobs\/update$/,
+      ({ body }) => {
+        const j = jobOr(body.job_id);
+        const ns = (body.new_settings ?? {}) as Record<string, unknown>;
+        const merged: Record<string, unknown> = { ...j.settings, ...ns };
+        if (ns.tasks) {
+          const byKey = new Map((j.settings.tasks ?? []).map((t) => [t.task_key, t]));
+          for (const t of ns.tasks as jobs.Task[]) byKey.set(t.task_key, t);
+          merged.tasks = [...byKey.values()];
+        }
+        for (const f of (body.fields_to_remove ?? []) as string[]) {
+          if (f.startsWith("tasks/"))
+            merged.tasks = ((merged.tasks ?? []) as jobs.Task[]).filter((t) => t.task_key !== f.slice(6));
+          else delete merged[f];
+        }
+        j.settings = jobSettings(merged);
+        return {};
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.[12]\/jobs\/delete$/,
+      ({ body }) => {
+        const j = jobOr(body.job_id);
+        state.jobs.delete(j.job_id.toString());
+        return {};
+      },
+    ],
+    // catalogs
+    [
+      "POST",
+      new RegExp(`^${UC}/catalogs$`),
+      ({ body }) => {
+        const name = ucName(body.name, "catalog");
+        if (/^(sys|databricks)/.test(name))
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Catalog name '${name}' is reserved.`);
+        if (state.catalogs.has(name))
+          throw new ApiError(409, "CATALOG_ALREADY_EXISTS", `Catalog '${name}' already exists`);
+        const info: catalog.CatalogInfo = {
+          name,
+          full_name: name,
+          ...(body.comment !== undefined ? { comment: body.comment as string } : {}),
+          ...(body.properties ? { properties: body.properties as Record<string, string> } : {}),
+          ...(body.storage_root
+            ? {
+                storage_root: body.storage_root as string,
+                storage_location: `${body.storage_root as string}/__unitystorage`,
+              }
+            : {}),
+          catalog_type: "MANAGED_CATALOG",
+          isolation_mode: "OPEN",
+          securable_type: "CATALOG",
+          ...meta(),
+        };
+        state.catalogs.set(name, info);
+        mkSchema(name, "default", "Default schema (auto-created)");
+        mkSchema(name, "information_schema", "Information schema (auto-created)");
+        return info;
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${UC}/catalogs$`),
+      ({ q }) => {
+        const p = page([...state.catalogs.values()], q);
+        return {
+          catalogs: p.items,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        } satisfies catalog.ListCatalogsResponse;
+      },
+    ],
+    ["GET", new RegExp(`^${UC}/catalogs/([^/]+)$`), ({ m }) => catalogOr(m[0] as string)],
+    [
+      "PATCH",
+      new RegExp(`^${UC}/catalogs/([^/]+)$`),
+      ({ m, body }) => {
+        const c = catalogOr(m[0] as string);
+        const u = body as unknown as catalog.UpdateCatalog;
+        if (u.comment !== undefined) c.comment = u.comment;
+        if (u.properties !== undefined) c.properties = u.properties; // the whole map is replaced
+        if (u.owner !== undefined) c.owner = u.owner;
+        c.updated_at = now();
+        return c;
+      },
+    ],
+    [
+      "DELETE",
+      new RegExp(`^${UC}/catalogs/([^/]+)$`),
+      ({ m, q }) => {
+        const name = (m[0] as string).toLowerCase();
+        catalogOr(name);
+        const schemas = [...state.schemas.values()].filter(
+          (s) => s.catalog_name === name && s.name !== "information_schema",
+        );
+        if (schemas.length && q.get("force") !== "true") {
+          throw new ApiError(
+            400,
+            "CATALOG_NOT_EMPTY",
+            `Catalog '${name}' is not empty. The catalog has ${schemas.length} schemas: ${schemas.map((s) => s.name).join(", ")}`,
+          );
+        }
+        for (const s of [...state.schemas.values()].filter((x) => x.catalog_name === name))
+          dropSchema(s.full_name as string);
+        state.catalogs.delete(name);
+        return {};
+      },
+    ],
+    // schemas
+    [
+      "POST",
+      new RegExp(`^${UC}/schemas$`),
+      ({ body }) => {
+        const cat = ucName(body.catalog_name, "catalog");
+        const name = ucName(body.name, "schema");
+        catalogOr(cat);
+        if (state.schemas.has(`${cat}.${name}`))
+          throw new ApiError(409, "SCHEMA_ALREADY_EXISTS", `Schema '${name}' already exists`);
+        return mkSchema(
+          cat,
+          name,
+          body.comment as string | undefined,
+          body.properties as Record<string, string> | undefined,
+        );
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${UC}/schemas$`),
+      ({ q }) => {
+        const cat = (q.get("catalog_name") ?? "").toLowerCase();
+        catalogOr(cat);
+        const p = page(
+          [...state.schemas.values()].filter((s) => s.catalog_name === cat),
+          q,
+        );
+        return {
+          schemas: p.items,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        } satisfies catalog.ListSchemasResponse;
+      },
+    ],
+    ["GET", new RegExp(`^${UC}/schemas/([^/]+)$`), ({ m }) => schemaOr(m[0] as string)],
+    [
+      "PATCH",
+      new RegExp(`^${UC}/schemas/([^/]+)$`),
+      ({ m, body }) => {
+        const s = schemaOr(m[0] as string);
+        const u = body as unknown as catalog.UpdateSchema;
+        if (u.comment !== undefined) s.comment = u.comment;
+        if (u.properties !== undefined) s.properties = u.properties;
+        s.updated_at = now();
+        return s;
+      },
+    ],
+    [
+      "DELETE",
+      new RegExp(`^${UC}/schemas/([^/]+)$`),
+      ({ m, q }) => {
+        const full = (m[0] as string).toLowerCase();
+        schemaOr(full);
+        const children = schemaChildren(full);
+        if (children.length && q.get("force") !== "true")
+          throw new ApiError(
+            400,
+            "SCHEMA_NOT_EMPTY",
+            `Schema '${full}' is not empty. It has ${children.length} objects.`,
+          );
+        dropSchema(full);
+        return {};
+      },
+    ],
+    // volumes
+    [
+      "POST",
+      new RegExp(`^${UC}/volumes$`),
+      ({ body }) => {
+        const b = body as unknown as catalog.CreateVolumeRequestContent;
+        const cat = ucName(b.catalog_name, "catalog");
+        const sch = ucName(b.schema_name, "schema");
+        const name = ucName(b.name, "volume");
+        catalogOr(cat);
+        schemaOr(`${cat}.${sch}`);
+        if (b.volume_type !== "MANAGED" && b.volume_type !== "EXTERNAL")
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", "volume_type must be MANAGED or EXTERNAL");
+        if (b.volume_type === "MANAGED" && b.storage_location)
+          throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "CreateVolume storage_location can not be provided.",
+          );
+        if (b.volume_type === "EXTERNAL" && !b.storage_location)
+          throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "CreateVolume storage_location must be provided for EXTERNAL volumes.",
+          );
+        const full = `${cat}.${sch}.${name}`;
+        if (state.volumes.has(full) || state.tables.has(full))
+          throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Volume '${full}' already exists`);
+        const id = randomBytes(8).toString("hex");
+        const info: catalog.VolumeInfo = {
+          name,
+          catalog_name: cat,
+          schema_name: sch,
+          full_name: full,
+          volume_id: id,
+          volume_type: b.volume_type,
+          storage_location: b.storage_location ?? `s3://fake-metastore/volumes/${id}`,
+          ...(b.comment !== undefined ? { comment: b.comment } : {}),
+          ...meta(),
+        };
+        state.volumes.set(full, info);
+        return info;
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${UC}/volumes$`),
+      ({ q }) => {
+        const cat = (q.get("catalog_name") ?? "").toLowerCase();
+        const sch = (q.get("schema_name") ?? "").toLowerCase();
+        const p = page(
+          [...state.volumes.values()].filter((v) => v.catalog_name === cat && v.schema_name === sch),
+          q,
+        );
+        return {
+          volumes: p.items,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        } satisfies catalog.ListVolumesResponseContent;
+      },
+    ],
+    ["GET", new RegExp(`^${UC}/volumes/([^/]+)$`), ({ m }) => volumeOr(m[0] as string)],
+    [
+      "PATCH",
+      new RegExp(`^${UC}/volumes/([^/]+)$`),
+      ({ m, body }) => {
+        const v = volumeOr(m[0] as string);
+        const u = body as unknown as catalog.UpdateVolumeRequestContent;
+        if (u.comment !== undefined) v.comment = u.comment;
+        if (u.owner !== undefined) v.owner = u.owner;
+        return v;
+      },
+    ],
+    [
+      "DELETE",
+      new RegExp(`^${UC}/volumes/([^/]+)$`),
+      ({ m }) => {
+        const v = volumeOr(m[0] as string);
+        state.volumes.delete(v.full_name as string);
+        state.tags.delete(`volumes/${v.full_name}`);
+        return {};
+      },
+    ],
+    // tables (REST: read, list, exists, delete)
+    [
+      "GET",
+      new RegExp(`^${UC}/tables$`),
+      ({ q }) => {
+        const cat = (q.get("catalog_name") ?? "").toLowerCase();
+        const sch = (q.get("schema_name") ?? "").toLowerCase();
+        schemaOr(`${cat}.${sch}`);
+        const p = page(
+          [...state.tables.values()].filter((t) => t.catalog_name === cat && t.schema_name === sch),
+          q,
+        );
+        return {
+          tables: p.items,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        } satisfies catalog.ListTablesResponse;
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${UC}/tables/([^/]+)/exists$`),
+      ({ m }) => {
+        const full = (m[0] as string).toLowerCase();
+        schemaOr(full.split(".").slice(0, 2).join("."));
+        return { table_exists: state.tables.has(full) };
+      },
+    ],
+    ["GET", new RegExp(`^${UC}/tables/([^/]+)$`), ({ m }) => tableOr(m[0] as string)],
+    [
+      "DELETE",
+      new RegExp(`^${UC}/tables/([^/]+)$`),
+      ({ m }) => {
+        const t = tableOr(m[0] as string);
+        state.tables.delete(t.full_name as string);
+        return {};
+      },
+    ],
+    // entity tag assignments
+    [
+      "POST",
+      new RegExp(`^${UC}/entity-tag-assignments$`),
+      ({ body }) => {
+        const a = (body as unknown as catalog.CreateEntityTagAssignmentRequest).tag_assignment;
+        if (!a?.entity_type || !a.entity_name || !a.tag_key)
+          throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "tag_assignment needs entity_type, entity_name and tag_key",
+          );
+        if (TAG_KEY_FORBIDDEN.test(a.tag_key))
+          throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            `Tag key '${a.tag_key}' contains invalid characters`,
+          );
+        const tm = tagMap(a.entity_type, a.entity_name);
+        if (tm.has(a.tag_key))
+          throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Tag '${a.tag_key}' is already assigned`);
+        tm.set(a.tag_key, a.tag_value ?? "");
+        return a satisfies catalog.EntityTagAssignment;
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${UC}/entity-tag-assignments/([^/]+)/([^/]+)/tags$`),
+      ({ m, q }) => {
+        const [type, name] = m as [string, string];
+        const all = [...tagMap(type, name).entries()].map(([tag_key, tag_value]) => ({
+          entity_type: type,
+          entity_name: name,
+          tag_key,
+          tag_value,
+        }));
+        const p = page(all, q);
+        return {
+          tag_assignments: p.items,
+          ...(p.next ? { next_page_token: p.next } : {}),
+        } satisfies catalog.ListEntityTagAssignmentsResponse;
+      },
+    ],
+    [
+      "GET",
+      new RegExp(`^${UC}/entity-tag-assignments/([^/]+)/([^/]+)/tags/([^/]+)$`),
+      ({ m }) => {
+        const [type, name, key] = m as [string, string, string];
+        const v = tagMap(type, name).get(key);
+        if (v === undefined)
+          throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Tag '${key}' is not assigned`);
+        return {
+          entity_type: type,
+          entity_name: name,
+          tag_key: key,
+          tag_value: v,
+        } satisfies catalog.EntityTagAssignment;
+      },
+    ],
+    [
+      "PATCH",
+      new RegExp(`^${UC}/entity-tag-assignments/([^/]+)/([^/]+)/tags/([^/]+)$`),
+      ({ m, body }) => {
+        const [type, name, key] = m as [string, string, string];
+        const tm = tagMap(type, name);
+        if (!tm.has(key)) throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Tag '${key}' is not assigned`);
+        tm.set(key, String((body as { tag_value?: string }).tag_value ?? ""));
+        return {
+          entity_type: type,
+          entity_name: name,
+          tag_key: key,
+          tag_value: tm.get(key),
+        } satisfies catalog.EntityTagAssignment;
+      },
+    ],
+    [
+      "DELETE",
+      new RegExp(`^${UC}/entity-tag-assignments/([^/]+)/([^/]+)/tags/([^/]+)$`),
+      ({ m }) => {
+        const [type, name, key] = m as [string, string, string];
+        const tm = tagMap(type, name);
+        if (!tm.delete(key))
+          throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Tag '${key}' is not assigned`);
+        return {};
+      },
+    ],
+    // SQL statements
+    [
+      "POST",
+      /^\/api\/2\.0\/sql\/statements\/?$/,
+      ({ body }) => {
+        const b = body as unknown as sql.ExecuteStatementRequest;
+        if (!b.statement || !b.warehouse_id)
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", "warehouse_id and statement are required");
+        if (b.warehouse_id !== warehouseId)
+          throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Warehouse ${b.warehouse_id} does not exist.`);
+        state.statements.push(b.statement);
+        const id = `01f0-stmt-${++stmtSeq}`;
+        const st: Statement = {
+          resp: { statement_id: id, status: { state: "PENDING" } },
+          pollsLeft: opts.statementPolls ?? 0,
+          run: () => runStatement(st, b.statement),
+        };
+        if (st.pollsLeft === 0) st.run();
+        statements.set(id, st);
+        return st.resp;
+      },
+    ],
+    [
+      "GET",
+      /^\/api\/2\.0\/sql\/statements\/([^/]+)$/,
+      ({ m }) => {
+        const st = statements.get(m[0] as string);
+        if (!st) throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Statement ${m[0]} does not exist.`);
+        if (st.pollsLeft > 0) {
+          st.pollsLeft--;
+          st.resp.status = { state: st.pollsLeft > 0 ? "RUNNING" : "PENDING" };
+          if (st.pollsLeft === 0) st.run();
+        }
+        return st.resp;
+      },
+    ],
+    [
+      "POST",
+      /^\/api\/2\.0\/sql\/statements\/([^/]+)\/cancel$/,
+      ({ m }) => {
+        const st = statements.get(m[0] as string);
+        if (st && (st.resp.status?.state === "PENDING" || st.resp.status?.state === "RUNNING")) {
+          st.pollsLeft = 0;
+          st.resp.status = { state: "CANCELED" };
+        }
+        return {};
+      },
+    ],
+  ];
+  const statements = new Map<string, Statement>();
+
+  // ------------------------------------------------------------------ auth + OIDC
+  const bearerOk = (h: string | undefined): boolean => {
+    const t = /^Bearer (.+)$/.exec(h ?? "")?.[1];
+    if (!t) return false;
+    if (t === token) return true;
+    const exp = oauthTokens.get(t);
+    return exp !== undefined && exp > now();
+  };
+  const oidc = (
+    method: string,
+    path: string,
+    req: IncomingMessage,
+    raw: string,
+  ): [number, unknown] | undefined => {
+    if (method === "GET" && path === "/oidc/.well-known/oauth-authorization-server") {
+      return [
+        200,
+        {
+          issuer: `${baseUrl}/oidc`,
+          token_endpoint: `${baseUrl}/oidc/v1/token`,
+          authorization_endpoint: `${baseUrl}/oidc/v1/authorize`,
+        },
+      ];
+    }
+    if (method === "POST" && path === "/oidc/v1/token") {
+      const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      const [id, secret] = basic
+        ? Buffer.from(basic, "base64").toString("utf8").split(":").map(decodeURIComponent)
+        : [];
+      const form = new URLSearchParams(raw);
+      if (!id || opts.oauthClients?.[id] === undefined || opts.oauthClients[id] !== secret) {
+        return [401, { error: "invalid_client", error_description: "Client authentication failed" }];
+      }
+      if (form.get("grant_type") !== "client_credentials") return [400, { error: "unsupported_grant_type" }];
+      const ttl = opts.oauthTokenTtlSec ?? 3600;
+      const access = `eyfake.${randomBytes(12).toString("hex")}`;
+      oauthTokens.set(access, now() + ttl * 1000);
+      state.issuedTokens++;
+      return [
+        200,
+        {
+          access_token: access,
+          token_type: "Bearer",
+          expires_in: ttl,
+          scope: form.get("scope") ?? "all-apis",
+        },
+      ];
+    }
+    return undefined;
+  };
+
+  // ------------------------------------------------------------------ HTTP
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = typeof body === "string" ? body : toJson(body);
+    res.writeHead(status, {
+      "Content-Type": typeof body === "string" ? "text/plain" : "application/json",
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const at = performance.now();
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://fake");
+    const method = req.method ?? "GET";
+    const path = url.pathname;
+    const authHeader = req.headers.authorization ?? "";
+    const entry: LoggedRequest = {
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      body: undefined,
+      status: 0,
+      at,
+      auth: authHeader.startsWith("Bearer ") ? "bearer" : authHeader.startsWith("Basic ") ? "basic" : "none",
+    };
+    log.push(entry);
+    const reply = (status: number, body: unknown, headers?: Record<string, string>) => {
+      entry.status = status;
+      send(res, status, body, headers);
+    };
+
+    const fault: FaultRule | undefined = faults.match(method, path);
+    if (fault?.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault?.destroySocket && !fault.afterHandler) {
+      entry.status = -1;
+      req.socket.destroy();
+      return;
+    }
+    const answerFault = () => {
+      if (fault?.destroySocket) {
+        entry.status = -1;
+        req.socket.destroy();
+        return;
+      }
+      reply(
+        fault?.status ?? 500,
+        fault?.body ?? { error_code: "INTERNAL_ERROR", message: "Injected fault" },
+        fault?.headers,
+      );
+    };
+    if (fault && !fault.afterHandler && (fault.status !== undefined || fault.body !== undefined))
+      return answerFault();
+
+    const o = oidc(method, path, req, raw);
+    if (o) return reply(o[0], o[1]);
+    if (!bearerOk(req.headers.authorization)) {
+      return reply(401, {
+        error_code: "UNAUTHENTICATED",
+        message: authHeader ? "Invalid access token." : "No authorization header.",
+      });
+    }
+    let body: Record<string, unknown> = {};
+    if (method !== "GET" && method !== "DELETE") {
+      try {
+        body = parseBody(raw) as Record<string, unknown>;
+        entry.body = body;
+      } catch {
+        return reply(400, {
+          error_code: "MALFORMED_REQUEST",
+          message: "Could not parse request body as JSON",
+        });
+      }
+    }
+    for (const [m, re, h] of routes) {
+      if (m !== method) continue;
+      const match = re.exec(path);
+      if (!match) continue;
+      try {
+        const out = h({ method, path, q: url.searchParams, body, m: match.slice(1).map(decodeURIComponent) });
+        if (fault?.afterHandler) return answerFault();
+        return reply(200, out ?? {});
+      } catch (e) {
+        if (e instanceof ApiError)
+          return reply(e.status, {
+            error_code: e.code,
+            message: e.message,
+            details: [
+              {
+                "@type": "type.googleapis.com/google.rpc.RequestInfo",
+                request_id: randomBytes(6).toString("hex"),
+              },
+            ],
+          });
+        return reply(500, { error_code: "INTERNAL_ERROR", message: (e as Error).message });
+      }
+    }
+    return reply(404, { error_code: "ENDPOINT_NOT_FOUND", message: `No API found for '${method} ${path}'` });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) send(res, 500, { error_code: "INTERNAL_ERROR", message: String(e) });
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: baseUrl,
+    token,
+    warehouseId,
+    log,
+    faults,
+    state,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
