@@ -23,13 +23,30 @@ function measure(label, args, runs) {
     wall.push(r.wallMs);
     if (r.peakRssMb !== null) rss.push(r.peakRssMb);
   }
-  return { label, wall_ms: stats(wall), peak_rss_mb: rss.length ? round(Math.max(...rss)) : null, stdout_bytes: first.stdout.length };
+  return {
+    label,
+    wall_ms: stats(wall),
+    peak_rss_mb: rss.length ? round(Math.max(...rss)) : null,
+    stdout_bytes: first.stdout.length,
+  };
 }
 
 const results = [
   measure("dpn --version", ["--version"], 15),
   measure("dpn plan preview (10 resources)", ["plan", "preview", small], 15),
-  measure("dpn plan preview --format json (9,000 resources)", ["plan", "preview", large, "--format", "json"], 7),
+  measure(
+    "dpn plan preview --format json (9,000 resources)",
+    ["plan", "preview", large, "--format", "json"],
+    7,
+  ),
 ];
-const resources = JSON.parse(runDpn(["plan", "preview", large, "--format", "json"], { cwd: dir }).stdout).total_resources;
-console.log(JSON.stringify({ benchmark: "cli-startup", large_blueprint_resources: resources, results, machine: machine() }, null, 2));
+const resources = JSON.parse(
+  runDpn(["plan", "preview", large, "--format", "json"], { cwd: dir }).stdout,
+).total_resources;
+console.log(
+  JSON.stringify(
+    { benchmark: "cli-startup", large_blueprint_resources: resources, results, machine: machine() },
+    null,
+    2,
+  ),
+);

@@ -26,13 +26,25 @@ export function runDpn(args, opts = {}) {
   const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, ...opts });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const m = /__MAXRSS_KB=(\d+)/.exec(r.stderr ?? "");
-  return { wallMs, peakRssMb: m ? Number(m[1]) / 1024 : null, status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return {
+    wallMs,
+    peakRssMb: m ? Number(m[1]) / 1024 : null,
+    status: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr,
+  };
 }
 
 export function stats(values) {
   const s = [...values].sort((a, b) => a - b);
   const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { runs: s.length, min: round(s[0]), median: round(q(0.5)), p90: round(q(0.9)), max: round(s[s.length - 1]) };
+  return {
+    runs: s.length,
+    min: round(s[0]),
+    median: round(q(0.5)),
+    p90: round(q(0.9)),
+    max: round(s[s.length - 1]),
+  };
 }
 
 export const round = (x, d = 1) => Math.round(x * 10 ** d) / 10 ** d;

@@ -1,7 +1,8 @@
 // Names generated and validated per second, in-process, with the built-in convention.
+
+import { builtInConvention } from "../dist/config/load-convention.js";
 import { generateName } from "../dist/naming/generate.js";
 import { validateName } from "../dist/naming/rules.js";
-import { builtInConvention } from "../dist/config/load-convention.js";
 import { machine, round } from "./lib.mjs";
 
 const conv = builtInConvention();
@@ -25,4 +26,16 @@ function run(n) {
 run(5000); // warm-up
 const n = 100_000;
 const { ms } = run(n);
-console.log(JSON.stringify({ benchmark: "naming", names: n, ms: round(ms), names_per_second: Math.round((n / ms) * 1000), machine: machine() }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: "naming",
+      names: n,
+      ms: round(ms),
+      names_per_second: Math.round((n / ms) * 1000),
+      machine: machine(),
+    },
+    null,
+    2,
+  ),
+);

@@ -30,7 +30,8 @@ function freePort(): Promise<number> {
 async function waitForMoto(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto server exited early (code ${child.exitCode}):\n${log()}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto server exited early (code ${child.exitCode}):\n${log()}`);
     try {
       const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       if (res.status < 500) return;

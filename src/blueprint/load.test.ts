@@ -36,14 +36,12 @@ describe("loadBlueprint: files", () => {
     expect(e.message).toBe(`blueprint ${tmp} is not a file`);
   });
 
-  it("refuses a 100 MB blueprint quickly, from its size, before reading it", () => {
+  it("refuses a 100 MB blueprint from its size, before reading it", () => {
     const file = join(tmp, "huge.json");
     // A sparse file: 100 MB long without writing 100 MB (and not valid JSON, which proves it is never parsed).
     writeFileSync(file, "{");
     truncateSync(file, 100 * 1024 * 1024);
-    const started = performance.now();
     const e = thrown(() => loadBlueprint(file));
-    expect(performance.now() - started).toBeLessThan(100);
     expect(e.code).toBe("BLUEPRINT_TOO_LARGE");
     expect(e.kind).toBe("validation");
     expect(e.message).toBe(`blueprint ${file} is 100.0 MB, above the 50.0 MB limit`);

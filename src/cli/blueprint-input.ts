@@ -31,7 +31,8 @@ export function loadResolved(
   const overrides = parseKv(o.override, "--override");
   const conv = loadConvention({ cwd: ctx.cwd, valuesPath: o.valuesConfig, patternsPath: o.patternsConfig });
   const file = typeof source === "string" ? source : source.file;
-  const loaded = typeof source === "string" ? loadBlueprint(source) : parseBlueprint(source.text, source.file);
+  const loaded =
+    typeof source === "string" ? loadBlueprint(source) : parseBlueprint(source.text, source.file);
   const resolved = resolveBlueprint(loaded, conv, { overrides, existsInState: extra.existsInState });
   assertResolved(resolved);
   return { loaded, conv, resolved };

@@ -54,7 +54,10 @@ export function createCloudRegistry(ctx: CliContext, o: RegistryOptions): Provid
       }
       if (types.some((t) => cloudOf(t) === "databricks")) {
         // a cheap authenticated read: fails with an auth error (exit 4) before any change
-        await dbxSide().client.request("GET", "/api/2.1/unity-catalog/catalogs", { query: { max_results: 1 }, idempotent: true });
+        await dbxSide().client.request("GET", "/api/2.1/unity-catalog/catalogs", {
+          query: { max_results: 1 },
+          idempotent: true,
+        });
       }
     },
     async close(): Promise<void> {

@@ -47,7 +47,9 @@ export interface RegistryOptions {
 /** Build the provider registry for a target. */
 export async function openRegistry(ctx: CliContext, o: RegistryOptions): Promise<ProviderRegistry> {
   if (o.target === "sandbox") {
-    const { createSandboxRegistry, sandboxOptionsFromEnv } = await import("../providers/sandbox/sandbox-provider.js");
+    const { createSandboxRegistry, sandboxOptionsFromEnv } = await import(
+      "../providers/sandbox/sandbox-provider.js"
+    );
     const faults = sandboxOptionsFromEnv(ctx.env);
     if (o.sandboxLatencyMs !== undefined) faults.latencyMs = o.sandboxLatencyMs;
     if (o.sandboxFailAfter !== undefined) faults.failAfter = o.sandboxFailAfter;

@@ -87,7 +87,9 @@ export class Output {
 
 /** `file:line:col path  CODE message (hint)` — one line per problem. */
 export function formatProblem(p: Problem, c: Colors): string {
-  const where = [p.file, p.line !== undefined ? `${p.line}:${p.column ?? 1}` : undefined].filter(Boolean).join(":");
+  const where = [p.file, p.line !== undefined ? `${p.line}:${p.column ?? 1}` : undefined]
+    .filter(Boolean)
+    .join(":");
   const sev = p.severity === "warning" ? c.yellow("warning") : c.red("error");
   const loc = [where, p.path].filter(Boolean).join(" ");
   const hint = p.hint ? `\n      ${c.cyan("hint:")} ${p.hint}` : "";

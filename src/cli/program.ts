@@ -7,7 +7,9 @@ import { Command, CommanderError, Option } from "commander";
 import { DpnError, ExitCode, usageError } from "../core/errors.js";
 import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 /** Collects repeatable `key=value` options. */
 function collectKv(value: string, previous: string[] = []): string[] {
@@ -78,7 +80,9 @@ export function buildProgram(): Command {
     );
 
   // ---- config ---------------------------------------------------------------------------
-  const config = program.command("config").description("create, check and show the naming convention (.dpn/*.yaml)");
+  const config = program
+    .command("config")
+    .description("create, check and show the naming convention (.dpn/*.yaml)");
   config
     .command("init")
     .description("write .dpn/naming-values.yaml and .dpn/naming-patterns.yaml (prompts only on a TTY)")
@@ -111,7 +115,10 @@ export function buildProgram(): Command {
     .option("--values-config <file>", "naming-values file")
     .option("--patterns-config <file>", "naming-patterns file")
     .option("--json", "print as JSON")
-    .addHelpText("after", examples(["dpn config show", "dpn config show --resource-type aws_s3_bucket --json"]))
+    .addHelpText(
+      "after",
+      examples(["dpn config show", "dpn config show --resource-type aws_s3_bucket --json"]),
+    )
     .action(run(async () => (await import("./commands/config.js")).configShow));
 
   // ---- name -----------------------------------------------------------------------------
@@ -146,7 +153,10 @@ export function buildProgram(): Command {
     .option("--force", "overwrite an existing file")
     .addHelpText(
       "after",
-      examples(["dpn plan init --env dev --project dataplatform", "dpn plan init --env prd --project platform --output prod.json"]),
+      examples([
+        "dpn plan init --env dev --project dataplatform",
+        "dpn plan init --env prd --project platform --output prod.json",
+      ]),
     )
     .action(run(async () => (await import("./commands/plan.js")).planInit));
   plan
@@ -157,7 +167,10 @@ export function buildProgram(): Command {
     .option("--patterns-config <file>", "naming-patterns file")
     .option("--override <key=value>", "naming override (repeatable)", collectKv, [])
     .option("--json", "print the result as JSON")
-    .addHelpText("after", examples(["dpn plan validate blueprints/dev.json", "dpn plan validate prod.json --json"]))
+    .addHelpText(
+      "after",
+      examples(["dpn plan validate blueprints/dev.json", "dpn plan validate prod.json --json"]),
+    )
     .action(run(async () => (await import("./commands/plan.js")).planValidate));
   plan
     .command("preview")
@@ -179,7 +192,10 @@ export function buildProgram(): Command {
 
   // ---- create ---------------------------------------------------------------------------
   const targetOption = () =>
-    new Option("--target <target>", "where to provision: cloud (AWS + Databricks) or sandbox (local simulation)")
+    new Option(
+      "--target <target>",
+      "where to provision: cloud (AWS + Databricks) or sandbox (local simulation)",
+    )
       .choices(["cloud", "sandbox"])
       .env("DPN_TARGET")
       .default("cloud");
@@ -192,14 +208,27 @@ export function buildProgram(): Command {
     .option("--yes", "do not ask for confirmation (required without a TTY)")
     .option("--parallelism <n>", "maximum concurrent provider calls", parseIntOption("--parallelism"), 10)
     .option("--no-rollback", "on failure keep what succeeded instead of rolling back")
-    .option("--lock-timeout <seconds>", "wait this long for another run on the stack", parseIntOption("--lock-timeout"), 0)
+    .option(
+      "--lock-timeout <seconds>",
+      "wait this long for another run on the stack",
+      parseIntOption("--lock-timeout"),
+      0,
+    )
     .option("--override <key=value>", "naming override (repeatable)", collectKv, [])
     .option("--values-config <file>", "naming-values file")
     .option("--patterns-config <file>", "naming-patterns file")
     .option("--profile <name>", "AWS / Databricks profile")
     .option("--wait", "wait for clusters to reach RUNNING")
-    .option("--sandbox-latency-ms <ms>", "sandbox: add latency to every call", parseIntOption("--sandbox-latency-ms"))
-    .option("--sandbox-fail-after <n>", "sandbox: fail the (n+1)-th mutating call", parseIntOption("--sandbox-fail-after"))
+    .option(
+      "--sandbox-latency-ms <ms>",
+      "sandbox: add latency to every call",
+      parseIntOption("--sandbox-latency-ms"),
+    )
+    .option(
+      "--sandbox-fail-after <n>",
+      "sandbox: fail the (n+1)-th mutating call",
+      parseIntOption("--sandbox-fail-after"),
+    )
     .option("--detailed-exitcode", "with --dry-run: exit 10 when changes are pending")
     .option("--json", "print one final JSON document")
     .addHelpText(
@@ -227,7 +256,10 @@ export function buildProgram(): Command {
       .option("--profile <name>", "AWS / Databricks profile")
       .option("--json", "print one final JSON document"),
   )
-    .addHelpText("after", examples(["dpn recover --target sandbox", "dpn recover --resume --blueprint blueprints/dev.json"]))
+    .addHelpText(
+      "after",
+      examples(["dpn recover --target sandbox", "dpn recover --resume --blueprint blueprints/dev.json"]),
+    )
     .action(run(async () => (await import("./commands/recover.js")).recoverCommand));
   stackOptions(
     program
@@ -251,7 +283,11 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .addHelpText("after", examples(["dpn tx show tx_20261125T203000_ab12cd"]))
     .action(run(async () => (await import("./commands/history.js")).txShow));
-  stackOptions(program.command("audit").description("the audit trail: who, when, command, blueprint hash, every operation"))
+  stackOptions(
+    program
+      .command("audit")
+      .description("the audit trail: who, when, command, blueprint hash, every operation"),
+  )
     .option("--since <when>", "ISO date/time, or a duration like 2h, 3d")
     .option("--limit <n>", "at most this many events", parseIntOption("--limit"), 200)
     .option("--json", "print as JSON")
@@ -286,4 +322,3 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   }
 }
-

@@ -41,10 +41,14 @@ export function plainProgress(out: Output, opts: { quiet?: boolean } = {}): Prog
         line(`${counter()} ${c.red("FAILED")} ${e.action} ${e.address}: ${e.error.code} ${e.error.message}`);
         break;
       case "op.retrying":
-        line(`${c.yellow("retry")}  ${e.action} ${e.address} in ${fmtMs(e.delayMs)} (attempt ${e.attempt}: ${e.error.code})`);
+        line(
+          `${c.yellow("retry")}  ${e.action} ${e.address} in ${fmtMs(e.delayMs)} (attempt ${e.attempt}: ${e.error.code})`,
+        );
         break;
       case "rollback.started":
-        line(`${c.yellow("rolling back")} ${e.operations} completed operation${e.operations === 1 ? "" : "s"} (${e.reason.code})`);
+        line(
+          `${c.yellow("rolling back")} ${e.operations} completed operation${e.operations === 1 ? "" : "s"} (${e.reason.code})`,
+        );
         break;
       case "op.compensated":
         line(`${c.yellow("undone")} ${e.action} ${e.address} (${fmtMs(e.durationMs)})`);
@@ -97,7 +101,11 @@ export function liveProgress(out: Output): ProgressRenderer {
     const eta = done > 0 && done < total ? (elapsed / done) * (total - done) : 0;
     const bar = `${c.green("█".repeat(filled))}${c.dim("░".repeat(width - filled))}`;
     const head = `${phase} ${bar} ${done}/${total}${failed ? c.red(` ${failed} failed`) : ""}  elapsed ${fmtMs(elapsed)}${eta ? `  eta ${fmtMs(eta)}` : ""}`;
-    const lines = [...finished.slice(-6), ...[...running.entries()].slice(0, 8).map(([a, s]) => `  ${c.cyan("…")} ${s} ${a}`), head];
+    const lines = [
+      ...finished.slice(-6),
+      ...[...running.entries()].slice(0, 8).map(([a, s]) => `  ${c.cyan("…")} ${s} ${a}`),
+      head,
+    ];
     log(lines.join("\n"));
   };
   const schedule = () => {

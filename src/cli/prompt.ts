@@ -20,9 +20,14 @@ export async function ask(question: string, fallback?: string): Promise<string> 
 export async function confirm(ctx: CliContext, question: string, yes: boolean | undefined): Promise<void> {
   if (yes) return;
   if (!ctx.interactive) {
-    throw new DpnError("aborted", "CONFIRMATION_REQUIRED", "this command changes resources and needs confirmation", {
-      hint: "no TTY to ask on: pass --yes to proceed non-interactively (or --dry-run to only look)",
-    });
+    throw new DpnError(
+      "aborted",
+      "CONFIRMATION_REQUIRED",
+      "this command changes resources and needs confirmation",
+      {
+        hint: "no TTY to ask on: pass --yes to proceed non-interactively (or --dry-run to only look)",
+      },
+    );
   }
   const answer = (await ask(`${question} (yes/no)`)).toLowerCase();
   if (answer !== "yes" && answer !== "y") {
@@ -33,10 +38,16 @@ export async function confirm(ctx: CliContext, question: string, yes: boolean | 
 /** Ask the user to type a name exactly (destructive deletes). */
 export async function confirmByTyping(ctx: CliContext, expected: string, what: string): Promise<void> {
   if (!ctx.interactive) {
-    throw new DpnError("aborted", "CONFIRMATION_REQUIRED", `deleting ${what} '${expected}' needs confirmation`, {
-      hint: "run it on a terminal, where you will be asked to type the name",
-    });
+    throw new DpnError(
+      "aborted",
+      "CONFIRMATION_REQUIRED",
+      `deleting ${what} '${expected}' needs confirmation`,
+      {
+        hint: "run it on a terminal, where you will be asked to type the name",
+      },
+    );
   }
   const typed = await ask(`Type the name '${expected}' to confirm`);
-  if (typed !== expected) throw new DpnError("aborted", "ABORTED_BY_USER", "the name did not match: nothing was changed");
+  if (typed !== expected)
+    throw new DpnError("aborted", "ABORTED_BY_USER", "the name did not match: nothing was changed");
 }

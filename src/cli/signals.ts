@@ -15,7 +15,9 @@ export function interruptSignal(): InterruptHandle {
       process.stderr.write(`\n${sig} again: exiting now; run \`dpn recover\` to finish the transaction\n`);
       process.exit(130);
     }
-    process.stderr.write(`\n${sig}: stopping after the calls in flight, then rolling back (press Ctrl-C again to exit now)\n`);
+    process.stderr.write(
+      `\n${sig}: stopping after the calls in flight, then rolling back (press Ctrl-C again to exit now)\n`,
+    );
     controller.abort(new Error(`received ${sig}`));
   };
   process.on("SIGINT", onSignal);

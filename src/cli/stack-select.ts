@@ -31,9 +31,15 @@ export function selectStack(store: StateStore, o: StackSelectOptions): StackReco
     const stack = store.getStack(project, environment);
     if (!stack) {
       const known = store.listStacks().map((s) => `${s.project}/${s.environment}`);
-      throw usageError("STACK_NOT_FOUND", `no stack for project '${project}' environment '${environment}' in the state`, {
-        hint: known.length ? `known stacks: ${known.join(", ")}` : "nothing has been created yet: run `dpn create` first",
-      });
+      throw usageError(
+        "STACK_NOT_FOUND",
+        `no stack for project '${project}' environment '${environment}' in the state`,
+        {
+          hint: known.length
+            ? `known stacks: ${known.join(", ")}`
+            : "nothing has been created yet: run `dpn create` first",
+        },
+      );
     }
     return stack;
   }

@@ -144,7 +144,12 @@ export class ProviderError extends DpnError {
     message: string,
     options: DpnErrorOptions & { outcome?: RemoteOutcome; retryable?: boolean } = {},
   ) {
-    super(category === "auth" ? "auth" : category === "invalid_input" ? "validation" : "provider", code, message, options);
+    super(
+      category === "auth" ? "auth" : category === "invalid_input" ? "validation" : "provider",
+      code,
+      message,
+      options,
+    );
     this.name = "ProviderError";
     this.category = category;
     this.outcome = options.outcome ?? "not_applied";
@@ -156,7 +161,8 @@ export function isDpnError(e: unknown): e is DpnError {
   return e instanceof DpnError;
 }
 
-const SECRET_KEY = /(token|secret|password|authorization|credential|access[_-]?key|session[_-]?key|api[_-]?key)/i;
+const SECRET_KEY =
+  /(token|secret|password|authorization|credential|access[_-]?key|session[_-]?key|api[_-]?key)/i;
 
 /**
  * Replace secret-looking values (by key name) with "***" in a JSON-like value, recursively at

@@ -6,7 +6,9 @@ describe("DpnError", () => {
     const e = new DpnError("validation", "X_BAD", "bad value 'q'", { details: { token: "abc", n: 1 } });
     expect(e.exitCode).toBe(ExitCode.VALIDATION);
     expect(e.details).toEqual({ token: "***", n: 1 });
-    expect(redact({ nested: { client_secret: "s", ok: "v" } })).toEqual({ nested: { client_secret: "***", ok: "v" } });
+    expect(redact({ nested: { client_secret: "s", ok: "v" } })).toEqual({
+      nested: { client_secret: "***", ok: "v" },
+    });
   });
 });
 

@@ -62,11 +62,9 @@ describe("runGraph", () => {
       { id: `${x}2`, deps: [`${x}1`] },
       { id: `${x}3`, deps: [`${x}2`] },
     ]);
-    const t0 = Date.now();
     const t = await trace(nodes, { parallelism: 10, ms: 20 });
-    const wall = Date.now() - t0;
+    // the four chains overlap: all four first nodes were in flight together
     expect(t.peak).toBe(4);
-    expect(wall).toBeLessThan(12 * 20 * 0.6);
   });
 
   it("on failure stops scheduling, lets running nodes finish and reports what never started", async () => {
@@ -119,12 +117,13 @@ describe("RateLimiter", () => {
       Array.from({ length: 6 }, () => limiter.acquire("s3").then(() => stamps.push(performance.now() - t0))),
     );
     stamps.sort((a, b) => a - b);
-    expect(stamps[1]).toBeLessThan(15); // burst of 2 immediately
+    // burst of 2 immediately: well before the first 20 ms refill
+    expect(stamps[1]).toBeLessThan(stamps[5]! - 40);
     // the remaining 4 need 4 refills at 20 ms each
     expect(stamps[5]).toBeGreaterThanOrEqual(70);
-    // other services are not limited
+    // other services are not limited: 50 acquisitions need no refill time at all
     const t1 = performance.now();
     await Promise.all(Array.from({ length: 50 }, () => limiter.acquire("glue")));
-    expect(performance.now() - t1).toBeLessThan(15);
+    expect(performance.now() - t1).toBeLessThan(50 * 20);
   });
 });

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { loadConvention } from "../../config/load-convention.js";
-import { ENVIRONMENTS } from "../../core/resources.js";
 import { usageError, validationError } from "../../core/errors.js";
+import { ENVIRONMENTS } from "../../core/resources.js";
 import { BUILT_IN_TEMPLATES } from "../../naming/built-ins.js";
 import { regionShort } from "../../naming/regions.js";
 import type { CliContext } from "../context.js";
@@ -42,9 +42,13 @@ export async function configInit(ctx: CliContext, opts: unknown): Promise<number
     });
   }
   if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
-    throw usageError("INVALID_ENVIRONMENT", `environment '${environment}' is not one of ${ENVIRONMENTS.join(", ")}`, {
-      hint: "for example --environment dev",
-    });
+    throw usageError(
+      "INVALID_ENVIRONMENT",
+      `environment '${environment}' is not one of ${ENVIRONMENTS.join(", ")}`,
+      {
+        hint: "for example --environment dev",
+      },
+    );
   }
   regionShort(region); // an unknown region is an error before anything is written
 
@@ -110,7 +114,8 @@ export async function configShow(ctx: CliContext, opts: unknown): Promise<number
     if (!pattern) {
       const { didYouMean } = await import("../../core/did-you-mean.js");
       throw validationError("UNKNOWN_RESOURCE_TYPE", `unknown resource type '${o.resourceType}'`, {
-        hint: didYouMean(o.resourceType, Object.keys(conv.patterns)) ?? "run `dpn config show` to list the types",
+        hint:
+          didYouMean(o.resourceType, Object.keys(conv.patterns)) ?? "run `dpn config show` to list the types",
       });
     }
     doc = {

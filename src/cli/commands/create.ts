@@ -12,7 +12,7 @@ import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
 import { openRegistry, openState, type Target, typesOf } from "../compose.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
-import { liveProgress, plainProgress, type ProgressRenderer } from "../progress.js";
+import { liveProgress, type ProgressRenderer, plainProgress } from "../progress.js";
 import { confirm } from "../prompt.js";
 import { interruptSignal } from "../signals.js";
 
@@ -91,7 +91,9 @@ export function txJson(result: TxResult, target: Target) {
 }
 
 export function progressFor(ctx: CliContext): ProgressRenderer {
-  return ctx.stderrTTY && !ctx.out.json && !ctx.out.quiet ? liveProgress(ctx.out) : plainProgress(ctx.out, { quiet: ctx.out.quiet });
+  return ctx.stderrTTY && !ctx.out.json && !ctx.out.quiet
+    ? liveProgress(ctx.out)
+    : plainProgress(ctx.out, { quiet: ctx.out.quiet });
 }
 
 /**
@@ -101,7 +103,9 @@ export function progressFor(ctx: CliContext): ProgressRenderer {
 export async function createCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as CreateOptions;
   if (o.parallelism < 1) {
-    throw new DpnError("usage", "INVALID_OPTION_VALUE", "--parallelism must be at least 1", { hint: "for example --parallelism 4" });
+    throw new DpnError("usage", "INVALID_OPTION_VALUE", "--parallelism must be at least 1", {
+      hint: "for example --parallelism 4",
+    });
   }
   // All fallible local work first: convention, blueprint, names.
   const { resolved } = loadResolved(ctx, o.blueprint, o);
@@ -129,7 +133,14 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         environment,
         createdAt: new Date().toISOString(),
       };
-      const plan = await planChanges({ desired: resolved.resources, stack, store, registry, cache, parallelism: o.parallelism });
+      const plan = await planChanges({
+        desired: resolved.resources,
+        stack,
+        store,
+        registry,
+        cache,
+        parallelism: o.parallelism,
+      });
       if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true));
       else {
         ctx.out.result(planTable(plan));
@@ -150,10 +161,21 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         async (held) => {
           // inside the lock: a live concurrent run shows STACK_LOCKED, a dead one's leftovers TX_UNFINISHED
           assertNoUnfinished(store, stack.id);
-          const plan = await planChanges({ desired: resolved.resources, stack, store, registry, cache, parallelism: o.parallelism });
+          const plan = await planChanges({
+            desired: resolved.resources,
+            stack,
+            store,
+            registry,
+            cache,
+            parallelism: o.parallelism,
+          });
           if (!hasChanges(plan)) {
-            if (o.json) ctx.out.resultJson({ ...planJson(plan, stack, o.target, false), outcome: "no_changes" });
-            else ctx.out.result(`Nothing to do: all ${plan.changes.length} resources exist and match the blueprint.`);
+            if (o.json)
+              ctx.out.resultJson({ ...planJson(plan, stack, o.target, false), outcome: "no_changes" });
+            else
+              ctx.out.result(
+                `Nothing to do: all ${plan.changes.length} resources exist and match the blueprint.`,
+              );
             return ExitCode.OK;
           }
           if (!o.json) ctx.out.info(planTable(plan));
@@ -187,10 +209,16 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
           }
           const error =
             interrupt.signal.aborted && result.outcome === "rolled_back"
-              ? new DpnError("interrupted", "INTERRUPTED", "interrupted: everything this run had done was rolled back", {
-                  details: { txId: result.txId },
-                })
-              : (result.error ?? new DpnError("internal", "TX_FAILED", `transaction ${result.txId} ended ${result.outcome}`));
+              ? new DpnError(
+                  "interrupted",
+                  "INTERRUPTED",
+                  "interrupted: everything this run had done was rolled back",
+                  {
+                    details: { txId: result.txId },
+                  },
+                )
+              : (result.error ??
+                new DpnError("internal", "TX_FAILED", `transaction ${result.txId} ended ${result.outcome}`));
           if (!o.json) throw error;
           // the JSON document above already carries the error; render it for humans on stderr only
           ctx.out.error(error, ctx.debug);

@@ -5,7 +5,11 @@ import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { type StackSelectOptions, selectStack } from "../stack-select.js";
 
-async function withState<R>(ctx: CliContext, readonly: boolean, fn: (s: StateStore) => R | Promise<R>): Promise<R> {
+async function withState<R>(
+  ctx: CliContext,
+  readonly: boolean,
+  fn: (s: StateStore) => R | Promise<R>,
+): Promise<R> {
   const store = await openState(ctx, { readonly });
   try {
     return await fn(store);
@@ -135,7 +139,8 @@ export async function auditCommand(ctx: CliContext, opts: unknown): Promise<numb
 /** `dpn unlock --force <id>`: release a stuck lock whose holder id matches. */
 export async function unlockCommand(ctx: CliContext, id: unknown, opts: unknown): Promise<number> {
   const o = opts as StackSelectOptions & { force?: boolean };
-  if (!o.force) throw usageError("FORCE_REQUIRED", "unlock needs --force", { hint: "dpn unlock --force <lock-id>" });
+  if (!o.force)
+    throw usageError("FORCE_REQUIRED", "unlock needs --force", { hint: "dpn unlock --force <lock-id>" });
   return withState(ctx, false, (store) => {
     const stacks = o.blueprint || o.project || o.env ? [selectStack(store, o)!] : store.listStacks();
     for (const stack of stacks) {

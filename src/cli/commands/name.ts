@@ -19,7 +19,12 @@ export async function nameCommand(ctx: CliContext, type: unknown, opts: unknown)
   const resource = parseKv(o.set, "--set");
   const overrides = parseKv(o.override, "--override");
   const conv = loadConvention({ cwd: ctx.cwd, valuesPath: o.valuesConfig, patternsPath: o.patternsConfig });
-  const result = generateName(conv, { type: String(type), resource, overrides, context: `dpn name ${String(type)}` });
+  const result = generateName(conv, {
+    type: String(type),
+    resource,
+    overrides,
+    context: `dpn name ${String(type)}`,
+  });
   if (o.json) {
     ctx.out.resultJson(o.explain ? explainJson(result) : { type: result.type, name: result.name });
   } else if (o.explain) {

@@ -1,8 +1,8 @@
 import { resolve as resolvePath } from "node:path";
-import { starterBlueprint } from "../../blueprint/starter.js";
 import { previewDocument, previewTable } from "../../blueprint/preview.js";
-import { ENVIRONMENTS } from "../../core/resources.js";
+import { starterBlueprint } from "../../blueprint/starter.js";
 import { usageError, validationError } from "../../core/errors.js";
+import { ENVIRONMENTS } from "../../core/resources.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
 import type { CliContext } from "../context.js";
 import { writeNewFile } from "../files.js";
@@ -29,7 +29,11 @@ export async function planInit(ctx: CliContext, opts: unknown): Promise<number> 
     });
   }
   const output = resolvePath(ctx.cwd, o.output ?? `blueprints/${o.env}.json`);
-  const doc = starterBlueprint({ environment: o.env as (typeof ENVIRONMENTS)[number], project: o.project, region: o.region });
+  const doc = starterBlueprint({
+    environment: o.env as (typeof ENVIRONMENTS)[number],
+    project: o.project,
+    region: o.region,
+  });
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   // Resolve the starter against this project's convention before writing anything.
   loadResolved(ctx, { text, file: output }, {});
@@ -46,7 +50,12 @@ export async function planValidate(ctx: CliContext, file: unknown, opts: unknown
   const { resolved } = loadResolved(ctx, String(file), o);
   const warnings = resolved.problems.filter((p) => p.severity === "warning");
   if (o.json) {
-    ctx.out.resultJson({ valid: true, file: String(file), total_resources: resolved.resources.length, warnings });
+    ctx.out.resultJson({
+      valid: true,
+      file: String(file),
+      total_resources: resolved.resources.length,
+      warnings,
+    });
   } else {
     ctx.out.result(`${String(file)}: valid (${resolved.resources.length} resources)`);
   }

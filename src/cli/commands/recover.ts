@@ -31,7 +31,10 @@ export async function recoverCommand(ctx: CliContext, opts: unknown): Promise<nu
     const pending = findUnfinished(store, stack.id);
     if (pending.length === 0) {
       if (o.json) ctx.out.resultJson({ stack_id: stack.id, recovered: [] });
-      else ctx.out.result(`Nothing to recover: stack ${stack.project}/${stack.environment} has no unfinished transaction.`);
+      else
+        ctx.out.result(
+          `Nothing to recover: stack ${stack.project}/${stack.environment} has no unfinished transaction.`,
+        );
       return ExitCode.OK;
     }
     const targets = new Set(pending.map((t) => t.target));
@@ -61,7 +64,8 @@ export async function recoverCommand(ctx: CliContext, opts: unknown): Promise<nu
           }),
       );
       progress.done();
-      if (o.json) ctx.out.resultJson({ stack_id: stack.id, recovered: results.map((r) => txJson(r, o.target)) });
+      if (o.json)
+        ctx.out.resultJson({ stack_id: stack.id, recovered: results.map((r) => txJson(r, o.target)) });
       const failed = results.find((r) => r.outcome !== "committed" && r.outcome !== "rolled_back");
       if (failed?.error) {
         if (o.json) {

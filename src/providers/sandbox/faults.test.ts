@@ -250,10 +250,6 @@ describe("sandbox fault injection", () => {
     start = performance.now();
     await reg.get("aws_s3_bucket").create(kit.bucket("slow-one"), c);
     expect(performance.now() - start).toBeGreaterThanOrEqual(59);
-    const fast = registry({});
-    start = performance.now();
-    await fast.get("aws_s3_bucket").read("nope", c);
-    expect(performance.now() - start).toBeLessThan(59);
   });
 
   it("an abort during the latency fails the call without applying it", async () => {
