@@ -17,6 +17,9 @@ import type { RegistryOptions } from "./compose.js";
 import type { CliContext } from "./context.js";
 
 export function createCloudRegistry(ctx: CliContext, o: RegistryOptions): ProviderRegistry {
+  // dpn pins its SDK versions, so the SDK's notice about future Node 22-only releases is noise on
+  // every command; a user can still see it by setting the variable to "false".
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let aws: { clients: AwsClients; providers: AwsProviders } | undefined;
   let dbx: { client: DatabricksClient; providers: DatabricksProviders } | undefined;
 

@@ -66,9 +66,12 @@ export class Output {
   error(err: unknown, debug: boolean): void {
     const c = this.c;
     if (err instanceof DpnError) {
-      const lines = [`${c.red(c.bold("error"))} ${c.dim(`[${err.code}]`)} ${err.message}`];
+      // With problems, the message's own multi-line list is replaced by the located problem lines.
+      const summary = err.problems.length ? (err.message.split("\n")[0] ?? "").replace(/:$/, "") : err.message;
+      const lines = [`${c.red(c.bold("error"))} ${c.dim(`[${err.code}]`)} ${summary}`];
       for (const p of err.problems) lines.push(formatProblem(p, c));
-      if (err.hint) lines.push(`${c.cyan("hint:")} ${err.hint}`);
+      const repeatsProblemHint = err.problems.length === 1 && err.problems[0]?.hint === err.hint;
+      if (err.hint && !repeatsProblemHint) lines.push(`${c.cyan("hint:")} ${err.hint}`);
       if (this.verbose && Object.keys(err.details).length) {
         lines.push(c.dim(`details: ${JSON.stringify(err.details)}`));
       }

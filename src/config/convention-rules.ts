@@ -32,7 +32,7 @@ export function conventionRules(conv: Convention, src: RuleSources): Problem[] {
     const { line, column } = s.locate(path, key);
     out.push({
       code,
-      message: `${s.file}:${line}:${column}: ${message}`,
+      message,
       file: s.file,
       path: formatPath(path),
       line,

@@ -91,7 +91,7 @@ export function loadConvention(opts: LoadConventionOptions = {}): Convention {
     throw new DpnError(
       "validation",
       "CONFIG_INVALID",
-      `The naming convention in ${files} has ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n${problems.map((p) => `  ${p.message}${p.hint ? ` (${p.hint})` : ""}`).join("\n")}`,
+      `The naming convention in ${files} has ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n${problems.map((p) => `  ${p.file ?? ""}${p.line ? `:${p.line}:${p.column ?? 1}` : ""}: ${p.message}${p.hint ? ` (${p.hint})` : ""}`).join("\n")}`,
       {
         problems,
         hint: "Fix the listed problems; each names the file, line and column.",

@@ -46,7 +46,7 @@ export function schemaProblems(src: YamlSource, errors: ErrorObject[]): Problem[
       DEFAULT_HINT[code] ?? "See schemas/naming-values.schema.json and schemas/naming-patterns.schema.json.";
     out.push({
       code,
-      message: `${src.file}:${line}:${column}: ${message}`,
+      message,
       file: src.file,
       path: formatPath(path),
       line,

@@ -39,7 +39,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
       const firstLine = e.message.split("\n")[0] ?? e.message;
       return {
         code: "CONFIG_YAML_SYNTAX",
-        message: `${file}: invalid YAML: ${firstLine}`,
+        message: `invalid YAML: ${firstLine}`,
         file,
         path: "(root)",
         line: p?.line ?? 1,
@@ -60,7 +60,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
       problems: [
         {
           code: "CONFIG_YAML_SYNTAX",
-          message: `${file}: ${(e as Error).message}`,
+          message: (e as Error).message,
           file,
           path: "(root)",
           line: 1,

@@ -1,0 +1,440 @@
+/**
+ * Support for the `--target cloud` end-to-end tests: an isolated environment for a dpn CLI child
+ * (moto for AWS, the Databricks fake, empty config files, a private DPN_HOME), a small runner for
+ * `node dist/cli/main.js`, a loopback proxy in front of moto that can delay or fail chosen AWS
+ * calls, and read-only inventories of what a stack left in moto, the fake and the state file.
+ *
+ * Nothing here reads the developer's real AWS or Databricks configuration: every config path
+ * points at an empty temp file and HOME is a temp dir.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { GetDatabaseCommand, GetDatabasesCommand, GetTablesCommand } from "@aws-sdk/client-glue";
+import { ListBucketsCommand } from "@aws-sdk/client-s3";
+import Database from "better-sqlite3";
+import type { DatabricksFake } from "../fakes/databricks/server.js";
+import { motoEndpoint, rawGlue, rawS3 } from "./moto.js";
+
+/** Repository root (the CLI runs from here so `examples/...` paths resolve). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const CLI = join(REPO_ROOT, "dist/cli/main.js");
+export const DEV_BLUEPRINT = "examples/blueprints/dev.json";
+export const REGION = "us-east-1";
+
+export type Env = Record<string, string | undefined>;
+
+export interface CloudEnv {
+  /** Environment for the child (a full replacement of process.env, not a patch). */
+  env: Env;
+  /** DPN_HOME: holds state.db. */
+  home: string;
+  /** Temp dir holding the empty config files. */
+  dir: string;
+}
+
+export interface CloudEnvOptions {
+  /** The Databricks fake to point at (omit to leave every DATABRICKS_* unset). */
+  fake?: Pick<DatabricksFake, "url" | "token" | "warehouseId">;
+  /** AWS endpoint (default: the shared moto server). */
+  awsEndpoint?: string;
+  /** Reuse an existing DPN_HOME (e.g. for `dpn recover` after a killed run). */
+  home?: string;
+  /** Extra variables; a value of `undefined` removes the variable. */
+  extra?: Env;
+}
+
+/**
+ * Build the child environment: AWS pointed at moto with static test keys, IMDS off, AWS and
+ * Databricks config files empty, Databricks pointed at the fake, DPN_HOME a fresh temp dir.
+ */
+export function cloudEnv(o: CloudEnvOptions = {}): CloudEnv {
+  const dir = mkdtempSync(join(tmpdir(), "dpn-cloud-e2e-"));
+  const home = o.home ?? mkdtempSync(join(tmpdir(), "dpn-cloud-home-"));
+  const awsConfig = join(dir, "aws-config");
+  const awsCredentials = join(dir, "aws-credentials");
+  const dbxConfig = join(dir, "databrickscfg");
+  for (const f of [awsConfig, awsCredentials, dbxConfig]) writeFileSync(f, "");
+  const env: Env = {
+    PATH: process.env.PATH,
+    HOME: dir,
+    TMPDIR: process.env.TMPDIR,
+    LANG: "C.UTF-8",
+    NO_COLOR: "1",
+    AWS_ENDPOINT_URL: o.awsEndpoint ?? motoEndpoint(),
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_REGION: REGION,
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_CONFIG_FILE: awsConfig,
+    AWS_SHARED_CREDENTIALS_FILE: awsCredentials,
+    // the SDK warns about Node 20 on stderr; keep the output readable
+    AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
+    DATABRICKS_CONFIG_FILE: dbxConfig,
+    ...(o.fake
+      ? {
+          DATABRICKS_HOST: o.fake.url,
+          DATABRICKS_TOKEN: o.fake.token,
+          DATABRICKS_WAREHOUSE_ID: o.fake.warehouseId,
+        }
+      : {}),
+    DPN_HOME: home,
+  };
+  for (const [k, v] of Object.entries(o.extra ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return { env, home, dir };
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Output so far. */
+  stdout(): string;
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+/** Start `node dist/cli/main.js ...args` in the repo root with exactly `env`. */
+export function startCli(args: string[], env: Env): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO_ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d) => {
+    out += String(d);
+  });
+  child.stderr?.on("data", (d) => {
+    err += String(d);
+  });
+  const done = new Promise<CliResult>((res, rej) => {
+    child.on("error", rej);
+    child.on("close", (code, signal) => res({ code, signal, stdout: out, stderr: err }));
+  });
+  return { child, stdout: () => out, stderr: () => err, done };
+}
+
+/** Run the CLI to completion; kills it (and fails) after `timeoutMs`. */
+export async function runCli(args: string[], env: Env, timeoutMs = 60_000): Promise<CliResult> {
+  const run = startCli(args, env);
+  const timer = setTimeout(() => run.child.kill("SIGKILL"), timeoutMs);
+  try {
+    const r = await run.done;
+    if (r.signal === "SIGKILL") {
+      throw new Error(`dpn ${args.join(" ")} timed out after ${timeoutMs} ms\n${r.stderr}`);
+    }
+    return r;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Parse the single JSON document a `--json`/`--format json` command printed on stdout. */
+export function json<T = Record<string, unknown>>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\n--- stderr:\n${r.stderr}`);
+  }
+}
+
+/** A short unique project name (lowercase letters and digits: valid in every naming pattern). */
+export function uniqueProject(prefix = "e2e"): string {
+  const rand = Math.random().toString(36).slice(2, 6);
+  return `${prefix}${Date.now().toString(36).slice(-5)}${rand}`.replace(/[^a-z0-9]/g, "");
+}
+
+// ---- inventories ------------------------------------------------------------------------
+
+export interface PreviewResource {
+  type: string;
+  address: string;
+  name: string;
+  full_name: string;
+  dependencies: string[];
+  tags: Record<string, string>;
+}
+
+/** `dpn plan preview <bp> --format json --override project=<project>` → resources. */
+export async function preview(env: Env, project: string, blueprint = DEV_BLUEPRINT): Promise<PreviewResource[]> {
+  const r = await runCli(
+    ["plan", "preview", blueprint, "--format", "json", "--override", `project=${project}`],
+    env,
+  );
+  if (r.code !== 0) throw new Error(`plan preview failed (${r.code}): ${r.stderr}`);
+  return json<{ resources: PreviewResource[] }>(r).resources;
+}
+
+/** Names of `type` in a preview, sorted. */
+export function namesOf(resources: PreviewResource[], type: string, field: "name" | "full_name" = "full_name"): string[] {
+  return resources
+    .filter((r) => r.type === type)
+    .map((r) => r[field])
+    .sort();
+}
+
+export interface AwsInventory {
+  buckets: string[];
+  databases: string[];
+  /** `database.table`. */
+  tables: string[];
+}
+
+/**
+ * What exists in moto for a project: buckets whose name starts with `<project>-`, Glue databases
+ * starting with `<project>_`, and their tables.
+ */
+export async function awsInventory(project: string, region = REGION): Promise<AwsInventory> {
+  const s3 = rawS3(region);
+  const glue = rawGlue(region);
+  try {
+    const buckets = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
+      .map((b) => b.Name ?? "")
+      .filter((n) => n.startsWith(`${project}-`))
+      .sort();
+    const databases: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await glue.send(new GetDatabasesCommand({ NextToken: token }));
+      for (const d of page.DatabaseList ?? []) if (d.Name?.startsWith(`${project}_`)) databases.push(d.Name);
+      token = page.NextToken;
+    } while (token);
+    databases.sort();
+    const tables: string[] = [];
+    for (const db of databases) {
+      const page = await glue.send(new GetTablesCommand({ DatabaseName: db }));
+      for (const t of page.TableList ?? []) tables.push(`${db}.${t.Name}`);
+    }
+    return { buckets, databases, tables: tables.sort() };
+  } finally {
+    s3.destroy();
+    glue.destroy();
+  }
+}
+
+/** True when a Glue database exists (for tests that pre-create things). */
+export async function glueDatabaseExists(name: string, region = REGION): Promise<boolean> {
+  const glue = rawGlue(region);
+  try {
+    await glue.send(new GetDatabaseCommand({ Name: name }));
+    return true;
+  } catch (e) {
+    if ((e as { name?: string }).name === "EntityNotFoundException") return false;
+    throw e;
+  } finally {
+    glue.destroy();
+  }
+}
+
+export interface DbxInventory {
+  /** Cluster names of clusters that are not TERMINATED/permanently deleted. */
+  liveClusters: string[];
+  /** Every cluster name the fake holds (a deleted cluster is terminated, not removed). */
+  clusters: string[];
+  jobs: string[];
+  catalogs: string[];
+  /** `catalog.schema`, without the auto-created `default`/`information_schema`. */
+  schemas: string[];
+  tables: string[];
+  volumes: string[];
+}
+
+/** What the fake workspace holds, by name, sorted. */
+export function dbxInventory(fake: DatabricksFake): DbxInventory {
+  const s = fake.state;
+  const clusters = [...s.clusters.values()].map((c) => c.details);
+  return {
+    liveClusters: clusters
+      .filter((c) => c.state !== "TERMINATED" && c.state !== "TERMINATING")
+      .map((c) => c.cluster_name ?? "")
+      .sort(),
+    clusters: clusters.map((c) => c.cluster_name ?? "").sort(),
+    jobs: [...s.jobs.values()].map((j) => j.settings.name ?? "").sort(),
+    catalogs: [...s.catalogs.values()].map((c) => c.name ?? "").sort(),
+    schemas: [...s.schemas.values()]
+      .map((x) => x.full_name ?? "")
+      .filter((n) => !/\.(default|information_schema)$/.test(n))
+      .sort(),
+    tables: [...s.tables.values()].map((t) => t.full_name ?? "").sort(),
+    volumes: [...s.volumes.values()].map((v) => v.full_name ?? "").sort(),
+  };
+}
+
+/** The fake holds nothing of the stack (terminated clusters may remain: that is the API's delete). */
+export function dbxIsEmpty(inv: DbxInventory): boolean {
+  return (
+    inv.liveClusters.length +
+      inv.jobs.length +
+      inv.catalogs.length +
+      inv.schemas.length +
+      inv.tables.length +
+      inv.volumes.length ===
+    0
+  );
+}
+
+export interface StateSummary {
+  resources: { address: string; status: string; type: string; remote_id: string }[];
+  transactions: { id: string; status: string; kind: string }[];
+  locks: number;
+}
+
+/** Read state.db directly (read-only); an absent file reads as empty. */
+export function stateSummary(home: string): StateSummary {
+  let db: Database.Database;
+  try {
+    db = new Database(join(home, "state.db"), { readonly: true, fileMustExist: true });
+  } catch {
+    return { resources: [], transactions: [], locks: 0 };
+  }
+  try {
+    return {
+      resources: db
+        .prepare("SELECT address, status, type, remote_id FROM resources ORDER BY address")
+        .all() as StateSummary["resources"],
+      transactions: db
+        .prepare("SELECT id, status, kind FROM transactions ORDER BY started_at")
+        .all() as StateSummary["transactions"],
+      locks: (db.prepare("SELECT COUNT(*) AS n FROM locks").get() as { n: number }).n,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+// ---- AWS fault proxy --------------------------------------------------------------------
+
+/** Which AWS call a rule matches: a Glue/STS JSON `X-Amz-Target` action or an S3 method + path regex. */
+export interface AwsFaultRule {
+  /** e.g. `AWSGlue.CreateTable` (the JSON protocol's X-Amz-Target). */
+  target?: string;
+  /** e.g. `PUT` with `path: /^\/[^/]+$/` for CreateBucket (path-style). */
+  method?: string;
+  path?: RegExp;
+  /** Skip this many matching calls before firing. */
+  offset?: number;
+  /** Fire this many times (default 1; Infinity for always). */
+  times?: number;
+  /** Delay before forwarding / answering. */
+  latencyMs?: number;
+  /** Answer with this status instead of forwarding (JSON body with `__type` = `errorType`). */
+  status?: number;
+  errorType?: string;
+  /** Forward first (the effect happens), then answer with the fault. */
+  afterForward?: boolean;
+}
+
+export interface AwsProxy {
+  url: string;
+  /** Every call seen: the X-Amz-Target or `METHOD path`, with the answered status. */
+  log: { call: string; status: number }[];
+  add(rule: AwsFaultRule): void;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+interface ActiveAwsRule extends AwsFaultRule {
+  seen: number;
+  fired: number;
+}
+
+/**
+ * A loopback HTTP proxy in front of moto (same wire, same paths). Rules delay calls or fail
+ * them with a real AWS-shaped error, before or after moto applied the call.
+ */
+export async function startAwsProxy(upstream: string = motoEndpoint()): Promise<AwsProxy> {
+  const up = new URL(upstream);
+  let rules: ActiveAwsRule[] = [];
+  const log: AwsProxy["log"] = [];
+
+  const matchRule = (req: IncomingMessage): ActiveAwsRule | undefined => {
+    const target = String(req.headers["x-amz-target"] ?? "");
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    for (const r of rules) {
+      if (r.target && r.target !== target) continue;
+      if (r.method && r.method !== req.method) continue;
+      if (r.path && !r.path.test(path)) continue;
+      r.seen++;
+      if (r.seen <= (r.offset ?? 0)) continue;
+      if (r.fired >= (r.times ?? 1)) continue;
+      r.fired++;
+      return r;
+    }
+    return undefined;
+  };
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      const call = String(req.headers["x-amz-target"] ?? `${req.method} ${(req.url ?? "").split("?")[0]}`);
+      const rule = matchRule(req);
+      if (rule?.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
+      const fail = () => {
+        const status = rule?.status ?? 500;
+        const type = rule?.errorType ?? "InternalServiceException";
+        log.push({ call, status });
+        res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": type });
+        res.end(JSON.stringify({ __type: type, message: "injected by the test proxy" }));
+      };
+      if (rule?.status && !rule.afterForward) return fail();
+      const fwd = httpRequest(
+        {
+          host: up.hostname,
+          port: up.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: up.host },
+        },
+        (upRes) => {
+          if (rule?.status && rule.afterForward) {
+            upRes.resume();
+            upRes.on("end", fail);
+            return;
+          }
+          log.push({ call, status: upRes.statusCode ?? 0 });
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+        },
+      );
+      fwd.on("error", () => {
+        log.push({ call, status: -1 });
+        res.destroy();
+      });
+      fwd.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    log,
+    add(rule) {
+      rules.push({ ...rule, seen: 0, fired: 0 });
+    },
+    clear() {
+      rules = [];
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
