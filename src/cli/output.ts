@@ -67,7 +67,9 @@ export class Output {
     const c = this.c;
     if (err instanceof DpnError) {
       // With problems, the message's own multi-line list is replaced by the located problem lines.
-      const summary = err.problems.length ? (err.message.split("\n")[0] ?? "").replace(/:$/, "") : err.message;
+      const summary = err.problems.length
+        ? (err.message.split("\n")[0] ?? "").replace(/:$/, "")
+        : err.message;
       const lines = [`${c.red(c.bold("error"))} ${c.dim(`[${err.code}]`)} ${summary}`];
       for (const p of err.problems) lines.push(formatProblem(p, c));
       const repeatsProblemHint = err.problems.length === 1 && err.problems[0]?.hint === err.hint;

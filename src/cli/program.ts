@@ -294,16 +294,153 @@ export function buildProgram(): Command {
     .addHelpText("after", examples(["dpn audit", "dpn audit --since 2h --json"]))
     .action(run(async () => (await import("./commands/history.js")).auditCommand));
 
+  // ---- single-resource management ---------------------------------------------------------
+  const typeHelp =
+    "resource type, e.g. aws_s3_bucket, dbx_table (needed when the id is not a qualified address)";
+  const idHelp = "the resource: a name, full name or qualified address (e.g. dbx_table.cat.schema.tbl)";
+  const manageOptions = (c: Command, o: { changes?: boolean } = {}) => {
+    stackOptions(c).addOption(targetOption()).option("--profile <name>", "AWS / Databricks profile");
+    if (o.changes)
+      c.option(
+        "--lock-timeout <seconds>",
+        "wait this long for another run on the stack",
+        parseIntOption("--lock-timeout"),
+        0,
+      );
+    return c;
+  };
+  manageOptions(
+    program
+      .command("read")
+      .description("one resource: the live object next to what state knows, with drift field by field")
+      .requiredOption("--resource-id <id>", idHelp)
+      .option("--type <type>", typeHelp)
+      .option("--json", "print as JSON"),
+  )
+    .addHelpText(
+      "after",
+      examples([
+        "dpn read --resource-id dataplatform-landing-raw-dev-use1 --type aws_s3_bucket --target sandbox",
+        "dpn read --resource-id dbx_table.dataplatform_main_dev.sales_bronze.fact_orders --json",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/read.js")).readCommand));
+  manageOptions(
+    program
+      .command("update")
+      .description(
+        "change settings of one resource from a JSON file, as a transaction that restores them on failure",
+      )
+      .requiredOption("--resource-id <id>", idHelp)
+      .option("--type <type>", typeHelp)
+      .requiredOption(
+        "--params <file>",
+        "updates.json: the settings to change (schemas/update-<type>.schema.json)",
+      )
+      .option("--dry-run", "show the diff and change nothing")
+      .option("--yes", "do not ask for confirmation (required without a TTY)")
+      .option("--json", "print one final JSON document"),
+    { changes: true },
+  )
+    .addHelpText(
+      "after",
+      examples([
+        'echo \'{"versioning": true, "tags": {"Owner": "sales@example.com"}}\' > updates.json',
+        "dpn update --resource-id dataplatform-landing-raw-dev-use1 --type aws_s3_bucket --params updates.json --dry-run",
+        "dpn update --resource-id dataplatform-landing-raw-dev-use1 --type aws_s3_bucket --params updates.json --yes",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/update.js")).updateCommand));
+  manageOptions(
+    program
+      .command("delete")
+      .description("delete one resource, or archive it (soft delete) with --archive")
+      .requiredOption("--resource-id <id>", idHelp)
+      .option("--type <type>", typeHelp)
+      .option("--archive", "soft delete: keep the object and its data, see docs/archive-restore.md")
+      .option(
+        "--force",
+        "also delete what it holds (objects, tables, schemas); asks to type the name on a TTY",
+      )
+      .option("--yes", "do not ask for confirmation (required without a TTY)")
+      .option("--json", "print one final JSON document"),
+    { changes: true },
+  )
+    .addHelpText(
+      "after",
+      examples([
+        "dpn delete --resource-id dataplatform-etl-shared-dev --type dbx_cluster --archive",
+        "dpn delete --resource-id dbx_volume.dataplatform_main_dev.sales_bronze.raw_landing --yes",
+        "dpn delete --resource-id dataplatform-landing-raw-dev-use1 --type aws_s3_bucket --force",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/delete.js")).deleteCommand));
+  manageOptions(
+    program
+      .command("restore")
+      .description("undo an archive exactly")
+      .requiredOption("--resource-id <id>", idHelp)
+      .option("--type <type>", typeHelp)
+      .option("--json", "print one final JSON document"),
+    { changes: true },
+  )
+    .addHelpText(
+      "after",
+      examples(["dpn restore --resource-id dataplatform-etl-shared-dev --type dbx_cluster --target sandbox"]),
+    )
+    .action(run(async () => (await import("./commands/restore.js")).restoreCommand));
+  stackOptions(
+    program
+      .command("list")
+      .description("the stack's resources as the state knows them (active ones unless --archived)")
+      .option("--type <type>", "only this resource type")
+      .option("--archived", "only the archived resources")
+      .option("--json", "print as JSON"),
+  )
+    .addHelpText("after", examples(["dpn list", "dpn list --type dbx_table --json", "dpn list --archived"]))
+    .action(run(async () => (await import("./commands/list.js")).listCommand));
+  manageOptions(
+    program
+      .command("status")
+      .description("the stack at a glance: resources, lock holder, unfinished and last transaction, drift")
+      .option("--no-drift", "skip the live reads (no drift count)")
+      .option("--json", "print as JSON"),
+  )
+    .addHelpText("after", examples(["dpn status --target sandbox", "dpn status --no-drift --json"]))
+    .action(run(async () => (await import("./commands/status.js")).statusCommand));
+  manageOptions(
+    program
+      .command("import")
+      .description("adopt an existing remote object into the stack (stamps dpn's ownership markers)")
+      .requiredOption("--type <type>", "resource type, e.g. aws_s3_bucket")
+      .requiredOption(
+        "--resource-id <id>",
+        "remote name or id: bucket, Glue db or db.table, UC catalog.schema.name, cluster_id, job_id",
+      )
+      .option("--allow-noncompliant", "import even when the name breaks the naming rules (it is reported)")
+      .option("--values-config <file>", "naming-values file")
+      .option("--patterns-config <file>", "naming-patterns file")
+      .option("--json", "print one final JSON document"),
+    { changes: true },
+  )
+    .addHelpText(
+      "after",
+      examples([
+        "dpn import --type aws_s3_bucket --resource-id dataplatform-archive-raw-dev-use1 --project dataplatform --env dev",
+        "dpn import --type dbx_schema --resource-id dataplatform_main_dev.legacy --allow-noncompliant",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/import.js")).importCommand));
+
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(s),
-  });
+  // every (sub)command reports parse errors by throwing, so they all exit 2 (usage) below
+  const all: Command[] = [program];
+  for (let i = 0; i < all.length; i++) all.push(...(all[i] as Command).commands);
+  for (const cmd of all) cmd.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -5,6 +5,7 @@
  * Apply, rollback, recovery and the single-resource commands all go through this one class.
  */
 
+import { crashPoint } from "../core/crash-points.js";
 import { DpnError, ProviderError } from "../core/errors.js";
 import { type EventError, eventError, type OpAction, type OpPhase, type Reporter } from "../core/events.js";
 import type { DesiredResource, Ownership, ProvisionedType } from "../core/resources.js";
@@ -423,6 +424,7 @@ export class StepRunner {
       ...(target ? { remoteId: target.remoteId } : {}),
       ...(fwd.desired ? { desired: fwd.desired } : {}),
     });
+    crashPoint("compensate-after-intent");
     const startedAt = Date.now();
     const opRef = { txId: this.txId, ...ref, action, phase: "compensate" as const };
     this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
@@ -461,6 +463,7 @@ export class StepRunner {
           () => provider.archive(t, this.ctx()),
           "compensate",
         );
+      crashPoint("compensate-after-remote");
       this.o.store.atomically(() => {
         this.o.store.journalOutcome(
           entry.id,
@@ -472,6 +475,7 @@ export class StepRunner {
         if (before?.row) this.o.store.putResource(before.row);
         else this.o.store.deleteResource(this.o.stackId, fwd.address);
       });
+      crashPoint("compensate-after-outcome");
       if (target) this.o.cache?.invalidate(fwd.type, target.remoteId, fwd.address);
       if (action === "delete" || action === "forget") this.refs.delete(fwd.address);
       const finishedAt = Date.now();
@@ -494,6 +498,7 @@ export class StepRunner {
       });
       return true;
     } catch (e) {
+      crashPoint("compensate-after-remote");
       this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
       const finishedAt = Date.now();
       this.record({
@@ -620,10 +625,13 @@ export class StepRunner {
       phase: "forward" as const,
     };
     this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
+    // Crash points (test hook, see core/crash-points.ts): intent durable, remote call not made yet.
+    crashPoint("after-intent");
     let obj: RemoteObject;
     try {
       obj = await call((o) => o);
     } catch (e) {
+      crashPoint("after-remote");
       this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
       const finishedAt = Date.now();
       this.record({
@@ -648,6 +656,8 @@ export class StepRunner {
       });
       throw e;
     }
+    // The remote call returned; its outcome is not recorded yet.
+    crashPoint("after-remote");
     const changes = rows(obj);
     this.o.store.atomically(() => {
       this.o.store.journalOutcome(entry.id, "done", {
@@ -659,6 +669,7 @@ export class StepRunner {
         else this.o.store.deleteResource(this.o.stackId, c.address);
       }
     });
+    crashPoint("after-outcome");
     const finishedAt = Date.now();
     this.record({
       address: ref.address,

@@ -72,8 +72,6 @@ export function cloudEnv(o: CloudEnvOptions = {}): CloudEnv {
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_CONFIG_FILE: awsConfig,
     AWS_SHARED_CREDENTIALS_FILE: awsCredentials,
-    // the SDK warns about Node 20 on stderr; keep the output readable
-    AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
     DATABRICKS_CONFIG_FILE: dbxConfig,
     ...(o.fake
       ? {
@@ -149,7 +147,9 @@ export function json<T = Record<string, unknown>>(r: CliResult): T {
   try {
     return JSON.parse(r.stdout) as T;
   } catch {
-    throw new Error(`stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\n--- stderr:\n${r.stderr}`);
+    throw new Error(
+      `stdout is not one JSON document (exit ${r.code}):\n${r.stdout}\n--- stderr:\n${r.stderr}`,
+    );
   }
 }
 
@@ -171,7 +171,11 @@ export interface PreviewResource {
 }
 
 /** `dpn plan preview <bp> --format json --override project=<project>` → resources. */
-export async function preview(env: Env, project: string, blueprint = DEV_BLUEPRINT): Promise<PreviewResource[]> {
+export async function preview(
+  env: Env,
+  project: string,
+  blueprint = DEV_BLUEPRINT,
+): Promise<PreviewResource[]> {
   const r = await runCli(
     ["plan", "preview", blueprint, "--format", "json", "--override", `project=${project}`],
     env,
@@ -181,7 +185,11 @@ export async function preview(env: Env, project: string, blueprint = DEV_BLUEPRI
 }
 
 /** Names of `type` in a preview, sorted. */
-export function namesOf(resources: PreviewResource[], type: string, field: "name" | "full_name" = "full_name"): string[] {
+export function namesOf(
+  resources: PreviewResource[],
+  type: string,
+  field: "name" | "full_name" = "full_name",
+): string[] {
   return resources
     .filter((r) => r.type === type)
     .map((r) => r[field])
@@ -317,52 +325,107 @@ export function stateSummary(home: string): StateSummary {
   }
 }
 
-// ---- AWS fault proxy --------------------------------------------------------------------
+// ---- journal polling --------------------------------------------------------------------
 
-/** Which AWS call a rule matches: a Glue/STS JSON `X-Amz-Target` action or an S3 method + path regex. */
-export interface AwsFaultRule {
-  /** e.g. `AWSGlue.CreateTable` (the JSON protocol's X-Amz-Target). */
+export interface JournalRow {
+  phase: string;
+  action: string;
+  address: string;
+  type: string;
+  status: string;
+}
+
+/** The journal rows of every transaction so far (read-only; empty when there is no state yet). */
+export function journal(home: string): JournalRow[] {
+  let db: Database.Database;
+  try {
+    db = new Database(join(home, "state.db"), { readonly: true, fileMustExist: true });
+  } catch {
+    return [];
+  }
+  try {
+    return db
+      .prepare("SELECT phase, action, address, type, status FROM journal ORDER BY id")
+      .all() as JournalRow[];
+  } catch {
+    return []; // schema not created yet
+  } finally {
+    db.close();
+  }
+}
+
+/** Addresses whose forward step is done, per the journal. */
+export function doneAddresses(home: string, pick: (r: JournalRow) => boolean = () => true): string[] {
+  return journal(home)
+    .filter((r) => r.phase === "forward" && r.status === "done" && pick(r))
+    .map((r) => r.address);
+}
+
+/** Poll `pred` every 50 ms; rejects after `timeoutMs` naming `what`. */
+export async function waitUntil(
+  pred: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// ---- fault proxy --------------------------------------------------------------------------
+
+/**
+ * Which call a rule matches: an AWS JSON-protocol `X-Amz-Target` action (Glue, STS), and/or a
+ * method and a path regex (S3 path-style, Databricks REST).
+ */
+export interface ProxyRule {
+  /** e.g. `AWSGlue.CreateTable`. */
   target?: string;
-  /** e.g. `PUT` with `path: /^\/[^/]+$/` for CreateBucket (path-style). */
   method?: string;
   path?: RegExp;
   /** Skip this many matching calls before firing. */
   offset?: number;
   /** Fire this many times (default 1; Infinity for always). */
   times?: number;
+  /** Hold the call until this resolves (deterministic ordering across clouds). */
+  waitFor?: () => Promise<void>;
   /** Delay before forwarding / answering. */
   latencyMs?: number;
-  /** Answer with this status instead of forwarding (JSON body with `__type` = `errorType`). */
+  /** Answer with this status instead of forwarding: an AWS JSON error `__type` = `errorType`, or `body`. */
   status?: number;
   errorType?: string;
-  /** Forward first (the effect happens), then answer with the fault. */
+  body?: unknown;
+  /** Forward first (the effect happens), then answer with the fault ("lost response"). */
   afterForward?: boolean;
 }
 
-export interface AwsProxy {
+export interface FaultProxy {
   url: string;
   /** Every call seen: the X-Amz-Target or `METHOD path`, with the answered status. */
   log: { call: string; status: number }[];
-  add(rule: AwsFaultRule): void;
+  add(rule: ProxyRule): void;
   clear(): void;
   close(): Promise<void>;
 }
 
-interface ActiveAwsRule extends AwsFaultRule {
+interface ActiveRule extends ProxyRule {
   seen: number;
   fired: number;
 }
 
 /**
- * A loopback HTTP proxy in front of moto (same wire, same paths). Rules delay calls or fail
- * them with a real AWS-shaped error, before or after moto applied the call.
+ * A loopback HTTP proxy (same wire, same paths) in front of moto or the Databricks fake. Rules
+ * hold, delay or fail chosen calls with a real error shape, before or after the upstream applied
+ * the call. A held or delayed call that the client abandons is still forwarded when released.
  */
-export async function startAwsProxy(upstream: string = motoEndpoint()): Promise<AwsProxy> {
+export async function startFaultProxy(upstream: string = motoEndpoint()): Promise<FaultProxy> {
   const up = new URL(upstream);
-  let rules: ActiveAwsRule[] = [];
-  const log: AwsProxy["log"] = [];
+  let rules: ActiveRule[] = [];
+  const log: FaultProxy["log"] = [];
 
-  const matchRule = (req: IncomingMessage): ActiveAwsRule | undefined => {
+  const matchRule = (req: IncomingMessage): ActiveRule | undefined => {
     const target = String(req.headers["x-amz-target"] ?? "");
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     for (const r of rules) {
@@ -385,11 +448,17 @@ export async function startAwsProxy(upstream: string = motoEndpoint()): Promise<
       const body = Buffer.concat(chunks);
       const call = String(req.headers["x-amz-target"] ?? `${req.method} ${(req.url ?? "").split("?")[0]}`);
       const rule = matchRule(req);
+      if (rule?.waitFor) await rule.waitFor();
       if (rule?.latencyMs) await new Promise((r) => setTimeout(r, rule.latencyMs));
       const fail = () => {
         const status = rule?.status ?? 500;
         const type = rule?.errorType ?? "InternalServiceException";
         log.push({ call, status });
+        if (rule?.body !== undefined) {
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(JSON.stringify(rule.body));
+          return;
+        }
         res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": type });
         res.end(JSON.stringify({ __type: type, message: "injected by the test proxy" }));
       };

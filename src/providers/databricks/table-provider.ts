@@ -2,7 +2,9 @@
  * `dbx_table`: managed Delta tables. Created and altered with SQL through the Statement
  * Execution API (warehouse from options / DATABRICKS_WAREHOUSE_ID); read and deleted through
  * UC REST `/api/2.1/unity-catalog/tables`. User tags and dpn markers are TBLPROPERTIES.
- * Column, partition and table-type changes are not made in place (DBX_REPLACE_REQUIRED).
+ * `table_type` is dpn's logical table type (fact, dim, …, as in the blueprint), kept in the
+ * `dpn_table_type` TBLPROPERTY like Glue's table parameter; the UC table is always MANAGED.
+ * Column and partition changes are not made in place (DBX_REPLACE_REQUIRED).
  */
 import { ProviderError } from "../../core/errors.js";
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
@@ -45,10 +47,38 @@ export interface TableWire {
 
 const PLATFORM_PROPERTY = /^(delta\.|unity\.catalog\.|spark\.|option\.|clustering)/;
 
+/** TBLPROPERTY holding dpn's logical table type (fact, dim, …); the UC table type stays MANAGED. */
+export const TABLE_TYPE_PROPERTY = "dpn_table_type";
+/** Unity Catalog's own table types; any other `table_type` value is dpn's logical type. */
+const UC_TABLE_TYPES = new Set([
+  "MANAGED",
+  "EXTERNAL",
+  "VIEW",
+  "MATERIALIZED_VIEW",
+  "STREAMING_TABLE",
+  "FOREIGN",
+]);
+
+function isUcTableType(t: string): boolean {
+  return UC_TABLE_TYPES.has(t.toUpperCase());
+}
+
+/** The TBLPROPERTY for a desired `table_type`: none for MANAGED (the UC default), else the logical type. */
+function tableTypeProperty(tableType: string): Record<string, string> {
+  return isUcTableType(tableType) ? {} : { [TABLE_TYPE_PROPERTY]: tableType };
+}
+
+/** `table_type` in comparable form: UC types upper-cased, logical types as written. */
+function comparableTableType(t: string): string {
+  return isUcTableType(t) ? t.toUpperCase() : t;
+}
+
 function toRemote(w: TableWire): RemoteObject {
   const m = readMarkers(w.properties);
   const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.rest)) if (!PLATFORM_PROPERTY.test(k)) tags[k] = v;
+  for (const [k, v] of Object.entries(m.rest))
+    if (!PLATFORM_PROPERTY.test(k) && k !== TABLE_TYPE_PROPERTY) tags[k] = v;
+  const logicalType = w.properties?.[TABLE_TYPE_PROPERTY];
   const cols = [...(w.columns ?? [])].sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
   const partitions = cols
     .filter((c) => c.partition_index !== undefined && c.partition_index !== null)
@@ -69,7 +99,7 @@ function toRemote(w: TableWire): RemoteObject {
       })),
       ...(w.comment ? { comment: w.comment } : {}),
       ...(partitions.length ? { partition_by: partitions } : {}),
-      table_type: w.table_type ?? "MANAGED",
+      table_type: logicalType ?? w.table_type ?? "MANAGED",
     },
     tags,
     ownership: m.ownership,
@@ -152,13 +182,13 @@ export class TableProvider implements Provider<"dbx_table"> {
 
   async create(desired: DesiredResource<"dbx_table">, ctx: ProviderContext): Promise<RemoteObject> {
     const p = desired.properties;
-    if (p.table_type.toUpperCase() !== "MANAGED") {
+    if (isUcTableType(p.table_type) && p.table_type.toUpperCase() !== "MANAGED") {
       throw new ProviderError(
         "invalid_input",
         "DBX_TABLE_TYPE_UNSUPPORTED",
         `Table ${desired.name}: table_type ${JSON.stringify(p.table_type)} is not supported`,
         {
-          hint: "dpn creates managed Delta tables (table_type MANAGED).",
+          hint: "dpn creates managed Delta tables: use a logical table type (fact, dim, …) or MANAGED.",
         },
       );
     }
@@ -171,7 +201,7 @@ export class TableProvider implements Provider<"dbx_table"> {
       columns: p.columns,
       ...(p.comment !== undefined ? { comment: p.comment } : {}),
       ...(p.partition_by ? { partitionBy: p.partition_by } : {}),
-      properties: { ...desired.tags, ...ownershipMarkers(ownership) },
+      properties: { ...desired.tags, ...tableTypeProperty(p.table_type), ...ownershipMarkers(ownership) },
     });
     try {
       await this.sql(statement, ctx);
@@ -212,8 +242,8 @@ export class TableProvider implements Provider<"dbx_table"> {
     compare(
       changes,
       "table_type",
-      String(live.properties.table_type).toUpperCase(),
-      p.table_type.toUpperCase(),
+      comparableTableType(String(live.properties.table_type)),
+      comparableTableType(p.table_type),
     );
     compare(changes, "comment", live.properties.comment, p.comment || undefined);
     compare(changes, "tags", live.tags, desired.tags);
@@ -225,19 +255,28 @@ export class TableProvider implements Provider<"dbx_table"> {
     live: RemoteObject,
     ctx: ProviderContext,
   ): Promise<RemoteObject> {
+    const p = desired.properties;
+    // The logical type is a property and can change; a UC table type other than MANAGED cannot.
     const fixed = this.diff(desired, live)
       .map((c) => c.field)
-      .filter((f) => f === "columns" || f === "partition_by" || f === "table_type");
+      .filter(
+        (f) =>
+          f === "columns" ||
+          f === "partition_by" ||
+          (f === "table_type" && isUcTableType(p.table_type) && p.table_type.toUpperCase() !== "MANAGED"),
+      );
     if (fixed.length) throw replaceRequired(`Table ${live.fullName}`, fixed);
     assertUcTags(desired.tags, `Table ${desired.name}`);
-    return this.converge(live.remoteId, ctx, desired.properties.comment, (m) => ({
+    return this.converge(live.remoteId, ctx, p.comment, p.table_type, (m) => ({
       ...desired.tags,
       ...m.markers,
     }));
   }
 
   async revert(snapshot: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
-    return this.converge(snapshot.remoteId, ctx, snapshot.properties.comment as string | undefined, (m) => {
+    const comment = snapshot.properties.comment as string | undefined;
+    const tableType = String(snapshot.properties.table_type ?? "MANAGED");
+    return this.converge(snapshot.remoteId, ctx, comment, tableType, (m) => {
       const keep = snapshot.archived
         ? m.markers
         : snapshot.ownership
@@ -256,19 +295,19 @@ export class TableProvider implements Provider<"dbx_table"> {
   }
 
   async archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
-    return this.converge(remote.remoteId, ctx, null, (m, tags) =>
+    return this.converge(remote.remoteId, ctx, null, null, (m, tags) =>
       m.archived ? null : { ...tags, ...m.markers, ...archiveMarkers(ctx) },
     );
   }
 
   async restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
-    return this.converge(remote.remoteId, ctx, null, (m, tags) =>
+    return this.converge(remote.remoteId, ctx, null, null, (m, tags) =>
       m.archived ? { ...tags, ...(m.ownership ? ownershipMarkers(m.ownership) : {}) } : null,
     );
   }
 
   async adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject> {
-    return this.converge(remote.remoteId, ctx, null, (m, tags) =>
+    return this.converge(remote.remoteId, ctx, null, null, (m, tags) =>
       ownedBy(m.ownership, ownership.stackId, ownership.address)
         ? null
         : { ...tags, ...m.markers, ...ownershipMarkers(ownership) },
@@ -276,13 +315,15 @@ export class TableProvider implements Provider<"dbx_table"> {
   }
 
   /**
-   * Make the table's user properties + markers equal `want(...)` (null = unchanged) and the
-   * comment equal `comment` (null = leave it), with SET/UNSET TBLPROPERTIES and COMMENT ON.
+   * Make the table's user properties + markers equal `want(...)` (null = unchanged), the
+   * comment equal `comment` and the logical table type equal `tableType` (null = leave either
+   * as it is), with SET/UNSET TBLPROPERTIES and COMMENT ON.
    */
   private async converge(
     fullName: string,
     ctx: ProviderContext,
     comment: string | undefined | null,
+    tableType: string | null,
     want: (
       m: ReturnType<typeof readMarkers>,
       userTags: Record<string, string>,
@@ -292,8 +333,13 @@ export class TableProvider implements Provider<"dbx_table"> {
     if (!w) throw vanished("Table", fullName);
     const current = toRemote(w);
     const m = readMarkers(w.properties);
-    const have: Record<string, string> = { ...current.tags, ...m.markers };
-    const target = want(m, current.tags);
+    const currentType = w.properties?.[TABLE_TYPE_PROPERTY];
+    const typeProp: Record<string, string> =
+      currentType !== undefined ? { [TABLE_TYPE_PROPERTY]: currentType } : {};
+    const have: Record<string, string> = { ...current.tags, ...m.markers, ...typeProp };
+    const wanted = want(m, current.tags);
+    const wantType = tableType === null ? typeProp : tableTypeProperty(tableType);
+    const target = wanted || !sameTypeProp(typeProp, wantType) ? { ...(wanted ?? have), ...wantType } : null;
     const name = parts(w.full_name);
     let changed = false;
     if (target) {
@@ -310,4 +356,8 @@ export class TableProvider implements Provider<"dbx_table"> {
     if (!changed) return current;
     return (await this.read(w.full_name, ctx)) ?? current;
   }
+}
+
+function sameTypeProp(a: Record<string, string>, b: Record<string, string>): boolean {
+  return a[TABLE_TYPE_PROPERTY] === b[TABLE_TYPE_PROPERTY];
 }

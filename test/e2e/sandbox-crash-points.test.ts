@@ -1,0 +1,142 @@
+/**
+ * Proof (issue 3): a `dpn create` SIGKILLed at ANY journal point of a 23-resource run is repaired
+ * by `dpn recover` (rollback: nothing the run created remains) or finished by
+ * `dpn recover --resume` (the inventory equals the blueprint), with no orphans and no phantom
+ * state rows either way. The kill points come from the DPN_CRASH_AT test hook
+ * (src/core/crash-points.ts); every occurrence n of every label is tried, and n = N+1 proves the
+ * loop covered them all (that run is not killed).
+ */
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openStateStore } from "../../src/state/sqlite-store.js";
+import { describeResult, runCli, tempProject } from "../support/cli.js";
+import {
+  addressesOf,
+  blueprintAddresses,
+  consistencyProblems,
+  copyDpnDir,
+  pool,
+  readStack,
+  STG_BLUEPRINT,
+} from "./sandbox-invariants.js";
+
+const STACK = "dataplatform/stg";
+const CREATE = ["create", "--blueprint", STG_BLUEPRINT, "--target", "sandbox", "--yes"];
+
+let all: string[] = [];
+
+beforeAll(async () => {
+  all = await blueprintAddresses(STG_BLUEPRINT, tempProject());
+  expect(all.length).toBeGreaterThanOrEqual(20);
+});
+
+function journalOf(dir: string, txId: string) {
+  const store = openStateStore(join(dir, ".dpn", "state.db"), { readonly: true });
+  try {
+    return store.journal(txId);
+  } finally {
+    store.close();
+  }
+}
+
+/** Kill at `label:n`, then check rollback (in the folder) and resume (in a copy). Returns problems. */
+async function crashAndRecover(label: string, n: number, extraEnv: Record<string, string> = {}) {
+  const problems: string[] = [];
+  const at = `${label}:${n}`;
+  const dir = tempProject();
+  const killed = await runCli(CREATE, { cwd: dir, env: { DPN_CRASH_AT: at, ...extraEnv } });
+  if (n > all.length) {
+    // Past the last occurrence: the run is not killed and commits.
+    const v = readStack(dir, STACK);
+    if (killed.code !== 0) problems.push(`${at}: expected a normal run, got ${describeResult(killed)}`);
+    problems.push(...consistencyProblems(v).map((p) => `${at} (uncrashed): ${p}`));
+    if (addressesOf(v.ours).join() !== all.join()) problems.push(`${at}: uncrashed run is incomplete`);
+    return problems;
+  }
+  if (killed.signal !== "SIGKILL") {
+    problems.push(`${at}: expected SIGKILL, got ${describeResult(killed)}`);
+    return problems;
+  }
+  const before = readStack(dir, STACK);
+  const tx = before.unfinished[0];
+  if (before.unfinished.length !== 1 || !tx) {
+    problems.push(`${at}: expected exactly one unfinished transaction, found ${before.unfinished.length}`);
+    return problems;
+  }
+  // The hook fired where it says: the journal holds at least n forward entries.
+  const forward = journalOf(dir, tx.id).filter((e) => e.phase === "forward");
+  if (forward.length < n) problems.push(`${at}: only ${forward.length} journal entries before the kill`);
+  if (label === "after-intent" && !forward.some((e) => e.status === "intent"))
+    problems.push(`${at}: killed after an intent but no entry is left at 'intent'`);
+
+  const resumeDir = tempProject();
+  copyDpnDir(dir, resumeDir);
+
+  const rb = await runCli(["recover", "--target", "sandbox"], { cwd: dir });
+  const afterRb = readStack(dir, STACK);
+  if (rb.code !== 0) problems.push(`${at} recover: ${describeResult(rb)}`);
+  problems.push(...consistencyProblems(afterRb).map((p) => `${at} recover: ${p}`));
+  if (afterRb.ours.length > 0)
+    problems.push(`${at} recover: left behind ${addressesOf(afterRb.ours).join(", ")}`);
+  if (afterRb.rows.length > 0) problems.push(`${at} recover: ${afterRb.rows.length} state rows remain`);
+  const rbTx = afterRb.transactions.find((t) => t.id === tx.id);
+  if (rbTx?.status !== "rolled_back") problems.push(`${at} recover: tx is ${rbTx?.status}`);
+
+  const rs = await runCli(["recover", "--target", "sandbox", "--resume"], { cwd: resumeDir });
+  const afterRs = readStack(resumeDir, STACK);
+  if (rs.code !== 0) problems.push(`${at} resume: ${describeResult(rs)}`);
+  problems.push(...consistencyProblems(afterRs).map((p) => `${at} resume: ${p}`));
+  if (addressesOf(afterRs.ours).join() !== all.join())
+    problems.push(`${at} resume: inventory has ${afterRs.ours.length} of ${all.length} resources`);
+  if (afterRs.rows.map((r) => r.address).join() !== all.join())
+    problems.push(`${at} resume: state has ${afterRs.rows.length} of ${all.length} rows`);
+  const rsTx = afterRs.transactions.find((t) => t.id === tx.id);
+  if (rsTx?.status !== "committed") problems.push(`${at} resume: tx is ${rsTx?.status}`);
+
+  // Every fifth point: the stack is usable again (no lock or unfinished tx left behind).
+  if (n % 5 === 0) {
+    const again = await runCli(CREATE, { cwd: dir });
+    if (again.code !== 0) problems.push(`${at} create after recover: ${describeResult(again)}`);
+    const v = readStack(dir, STACK);
+    if (addressesOf(v.ours).join() !== all.join()) problems.push(`${at} create after recover: incomplete`);
+  }
+  return problems;
+}
+
+describe("SIGKILL at every journal point of a create, then dpn recover", () => {
+  for (const label of ["after-intent", "after-remote", "after-outcome"]) {
+    it(`${label}:n for every n leaves no orphans or phantoms; rollback empties, resume completes`, async () => {
+      const ns = Array.from({ length: all.length + 1 }, (_, i) => i + 1);
+      const problems = (await pool(ns, 2, (n) => crashAndRecover(label, n))).flat();
+      expect(problems).toEqual([]);
+    }, 240_000);
+  }
+
+  it("one worker (--parallelism 1): every after-remote point is a single in-doubt create", async () => {
+    // With one step in flight the kill leaves exactly one created-but-unrecorded object.
+    const ns = Array.from({ length: all.length }, (_, i) => i + 1).filter((n) => n % 4 === 1);
+    const problems = (
+      await pool(ns, 2, async (n) => {
+        const dir = tempProject();
+        const r = await runCli([...CREATE, "--parallelism", "1"], {
+          cwd: dir,
+          env: { DPN_CRASH_AT: `after-remote:${n}` },
+        });
+        if (r.signal !== "SIGKILL") return [`after-remote:${n}: ${describeResult(r)}`];
+        const v = readStack(dir, STACK);
+        const orphans = consistencyProblems(v).filter((p) => p.startsWith("orphan"));
+        const out: string[] = [];
+        // Before recovery the crash really left an orphan behind: the test can fail.
+        if (orphans.length !== 1) out.push(`after-remote:${n}: expected 1 orphan before recover, got ${orphans.length}`);
+        if (v.ours.length !== n) out.push(`after-remote:${n}: ${v.ours.length} objects exist, expected ${n}`);
+        const rb = await runCli(["recover", "--target", "sandbox"], { cwd: dir });
+        const after = readStack(dir, STACK);
+        if (rb.code !== 0) out.push(`after-remote:${n} recover: ${describeResult(rb)}`);
+        out.push(...consistencyProblems(after));
+        if (after.ours.length !== 0) out.push(`after-remote:${n}: ${after.ours.length} objects left`);
+        return out;
+      })
+    ).flat();
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
