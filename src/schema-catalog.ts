@@ -3,12 +3,14 @@
  * these objects (`npm run schemas`) and a test fails when they drift.
  */
 import { blueprintSchema } from "./blueprint/schema.js";
+import { UPDATE_PARAMS_SCHEMAS } from "./blueprint/update-params.js";
 import { namingPatternsSchema, namingValuesSchema } from "./config/schemas.js";
 
 export const PUBLISHED_SCHEMAS: ReadonlyArray<{ file: string; schema: unknown }> = [
   { file: "blueprint.schema.json", schema: blueprintSchema },
   { file: "naming-values.schema.json", schema: namingValuesSchema },
   { file: "naming-patterns.schema.json", schema: namingPatternsSchema },
+  ...UPDATE_PARAMS_SCHEMAS,
 ];
 
 /** The exact text written for a schema (stable key order as defined, 2-space indent, final newline). */

@@ -3,22 +3,18 @@
  * error into a located Problem: JSON path, line:column, a stable code and a hint
  * (did-you-mean for unknown keys, the allowed values for enums).
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import type { Problem } from "../core/errors.js";
+import {
+  type SchemaError as ErrorObject,
+  schemaValidator,
+  type ValidateFn,
+} from "../core/schema-validator.js";
 import { closest, didYouMean } from "./did-you-mean.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import { blueprintSchema } from "./schema.js";
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  // Compiled once per process, on first use: compiling costs more than validating. Without
-  // ajv's code optimiser compilation takes about half the time, and validation is as fast.
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, code: { optimize: false } });
-    compiled = ajv.compile(blueprintSchema);
-  }
-  return compiled;
+function validator(): ValidateFn {
+  return schemaValidator("blueprint", blueprintSchema);
 }
 
 function segmentsOf(instancePath: string): PathSegment[] {

@@ -71,7 +71,10 @@ const SETTINGS: { [T in ProvisionedType]: Record<string, unknown> } = {
       description: "Default encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS, with kms_key_id).",
     },
     kms_key_id: str("KMS key id or ARN, used with encryption aws:kms."),
-    block_public_access: { type: "boolean", description: "All four public access block flags on (true) or off." },
+    block_public_access: {
+      type: "boolean",
+      description: "All four public access block flags on (true) or off.",
+    },
   },
   aws_glue_database: {
     description: nullable({ type: "string", maxLength: 2048, description: "Database description." }, "it"),
@@ -192,7 +195,11 @@ export function updateParamsSchema(type: ProvisionedType): Record<string, unknow
     type: "object",
     minProperties: 1,
     additionalProperties: false,
-    properties: { $schema: { type: "string", description: "Where editors find this schema." }, ...SETTINGS[type], tags },
+    properties: {
+      $schema: { type: "string", description: "Where editors find this schema." },
+      ...SETTINGS[type],
+      tags,
+    },
   };
 }
 
@@ -210,7 +217,7 @@ const compiled = new Map<ProvisionedType, ValidateFunction>();
 function validator(type: ProvisionedType): ValidateFunction {
   let v = compiled.get(type);
   if (!v) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, code: { optimize: false } });
+    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, code: { optimize: false } });
     v = ajv.compile(updateParamsSchema(type));
     compiled.set(type, v);
   }
@@ -247,7 +254,7 @@ function problemOf(e: ErrorObject, src: JsonSource, type: ProvisionedType): Prob
       if (segments.length === 0 && IMMUTABLE[type][key]) {
         return {
           code: "UPDATE_FIELD_IMMUTABLE",
-          message: `${key} of a ${type} cannot be changed in place: ${IMMUTABLE[type][key]}`,
+          message: `${type} setting "${key}" cannot be changed in place: ${IMMUTABLE[type][key]}`,
           ...at(keyPath, true),
           hint: `Remove "${key}". To change it, create a new resource (change the blueprint) and delete the old one.`,
           severity: "error",
@@ -262,7 +269,7 @@ function problemOf(e: ErrorObject, src: JsonSource, type: ProvisionedType): Prob
         code: "UPDATE_UNKNOWN_KEY",
         message: `unknown key "${key}" in ${formatPath(segments)}`,
         ...at(keyPath, true),
-        hint: `${suggestion ? `${suggestion} ` : ""}A ${type} update may set: ${allowed.join(", ")}.`,
+        hint: `${suggestion ? `${suggestion} ` : ""}Allowed here: ${allowed.join(", ")}.`,
         severity: "error",
       };
     }
@@ -402,10 +409,9 @@ export function loadUpdateParams(file: string, type: ProvisionedType): UpdatePar
  * (`null` removes it), tags are merged (`null` removes a tag), and settings that exclude each other
  * follow (num_workers ↔ autoscale; kms_key_id only with aws:kms). Pure; `base` is not changed.
  */
-export function applyUpdateParams<D extends { type: ProvisionedType; properties: unknown; tags: Record<string, string> }>(
-  base: D,
-  params: UpdateParams,
-): D {
+export function applyUpdateParams<
+  D extends { type: ProvisionedType; properties: unknown; tags: Record<string, string> },
+>(base: D, params: UpdateParams): D {
   const props = JSON.parse(JSON.stringify(base.properties ?? {})) as Record<string, unknown>;
   const tagsOut = { ...base.tags };
   for (const [k, v] of Object.entries(params)) {

@@ -24,9 +24,8 @@ export function closestOf(input: string, candidates: Iterable<string>, n = 3): s
   const limit = Math.max(3, Math.ceil(needle.length / 2));
   const scored: { c: string; d: number }[] = [];
   for (const c of new Set(candidates)) {
-    const hay = c.toLowerCase();
     // a substring match is as good as a near miss: `fact_orders` finds `db.fact_orders`
-    const d = hay.includes(needle) || needle.includes(hay) ? 1 : levenshtein(needle, hay);
+    const d = distance(needle, c);
     if (d <= limit) scored.push({ c, d });
   }
   return scored
@@ -119,25 +118,36 @@ export async function resolveResource(input: ResolveInput): Promise<ResourceReco
     }
   }
   const pool = type ? rows.filter((r) => r.type === type) : rows;
-  const near = closestOf(
-    id,
-    pool.flatMap((r) => [r.name, r.fullName, r.address]),
-  );
-  // report each resource once, by its address, in the order of the nearest name
-  const addresses = [
-    ...new Set(
-      near.map((n) => pool.find((r) => r.name === n || r.fullName === n || r.address === n)?.address),
-    ),
-  ].filter((a): a is string => Boolean(a));
+  const addresses = closestRows(id, pool);
   throw validationError("RESOURCE_NOT_FOUND", `no ${type ?? "resource"} '${id}' in stack ${stack.id}`, {
     hint:
       addresses.length > 0
         ? `Closest names: ${addresses.join(", ")}.`
         : pool.length > 0
           ? `Nothing close; \`dpn list${type ? ` --type ${type}` : ""}\` shows the ${pool.length} resource(s) of the stack.`
-          : `Stack ${stack.id} has no ${type ?? "resource"} yet${type ? "" : ""}; \`dpn import\` adopts an existing one.`,
+          : `Stack ${stack.id} has no ${type ?? "resource"} yet; \`dpn import\` adopts an existing one.`,
     details: { id, ...(type ? { type } : {}), closest: addresses },
   });
+}
+
+/** Addresses of the (up to 3) rows whose name, full name or address is nearest to `id`. */
+export function closestRows(id: string, rows: ResourceRecord[]): string[] {
+  const scored = rows
+    .map((r) => {
+      const near = closestOf(id, [r.name, r.fullName, r.address], 1)[0];
+      return near === undefined ? undefined : { r, d: distance(id, near) };
+    })
+    .filter((x): x is { r: ResourceRecord; d: number } => x !== undefined);
+  return scored
+    .sort((a, b) => a.d - b.d || a.r.address.localeCompare(b.r.address))
+    .slice(0, 3)
+    .map((x) => x.r.address);
+}
+
+function distance(input: string, candidate: string): number {
+  const a = input.toLowerCase();
+  const b = candidate.toLowerCase();
+  return b.includes(a) || a.includes(b) ? 1 : levenshtein(a, b);
 }
 
 /** The type prefix of a qualified address, when it is one. */

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { DpnError, type Problem } from "../core/errors.js";
+import { schemaValidator, type ValidateFn as ValidateFunction } from "../core/schema-validator.js";
 import { createBuiltInConvention } from "../naming/built-ins.js";
 import type { Convention, LoadConventionOptions, PatternSpec, Values } from "../naming/types.js";
 import { conventionRules, type PatternOrigin } from "./convention-rules.js";
@@ -18,14 +18,10 @@ let validators: { values: ValidateFunction; patterns: ValidateFunction } | undef
 
 function getValidators() {
   if (!validators) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      verbose: true,
-      strict: true,
-      strictTypes: false,
-      strictTuples: false,
-    });
-    validators = { values: ajv.compile(namingValuesSchema), patterns: ajv.compile(namingPatternsSchema) };
+    validators = {
+      values: schemaValidator("namingValues", namingValuesSchema),
+      patterns: schemaValidator("namingPatterns", namingPatternsSchema),
+    };
   }
   return validators;
 }

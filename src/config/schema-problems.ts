@@ -1,9 +1,10 @@
 /**
  * Turn ajv errors into located, readable problems (with "did you mean" for unknown keys).
  */
-import type { ErrorObject } from "ajv/dist/2020.js";
+
 import { didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
+import type { SchemaError as ErrorObject } from "../core/schema-validator.js";
 import { formatPath, type YamlPath, type YamlSource } from "./yaml-source.js";
 
 function pointerToPath(pointer: string): YamlPath {

@@ -283,10 +283,10 @@ export function dbxInventory(fake: DatabricksFake): DbxInventory {
   };
 }
 
-/** The fake holds nothing of the stack (terminated clusters may remain: that is the API's delete). */
+/** The fake holds nothing at all (rollback and recover permanently delete clusters). */
 export function dbxIsEmpty(inv: DbxInventory): boolean {
   return (
-    inv.liveClusters.length +
+    inv.clusters.length +
       inv.jobs.length +
       inv.catalogs.length +
       inv.schemas.length +
