@@ -9,7 +9,7 @@ import {
   schemaValidator,
   type ValidateFn,
 } from "../core/schema-validator.js";
-import { closest, didYouMean } from "./did-you-mean.js";
+import { closest, didYouMean } from "../core/did-you-mean.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import { blueprintSchema } from "./schema.js";
 
@@ -100,7 +100,7 @@ function toProblem(e: ErrorObject, src: JsonSource): Problem | undefined {
     }
     case "enum": {
       const allowed = ((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map(String);
-      const suggestion = typeof e.data === "string" ? didYouMean(e.data, allowed) : "";
+      const suggestion = typeof e.data === "string" ? didYouMean(e.data, allowed) : undefined;
       return {
         code: "BLUEPRINT_INVALID_VALUE",
         message: `${typeName(e.data)} is not an allowed value for ${field} (allowed: ${allowed.join(", ")})`,

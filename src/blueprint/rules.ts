@@ -6,7 +6,7 @@
  */
 import type { Problem } from "../core/errors.js";
 import type { Convention, Values } from "../naming/types.js";
-import { closest, didYouMean } from "./did-you-mean.js";
+import { closest, didYouMean } from "../core/did-you-mean.js";
 import { findCycles } from "./graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
