@@ -187,7 +187,7 @@ function conflictProblem(d: DesiredResource, live: RemoteObject, stackId: string
     code: "RESOURCE_CONFLICT",
     path: d.address,
     message: `${d.type} ${live.fullName} (${d.address}) already exists and ${owner}`,
-    hint: `dpn never takes over or deletes objects it did not create: rename it in the blueprint (${d.source}), remove the existing object, or run \`dpn import ${d.address}\` to make stack ${stackId} own it.`,
+    hint: `dpn never takes over or deletes objects it did not create: rename it in the blueprint (${d.source}), remove the existing object, or run \`dpn import --type ${d.type} --resource-id ${d.fullName}\` to make stack ${stackId} own it.`,
   };
 }
 
@@ -196,7 +196,7 @@ function archivedProblem(d: DesiredResource): Problem {
     code: "RESOURCE_ARCHIVED",
     path: d.address,
     message: `${d.type} ${d.fullName} (${d.address}) is archived; restore needed before it can be created or updated`,
-    hint: `Run \`dpn restore ${d.address}\` first.`,
+    hint: `Run \`dpn restore --resource-id ${d.address}\` first.`,
   };
 }
 

@@ -75,7 +75,7 @@ export function conflictError(
     "RESOURCE_CONFLICT",
     `${desired.type} ${found.fullName} (${desired.address}) already exists and ${owner}`,
     {
-      hint: `dpn never takes over or deletes objects it did not create. Rename the resource in the blueprint, remove the existing object, or import it explicitly with \`dpn import ${desired.address}\` if it should belong to stack ${stackId}.`,
+      hint: `dpn never takes over or deletes objects it did not create. Rename the resource in the blueprint, remove the existing object, or import it explicitly with \`dpn import --type ${desired.type} --resource-id ${desired.fullName}\` if it should belong to stack ${stackId}.`,
       details: { address: desired.address, remoteId: found.remoteId, ownership: found.ownership },
       outcome: "not_applied",
       retryable: false,

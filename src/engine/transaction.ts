@@ -274,8 +274,9 @@ export function throwIfFailed(result: TxResult): void {
   if (result.outcome !== "committed" && result.error) throw result.error;
 }
 
+/** The message of `e` without its closing period: it is always embedded mid-sentence ("… failed: <msg>. All …"). */
 export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return (e instanceof Error ? e.message : String(e)).replace(/\.+$/, "");
 }
 
 /** Also audit every finished step (success, failure, compensation). */

@@ -4,7 +4,7 @@
  * configured property is checked through the raw SDK / the fake's state and request log, and a
  * second run has nothing to do.
  */
-import { GetTableCommand, GetTagsCommand, GetDatabaseCommand } from "@aws-sdk/client-glue";
+import { GetDatabaseCommand, GetTableCommand, GetTagsCommand } from "@aws-sdk/client-glue";
 import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,

@@ -15,7 +15,6 @@ import {
   dbxIsEmpty,
   doneAddresses,
   type Env,
-  type FaultProxy,
   journal,
   namesOf,
   preview,

@@ -172,4 +172,35 @@ describe("cross-cloud rollback (--target cloud)", () => {
     ]);
     expect(stateSummary(home).resources).toHaveLength(15);
   }, 60_000);
+
+  it("lost Databricks create responses (cluster, job, catalog: applied, then 500) settle by lookup: no duplicates", async () => {
+    fake = await startDatabricksFake();
+    const error = { error_code: "INTERNAL_ERROR", message: "injected after the effect" };
+    for (const route of [
+      "POST /api/*/clusters/create",
+      "POST /api/*/jobs/create",
+      "POST /api/2.1/unity-catalog/catalogs",
+    ]) {
+      fake.faults.add({ route, afterHandler: true, status: 500, body: error });
+    }
+    const project = uniqueProject("rbx");
+    const { env, home } = cloudEnv({ fake });
+    const r = await runCli(
+      ["create", "--blueprint", DEV_BLUEPRINT, "--yes", "--json", "--override", `project=${project}`],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(json<TxDoc>(r).outcome).toBe("committed");
+    // each create was answered 500 exactly once and never resent blindly
+    for (const re of [/\/clusters\/create$/, /\/jobs\/create$/, /\/unity-catalog\/catalogs$/]) {
+      expect(fake.log.filter((l) => l.method === "POST" && re.test(l.path)).map((l) => l.status)).toEqual([
+        500,
+      ]);
+    }
+    const dbx = dbxInventory(fake);
+    expect(dbx.clusters).toEqual([`${project}-etl-shared-dev`]);
+    expect(dbx.jobs).toEqual([`${project}-batch-sales-load-daily-dev`]);
+    expect(dbx.catalogs).toEqual([`${project}_main_dev`]);
+    expect(stateSummary(home).resources).toHaveLength(15);
+  }, 60_000);
 });

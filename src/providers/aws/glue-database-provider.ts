@@ -223,7 +223,7 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
         "not_found",
         "GLUE_DATABASE_NOT_FOUND",
         `Glue database ${name} does not exist in ${region}.`,
-        "Run `dpn refresh` to update the state, or recreate it with `dpn apply`.",
+        "`dpn status` shows what state and the cloud disagree on; `dpn create --blueprint <file>` re-creates it.",
         { database: name, region },
       );
     }
@@ -344,7 +344,7 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
         "not_found",
         "GLUE_DATABASE_NOT_FOUND",
         `Glue database ${name} no longer exists; its settings cannot be restored.`,
-        "Recreate it with `dpn apply`.",
+        "Run `dpn create --blueprint <file>` to re-create it.",
         { database: name },
       );
     }

@@ -361,7 +361,7 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
         "not_found",
         "GLUE_TABLE_NOT_FOUND",
         `Glue table ${database}.${name} does not exist in ${region}.`,
-        "Run `dpn refresh` to update the state, or recreate it with `dpn apply`.",
+        "`dpn status` shows what state and the cloud disagree on; `dpn create --blueprint <file>` re-creates it.",
         { database, table: name, region },
       );
     }

@@ -670,7 +670,7 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         "not_found",
         "S3_BUCKET_NOT_FOUND",
         `Bucket ${bucket} no longer exists; its settings cannot be restored.`,
-        "Recreate it with `dpn apply`.",
+        "Run `dpn create --blueprint <file>` to re-create it.",
         { bucket },
       );
     }
@@ -734,7 +734,7 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         "conflict",
         "S3_BUCKET_NOT_EMPTY",
         `Bucket ${bucket} still holds objects; dpn does not delete data by default.`,
-        "Archive it instead (`dpn archive` keeps the data and blocks writes), empty it yourself, or delete with the explicit force option, which erases every object version.",
+        "Archive it instead (`dpn delete --archive` keeps the data and blocks writes), empty it yourself, or delete with the explicit force option, which erases every object version.",
         { bucket },
       );
     }
@@ -866,7 +866,7 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         "not_found",
         "S3_BUCKET_NOT_FOUND",
         `Bucket ${remote.remoteId} does not exist.`,
-        "Check the name, or run `dpn refresh` to update the state.",
+        "Check the name; `dpn status` shows what state and the cloud disagree on, and `dpn create --blueprint <file>` re-creates a missing resource.",
         { bucket: remote.remoteId },
       );
     }
