@@ -121,7 +121,7 @@ describe("planChanges", () => {
     ]);
     expect(err.problems[0]?.message).toContain("created outside dpn");
     expect(err.problems[1]?.message).toContain("owned by dpn stack other/dev");
-    expect(err.problems[2]?.hint).toContain(`dpn restore ${c.address}`);
+    expect(err.problems[2]?.hint).toContain(`dpn restore --resource-id ${c.address}`);
   });
 
   it("reads each remote object at most once per run through the read cache", async () => {
