@@ -116,9 +116,13 @@ export function liveProgress(out: Output): ProgressRenderer {
       }, 80);
     }
   };
+  // Nothing is drawn until the transaction starts (the plan is printed before it), except a
+  // "waiting for lock" line, which is cleared once the lock is ours.
+  let active = false;
   const reporter: Reporter = (e: EngineEvent) => {
     switch (e.event) {
       case "tx.started":
+        active = true;
         total = e.operations;
         txStart = e.at;
         break;
@@ -150,23 +154,26 @@ export function liveProgress(out: Output): ProgressRenderer {
         finished.push(`  ${c.red("✖")} undo ${e.action} ${e.address}: ${e.error.code}`);
         break;
       case "lock.waiting":
-        phase = `waiting for lock (${e.holder.user}@${e.holder.host} pid ${e.holder.pid})`;
-        break;
+        if (!active) log(`waiting for the stack lock held by ${e.holder.user}@${e.holder.host} pid ${e.holder.pid} since ${e.holder.since}`);
+        return;
       case "lock.acquired":
-        phase = "applying";
-        break;
+        if (!active) log.clear();
+        return;
       default:
         break;
     }
-    schedule();
+    if (active) schedule();
   };
   return {
     reporter,
     done: () => {
       if (timer) clearTimeout(timer);
       timer = undefined;
-      frame();
-      log.done();
+      if (active) {
+        frame();
+        log.done();
+        active = false;
+      }
     },
   };
 }
