@@ -38,8 +38,8 @@ export interface RegistryOptions {
   /** Default AWS region (the blueprint's), for reads by id and STS. */
   region?: string;
   wait?: boolean;
-  sandboxLatencyMs?: number;
-  sandboxFailAfter?: number;
+  /** Sandbox fault flags as given (keys of SANDBOX_FLAGS); they override the DPN_SANDBOX_* variables. */
+  sandboxFlags?: Record<string, unknown>;
   /** Dry runs must not create the sandbox file either. */
   readonly?: boolean;
 }
@@ -50,9 +50,14 @@ export async function openRegistry(ctx: CliContext, o: RegistryOptions): Promise
     const { createSandboxRegistry, sandboxOptionsFromEnv } = await import(
       "../providers/sandbox/sandbox-provider.js"
     );
-    const faults = sandboxOptionsFromEnv(ctx.env);
-    if (o.sandboxLatencyMs !== undefined) faults.latencyMs = o.sandboxLatencyMs;
-    if (o.sandboxFailAfter !== undefined) faults.failAfter = o.sandboxFailAfter;
+    const { SANDBOX_FLAGS } = await import("./program.js");
+    // flags go through the same parser as the variables, so both are checked the same way
+    const env: Record<string, string | undefined> = { ...ctx.env };
+    for (const [key, [, , variable]] of Object.entries(SANDBOX_FLAGS)) {
+      const value = o.sandboxFlags?.[key];
+      if (value !== undefined) env[variable] = String(value);
+    }
+    const faults = sandboxOptionsFromEnv(env);
     return createSandboxRegistry({ dbPath: sandboxPath(ctx), faults, readonly: o.readonly });
   }
   const { createCloudRegistry } = await import("./cloud-registry.js");

@@ -59,6 +59,31 @@ function run(load: () => Promise<Handler>) {
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 
+/**
+ * The sandbox's fault-injection settings as flags (they override the DPN_SANDBOX_* variables of
+ * the same meaning; docs/sandbox.md). Values are checked by the sandbox, with the flag named.
+ */
+export const SANDBOX_FLAGS = {
+  sandboxLatencyMs: ["--sandbox-latency-ms <ms>", "add this latency to every sandbox call", "DPN_SANDBOX_LATENCY_MS"],
+  sandboxFailAfter: ["--sandbox-fail-after <n>", "fail the (n+1)-th mutating call (0 = the first)", "DPN_SANDBOX_FAIL_AFTER"],
+  sandboxFailOn: ["--sandbox-fail-on <rules>", "fail the nth call of a kind, e.g. create:dbx_table:2", "DPN_SANDBOX_FAIL_ON"],
+  sandboxFailAfterEffect: [
+    "--sandbox-fail-after-effect <rules>",
+    "fail after the effect happened (outcome unknown), e.g. create:aws_s3_bucket:1",
+    "DPN_SANDBOX_FAIL_AFTER_EFFECT",
+  ],
+  sandboxErrorRate: ["--sandbox-error-rate <p>", "random transient errors with probability p (0..1)", "DPN_SANDBOX_ERROR_RATE"],
+  sandboxSeed: ["--sandbox-seed <n>", "seed for --sandbox-error-rate, to replay a run", "DPN_SANDBOX_SEED"],
+  sandboxThrottle: ["--sandbox-throttle <n>", "answer every nth call with a throttling error", "DPN_SANDBOX_THROTTLE"],
+} as const;
+
+function addSandboxFlags(cmd: Command): Command {
+  for (const [flags, description] of Object.values(SANDBOX_FLAGS)) {
+    cmd.addOption(new Option(flags, description).helpGroup("Sandbox simulation (with --target sandbox):"));
+  }
+  return cmd;
+}
+
 export function buildProgram(): Command {
   const program = new Command("dpn")
     .description(
@@ -199,8 +224,7 @@ export function buildProgram(): Command {
       .choices(["cloud", "sandbox"])
       .env("DPN_TARGET")
       .default("cloud");
-  program
-    .command("create")
+  addSandboxFlags(program.command("create"))
     .description("provision every resource of a blueprint as one all-or-nothing transaction")
     .requiredOption("--blueprint <file>", "blueprint JSON file")
     .addOption(targetOption())
@@ -219,16 +243,6 @@ export function buildProgram(): Command {
     .option("--patterns-config <file>", "naming-patterns file")
     .option("--profile <name>", "AWS / Databricks profile")
     .option("--wait", "wait for clusters to reach RUNNING")
-    .option(
-      "--sandbox-latency-ms <ms>",
-      "sandbox: add latency to every call",
-      parseIntOption("--sandbox-latency-ms"),
-    )
-    .option(
-      "--sandbox-fail-after <n>",
-      "sandbox: fail the (n+1)-th mutating call",
-      parseIntOption("--sandbox-fail-after"),
-    )
     .option("--detailed-exitcode", "with --dry-run: exit 10 when changes are pending")
     .option("--json", "print one final JSON document")
     .addHelpText(

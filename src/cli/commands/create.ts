@@ -26,8 +26,6 @@ interface CreateOptions extends ResolveOptions {
   lockTimeout: number;
   profile?: string;
   wait?: boolean;
-  sandboxLatencyMs?: number;
-  sandboxFailAfter?: number;
   detailedExitcode?: boolean;
   json?: boolean;
 }
@@ -118,8 +116,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     target: o.target,
     profile: o.profile,
     wait: o.wait,
-    sandboxLatencyMs: o.sandboxLatencyMs,
-    sandboxFailAfter: o.sandboxFailAfter,
+    sandboxFlags: o as unknown as Record<string, unknown>,
     readonly,
   });
   try {
