@@ -64,6 +64,18 @@ export async function openRegistry(ctx: CliContext, o: RegistryOptions): Promise
   return createCloudRegistry(ctx, o);
 }
 
+/**
+ * The AWS region a stack lives in, from its recorded AWS resources (the blueprint's region), for
+ * commands that run without a blueprint. Undefined when the stack has none.
+ */
+export function stackRegion(store: StateStore, stackId: string): string | undefined {
+  for (const r of store.listResources(stackId)) {
+    const region = r.properties.region;
+    if (typeof region === "string" && region) return region;
+  }
+  return undefined;
+}
+
 /** Types used by a set of resources, for preflight checks. */
 export function typesOf(resources: { type: ProvisionedType }[]): ProvisionedType[] {
   return [...new Set(resources.map((r) => r.type))];

@@ -154,7 +154,10 @@ export function liveProgress(out: Output): ProgressRenderer {
         finished.push(`  ${c.red("✖")} undo ${e.action} ${e.address}: ${e.error.code}`);
         break;
       case "lock.waiting":
-        if (!active) log(`waiting for the stack lock held by ${e.holder.user}@${e.holder.host} pid ${e.holder.pid} since ${e.holder.since}`);
+        if (!active)
+          log(
+            `waiting for the stack lock held by ${e.holder.user}@${e.holder.host} pid ${e.holder.pid} since ${e.holder.since}`,
+          );
         return;
       case "lock.acquired":
         if (!active) log.clear();

@@ -431,38 +431,53 @@ export class StepRunner {
     try {
       let result: RemoteObject | undefined;
       const t = target as RemoteObject;
-      if (action === "delete")
-        await this.withRetry(
-          entry,
-          ref,
-          provider.service,
-          () => provider.delete(t, this.ctx()),
-          "compensate",
-        );
-      else if (action === "revert")
-        result = await this.withRetry(
-          entry,
-          ref,
-          provider.service,
-          () => provider.revert(t, this.ctx()),
-          "compensate",
-        );
-      else if (action === "restore")
-        result = await this.withRetry(
-          entry,
-          ref,
-          provider.service,
-          () => provider.restore(t, this.ctx()),
-          "compensate",
-        );
-      else if (action === "archive")
-        result = await this.withRetry(
-          entry,
-          ref,
-          provider.service,
-          () => provider.archive(t, this.ctx()),
-          "compensate",
-        );
+      const undo = async (): Promise<void> => {
+        if (action === "delete")
+          await this.withRetry(
+            entry,
+            ref,
+            provider.service,
+            () => provider.delete(t, this.ctx()),
+            "compensate",
+          );
+        else if (action === "revert")
+          result = await this.withRetry(
+            entry,
+            ref,
+            provider.service,
+            () => provider.revert(t, this.ctx()),
+            "compensate",
+          );
+        else if (action === "restore")
+          result = await this.withRetry(
+            entry,
+            ref,
+            provider.service,
+            () => provider.restore(t, this.ctx()),
+            "compensate",
+          );
+        else if (action === "archive")
+          result = await this.withRetry(
+            entry,
+            ref,
+            provider.service,
+            () => provider.archive(t, this.ctx()),
+            "compensate",
+          );
+      };
+      try {
+        await undo();
+      } catch (e) {
+        // In doubt (the answer was lost): compensations are idempotent, so find out or redo once
+        // rather than reporting an undo that may well have happened as a leftover.
+        if (statusFor(e) !== "unknown") throw e;
+        if (action === "delete") {
+          const still = await provider.read(t.remoteId, this.ctx()).catch(() => t);
+          if (still) throw e;
+        } else {
+          await undo();
+        }
+      }
       crashPoint("compensate-after-remote");
       this.o.store.atomically(() => {
         this.o.store.journalOutcome(

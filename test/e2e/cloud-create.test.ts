@@ -36,6 +36,12 @@ describe("dpn create --target cloud (dev blueprint)", () => {
   let env: ReturnType<typeof cloudEnv>;
   let planned: PreviewResource[];
   let created: Record<string, unknown> & { outcome?: string; stack_id?: string };
+  let dryRun: {
+    dry_run: boolean;
+    operations: { action: string; address: string; name: string; full_name: string }[];
+  };
+  let awsAfterDryRun: Awaited<ReturnType<typeof awsInventory>>;
+  let dbxWritesAfterDryRun: number;
   const s3 = rawS3(REGION);
   const glue = rawGlue(REGION);
 
@@ -43,6 +49,14 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     fake = await startDatabricksFake();
     env = cloudEnv({ fake });
     planned = await preview(env.env, project);
+    const dry = await runCli(
+      ["create", "--blueprint", DEV_BLUEPRINT, "--dry-run", "--json", "--override", `project=${project}`],
+      env.env,
+    );
+    if (dry.code !== 0) throw new Error(`dry run failed with ${dry.code}:\n${dry.stderr}`);
+    dryRun = json(dry);
+    awsAfterDryRun = await awsInventory(project);
+    dbxWritesAfterDryRun = fake.log.filter((l) => l.method !== "GET").length;
     const r = await runCli(
       ["create", "--blueprint", DEV_BLUEPRINT, "--yes", "--json", "--override", `project=${project}`],
       env.env,
@@ -55,6 +69,16 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     s3.destroy();
     glue.destroy();
     await fake?.close();
+  });
+
+  it("--dry-run plans a create for exactly the previewed resources and changes nothing", () => {
+    expect(dryRun.dry_run).toBe(true);
+    expect(dryRun.operations.map((o) => [o.address, o.full_name]).sort()).toEqual(
+      planned.map((p) => [p.address, p.full_name]).sort(),
+    );
+    expect(new Set(dryRun.operations.map((o) => o.action))).toEqual(new Set(["create"]));
+    expect(awsAfterDryRun).toEqual({ buckets: [], databases: [], tables: [] });
+    expect(dbxWritesAfterDryRun).toBe(0);
   });
 
   it("commits one transaction with one operation per previewed resource", () => {
@@ -239,8 +263,29 @@ describe("dpn create --target cloud (dev blueprint)", () => {
   it("creates the Unity Catalog objects with comments and the CREATE TABLE statements", () => {
     const catalog = `${project}_main_dev`;
     expect(fake.state.catalogs.get(catalog)?.comment).toBe("Governed data of the dev platform");
+    const stackId = String(created.stack_id);
+    // catalogs and schemas carry tags + ownership markers in their properties
+    expect(fake.state.catalogs.get(catalog)?.properties).toMatchObject({
+      Project: project,
+      dpn_stack: stackId,
+      dpn_address: `dbx_catalog.${catalog}`,
+    });
+    expect(fake.state.schemas.get(`${catalog}.sales_bronze`)?.properties).toMatchObject({
+      dpn_stack: stackId,
+      dpn_address: `dbx_schema.${catalog}.sales_bronze`,
+    });
     const vol = fake.state.volumes.get(`${catalog}.sales_bronze.raw_landing`);
     expect(vol?.volume_type).toBe("MANAGED");
+    // volumes carry them as UC entity tag assignments
+    const volTags = fake.state.tags.get(`volumes/${catalog}.sales_bronze.raw_landing`);
+    expect(volTags?.get("dpn_stack")).toBe(stackId);
+    expect(volTags?.get("dpn_address")).toBe(`dbx_volume.${catalog}.sales_bronze.raw_landing`);
+    // the UC table is MANAGED; the blueprint's logical table type is a property
+    expect(fake.state.tables.get(`${catalog}.sales_bronze.fact_orders`)?.table_type).toBe("MANAGED");
+    expect(fake.state.tables.get(`${catalog}.sales_bronze.fact_orders`)?.properties).toMatchObject({
+      dpn_table_type: "fact",
+      dpn_stack: stackId,
+    });
     const orders = fake.state.tables.get(`${catalog}.sales_bronze.fact_orders`);
     expect(orders?.columns?.map((c) => [c.name, c.type_text?.toLowerCase()])).toEqual([
       ["order_id", "bigint"],

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
 import {
   awsInventory,
+  type CliResult,
   cloudEnv,
   DEV_BLUEPRINT,
   dbxInventory,
@@ -39,11 +40,15 @@ afterEach(async () => {
 });
 
 /**
- * Start `dpn create` with the two table creates held, SIGKILL it once everything else is done
- * and both holds are in flight, then release the holds and wait until the calls reached the
- * upstreams (so the "lost" creates really happened).
+ * Start `dpn create` with two creates per cloud held by the proxies. SIGKILL: kill it once
+ * everything else is done and the holds are in flight, then release the holds and wait until the
+ * calls reached the upstreams (so the "lost" creates really happened). SIGINT: interrupt it while
+ * the holds are in flight, release them, and return the finished run.
  */
-async function createAndKill(prefix: string): Promise<Killed> {
+async function createAndKill(
+  prefix: string,
+  signal: "SIGKILL" | "SIGINT" = "SIGKILL",
+): Promise<Killed & { result: CliResult }> {
   const fake = await startDatabricksFake();
   const glueProxy = await startFaultProxy();
   const dbxProxy = await startFaultProxy(fake.url);
@@ -57,8 +62,23 @@ async function createAndKill(prefix: string): Promise<Killed> {
     held++;
     return gate;
   };
-  glueProxy.add({ target: "AWSGlue.CreateTable", waitFor: hold, times: 2 });
-  dbxProxy.add({ method: "POST", path: /^\/api\/2\.0\/sql\/statements\/?$/, waitFor: hold, times: 2 });
+  // SIGKILL: hold the leaves (both table creates on each cloud), so 11 steps are done.
+  // SIGINT: hold the parents (Glue databases, UC schemas), so that steps remain unstarted and the
+  // interrupt has something to stop (an interrupt after the last step started lets it commit).
+  const ints = signal === "SIGINT";
+  if (ints) {
+    glueProxy.add({ target: "AWSGlue.CreateDatabase", waitFor: hold, times: 2 });
+    dbxProxy.add({
+      method: "POST",
+      path: /^\/api\/2\.1\/unity-catalog\/schemas\/?$/,
+      waitFor: hold,
+      times: 2,
+    });
+  } else {
+    glueProxy.add({ target: "AWSGlue.CreateTable", waitFor: hold, times: 2 });
+    dbxProxy.add({ method: "POST", path: /^\/api\/2\.0\/sql\/statements\/?$/, waitFor: hold, times: 2 });
+  }
+  const doneBeforeKill = ints ? 6 : 11;
 
   const project = uniqueProject(prefix);
   const { env, home } = cloudEnv({
@@ -70,10 +90,30 @@ async function createAndKill(prefix: string): Promise<Killed> {
     env,
   );
   try {
-    await waitUntil(() => held === 4 && doneAddresses(home).length === 11, "11 done + 4 held calls", 40_000);
+    await waitUntil(
+      () => held === 4 && doneAddresses(home).length === doneBeforeKill,
+      `${doneBeforeKill} done + 4 held calls`,
+      40_000,
+    );
   } catch (e) {
     run.child.kill("SIGKILL");
     throw new Error(`${(e as Error).message}\n${run.stderr()}`);
+  }
+  if (signal === "SIGINT") {
+    // Ctrl-C: the run must let the two held calls finish, then roll everything back itself
+    run.child.kill("SIGINT");
+    await waitUntil(
+      () => /SIGINT: stopping after the calls in flight/.test(run.stderr()),
+      "the interrupt notice",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    const result = await run.done;
+    // the released creates reached the upstreams (the CLI waited for their answers)
+    expect(glueProxy.log.filter((l) => l.call === "AWSGlue.CreateDatabase").map((l) => l.status)).toEqual([
+      200, 200,
+    ]);
+    return { fake, project, env, home, result };
   }
   run.child.kill("SIGKILL");
   const killed = await run.done;
@@ -99,7 +139,7 @@ async function createAndKill(prefix: string): Promise<Killed> {
   expect((await awsInventory(project)).tables).toHaveLength(2);
   // recover talks to the fake directly (the proxies played their part)
   const direct = cloudEnv({ fake, home });
-  return { fake, project, env: direct.env, home };
+  return { fake, project, env: direct.env, home, result: killed };
 }
 
 describe("kill -9 during a cloud create, then dpn recover", () => {
@@ -154,5 +194,18 @@ describe("kill -9 during a cloud create, then dpn recover", () => {
     );
     expect(next.code, next.stderr).toBe(0);
     expect(next.stdout).toMatch(/Nothing to do/);
+  }, 90_000);
+
+  it("Ctrl-C (SIGINT) during a cloud create waits for the calls in flight, then rolls back both clouds (exit 130)", async () => {
+    const k = await createAndKill("ki", "SIGINT");
+    expect(k.result.code, k.result.stderr).toBe(130);
+    // the four held creates were released after the interrupt and landed; the rollback removed them too
+    expect(await awsInventory(k.project)).toEqual({ buckets: [], databases: [], tables: [] });
+    const dbx = dbxInventory(k.fake);
+    expect(dbxIsEmpty(dbx), JSON.stringify(dbx)).toBe(true);
+    const state = stateSummary(k.home);
+    expect(state.resources).toEqual([]);
+    expect(state.transactions.map((t) => t.status)).toEqual(["rolled_back"]);
+    expect(state.locks).toBe(0);
   }, 90_000);
 });

@@ -203,4 +203,35 @@ describe("cross-cloud rollback (--target cloud)", () => {
     expect(dbx.catalogs).toEqual([`${project}_main_dev`]);
     expect(stateSummary(home).resources).toHaveLength(15);
   }, 60_000);
+
+  it("a failing S3 bucket setting mid-run removes the half-configured bucket and rolls back both clouds", async () => {
+    fake = await startDatabricksFake();
+    proxy = await startFaultProxy();
+    // the second PutBucketLifecycleConfiguration is denied (a role without s3:PutLifecycleConfiguration)
+    proxy.add({
+      method: "PUT",
+      path: /^\/[^/]+\/?$/,
+      query: /^lifecycle/,
+      offset: 1,
+      status: 403,
+      errorType: "AccessDenied",
+    });
+    const project = uniqueProject("rbs");
+    const { env, home } = cloudEnv({ fake, extra: { AWS_ENDPOINT_URL_S3: proxy.url } });
+    const r = await runCli(
+      ["create", "--blueprint", DEV_BLUEPRINT, "--yes", "--json", "--override", `project=${project}`],
+      env,
+    );
+    expect(r.code, r.stderr).toBe(6);
+    const doc = json<TxDoc>(r);
+    expect(doc.outcome).toBe("rolled_back");
+    const failed = doc.error?.details?.failures?.map((f) => f.address) ?? [];
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(/^aws_s3_bucket\./);
+    expect(proxy.log.filter((l) => l.status === 403)).toHaveLength(1);
+    expect(doc.error?.message).toMatch(/AccessDenied/);
+    expect(await awsInventory(project)).toEqual({ buckets: [], databases: [], tables: [] });
+    expect(dbxIsEmpty(dbxInventory(fake))).toBe(true);
+    expect(stateSummary(home).resources).toEqual([]);
+  }, 60_000);
 });

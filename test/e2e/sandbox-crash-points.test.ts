@@ -127,7 +127,8 @@ describe("SIGKILL at every journal point of a create, then dpn recover", () => {
         const orphans = consistencyProblems(v).filter((p) => p.startsWith("orphan"));
         const out: string[] = [];
         // Before recovery the crash really left an orphan behind: the test can fail.
-        if (orphans.length !== 1) out.push(`after-remote:${n}: expected 1 orphan before recover, got ${orphans.length}`);
+        if (orphans.length !== 1)
+          out.push(`after-remote:${n}: expected 1 orphan before recover, got ${orphans.length}`);
         if (v.ours.length !== n) out.push(`after-remote:${n}: ${v.ours.length} objects exist, expected ${n}`);
         const rb = await runCli(["recover", "--target", "sandbox"], { cwd: dir });
         const after = readStack(dir, STACK);

@@ -26,7 +26,10 @@ let compensations = 0;
 
 beforeAll(async () => {
   all = await blueprintAddresses(STG_BLUEPRINT, tempProject());
-  const r = await runCli([...CREATE, "--json"], { cwd: tempProject(), env: { DPN_SANDBOX_FAIL_AFTER: FAIL_AFTER } });
+  const r = await runCli([...CREATE, "--json"], {
+    cwd: tempProject(),
+    env: { DPN_SANDBOX_FAIL_AFTER: FAIL_AFTER },
+  });
   expect(r.code, describeResult(r)).toBe(6);
   const doc = JSON.parse(r.stdout) as { outcome: string; operations: { phase: string; status: string }[] };
   expect(doc.outcome).toBe("rolled_back");

@@ -50,7 +50,11 @@ describe("objects created outside dpn under a blueprint name", () => {
     const r = await runCli([...CREATE, "--parallelism", "1", "--json"], { cwd: dir });
     const doc = JSON.parse(r.stdout) as {
       outcome?: string;
-      error: { code: string; message: string; details?: { failures?: { code: string; category?: string }[] } };
+      error: {
+        code: string;
+        message: string;
+        details?: { failures?: { code: string; category?: string }[] };
+      };
       operations?: { address: string; phase: string; status: string }[];
     };
     expect(doc.error.message).toContain(bucket.name);
@@ -99,7 +103,10 @@ describe("objects created outside dpn under a blueprint name", () => {
   it("an object that appears under the name while a crashed run is down is not deleted by recover", async () => {
     const dir = tempProject();
     // Kill at the intent of the 5th create (one step at a time): that object was never created.
-    const r = await runCli([...CREATE, "--parallelism", "1"], { cwd: dir, env: { DPN_CRASH_AT: "after-intent:5" } });
+    const r = await runCli([...CREATE, "--parallelism", "1"], {
+      cwd: dir,
+      env: { DPN_CRASH_AT: "after-intent:5" },
+    });
     expect(r.signal, describeResult(r)).toBe("SIGKILL");
     const store = openStateStore(join(dir, ".dpn", "state.db"), { readonly: true });
     const tx = store.unfinishedTransactions(STACK)[0];
@@ -123,7 +130,10 @@ describe("objects created outside dpn under a blueprint name", () => {
 
     // And a resume of the same situation refuses to take it over.
     const dir2 = tempProject();
-    const r2 = await runCli([...CREATE, "--parallelism", "1"], { cwd: dir2, env: { DPN_CRASH_AT: "after-intent:5" } });
+    const r2 = await runCli([...CREATE, "--parallelism", "1"], {
+      cwd: dir2,
+      env: { DPN_CRASH_AT: "after-intent:5" },
+    });
     expect(r2.signal).toBe("SIGKILL");
     withSandbox(dir2, (reg) => reg.seedExisting(desired));
     const res = await runCli(["recover", "--target", "sandbox", "--resume"], { cwd: dir2 });

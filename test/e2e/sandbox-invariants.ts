@@ -61,7 +61,9 @@ export function consistencyProblems(v: StackView): string[] {
       problems.push(`orphan: ${o.type} ${o.remoteId} (${addr}) but the row says ${row.type} ${row.remoteId}`);
   }
   for (const r of v.rows) {
-    const live = v.inventory.find((o) => o.type === r.type && o.remoteId === r.remoteId && o.account === "self");
+    const live = v.inventory.find(
+      (o) => o.type === r.type && o.remoteId === r.remoteId && o.account === "self",
+    );
     if (!live) problems.push(`phantom: state row ${r.address} (${r.remoteId}) has no sandbox object`);
   }
   for (const t of v.unfinished) problems.push(`unfinished: ${t.id} is ${t.status}`);
@@ -96,7 +98,11 @@ export function copyDpnDir(from: string, to: string): void {
 }
 
 /** Run `fn` over `items` with at most `size` in flight; results in input order. */
-export async function pool<T, R>(items: T[], size: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  size: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -44,6 +44,8 @@ interface Plan {
   failAfter?: number;
   resume: boolean;
   killRecoverAfterMs?: number;
+  /** Mode of the recovery that gets killed (may differ from the final one). */
+  killedRecoverResume?: boolean;
 }
 
 interface Outcome {
@@ -71,17 +73,25 @@ async function killAndRecover(p: Plan): Promise<Outcome> {
 
   const killed = readStack(dir, STACK);
   const hit =
-    killed.unfinished.length > 0 ? "mid-transaction" : killed.transactions.length > 0 ? "after-finish" : "before-transaction";
+    killed.unfinished.length > 0
+      ? "mid-transaction"
+      : killed.transactions.length > 0
+        ? "after-finish"
+        : "before-transaction";
   if (r.signal !== "SIGKILL" && r.code !== 0 && r.code !== 6)
     problems.push(`${tag}: create ended unexpectedly: ${describeResult(r)}`);
 
   const recoverArgs = ["recover", "--target", "sandbox", ...(p.resume ? ["--resume"] : [])];
+  let decidedByResume = p.resume;
   if (p.killRecoverAfterMs !== undefined && hit === "mid-transaction") {
     // Kill the recovery too: recovery must itself be recoverable.
-    const rec = spawnCli(recoverArgs, { cwd: dir, env: { DPN_SANDBOX_LATENCY_MS: String(p.latencyMs) } });
+    const killedArgs = ["recover", "--target", "sandbox", ...(p.killedRecoverResume ? ["--resume"] : [])];
+    const rec = spawnCli(killedArgs, { cwd: dir, env: { DPN_SANDBOX_LATENCY_MS: String(p.latencyMs) } });
+    await rec.waitForStderr(/recovering transaction/, 10_000);
     await new Promise((res) => setTimeout(res, p.killRecoverAfterMs));
     rec.kill("SIGKILL");
-    await rec.result;
+    // If that recovery finished before the kill, it decided the outcome and the next finds nothing.
+    if ((await rec.result).code === 0) decidedByResume = p.killedRecoverResume === true;
   }
   const rec = await runCli(recoverArgs, { cwd: dir });
   if (rec.code !== 0) problems.push(`${tag}: recover failed: ${describeResult(rec)}`);
@@ -92,8 +102,9 @@ async function killAndRecover(p: Plan): Promise<Outcome> {
     problems.push(`${tag}: not all-or-nothing: ${have.length} of ${all.length} resources exist`);
   if (hit === "mid-transaction") {
     // Rollback leaves nothing; resume finishes the blueprint.
-    const want = p.resume ? all.length : 0;
-    if (have.length !== want) problems.push(`${tag}: expected ${want} resources after recover, found ${have.length}`);
+    const want = decidedByResume ? all.length : 0;
+    if (have.length !== want)
+      problems.push(`${tag}: expected ${want} resources after recover, found ${have.length}`);
   }
   return { plan: p, hit, problems };
 }
@@ -112,7 +123,10 @@ describe("random SIGKILLs of dpn create, each followed by dpn recover", () => {
       };
       // A third of the runs fail on their own, so some kills land inside the rollback.
       if (rnd() < 1 / 3) p.failAfter = Math.floor(rnd() * all.length);
-      if (rnd() < 0.2) p.killRecoverAfterMs = Math.floor(rnd() * 250);
+      if (rnd() < 0.2) {
+        p.killRecoverAfterMs = Math.floor(rnd() * latencyMs * 6);
+        p.killedRecoverResume = rnd() < 0.5;
+      }
       return p;
     });
     const outcomes = await pool(plans, 2, killAndRecover);
@@ -124,8 +138,9 @@ describe("random SIGKILLs of dpn create, each followed by dpn recover", () => {
       );
     expect(problems, `seed ${SEED}`).toEqual([]);
     // The test must actually kill runs in flight, or it proves nothing.
-    expect(hits, `only ${hits} of ${RUNS} kills landed inside a transaction (seed ${SEED})`).toBeGreaterThanOrEqual(
-      RUNS * 0.6,
-    );
+    expect(
+      hits,
+      `only ${hits} of ${RUNS} kills landed inside a transaction (seed ${SEED})`,
+    ).toBeGreaterThanOrEqual(RUNS * 0.6);
   }, 180_000);
 });

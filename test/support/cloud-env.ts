@@ -1,8 +1,9 @@
 /**
  * Support for the `--target cloud` end-to-end tests: an isolated environment for a dpn CLI child
  * (moto for AWS, the Databricks fake, empty config files, a private DPN_HOME), a small runner for
- * `node dist/cli/main.js`, a loopback proxy in front of moto that can delay or fail chosen AWS
- * calls, and read-only inventories of what a stack left in moto, the fake and the state file.
+ * `node dist/cli/main.js`, a loopback fault proxy (in front of moto or the fake) that can hold,
+ * delay or fail chosen calls, and read-only inventories of what a stack left in moto, the fake
+ * and the state file.
  *
  * Nothing here reads the developer's real AWS or Databricks configuration: every config path
  * points at an empty temp file and HOME is a temp dir.
@@ -22,7 +23,8 @@ import { motoEndpoint, rawGlue, rawS3 } from "./moto.js";
 
 /** Repository root (the CLI runs from here so `examples/...` paths resolve). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const CLI = join(REPO_ROOT, "dist/cli/main.js");
+/** The CLI under test (DPN_E2E_CLI points elsewhere, e.g. at a build of another revision). */
+export const CLI = process.env.DPN_E2E_CLI ?? join(REPO_ROOT, "dist/cli/main.js");
 export const DEV_BLUEPRINT = "examples/blueprints/dev.json";
 export const REGION = "us-east-1";
 
@@ -40,8 +42,6 @@ export interface CloudEnv {
 export interface CloudEnvOptions {
   /** The Databricks fake to point at (omit to leave every DATABRICKS_* unset). */
   fake?: Pick<DatabricksFake, "url" | "token" | "warehouseId">;
-  /** AWS endpoint (default: the shared moto server). */
-  awsEndpoint?: string;
   /** Reuse an existing DPN_HOME (e.g. for `dpn recover` after a killed run). */
   home?: string;
   /** Extra variables; a value of `undefined` removes the variable. */
@@ -65,7 +65,7 @@ export function cloudEnv(o: CloudEnvOptions = {}): CloudEnv {
     TMPDIR: process.env.TMPDIR,
     LANG: "C.UTF-8",
     NO_COLOR: "1",
-    AWS_ENDPOINT_URL: o.awsEndpoint ?? motoEndpoint(),
+    AWS_ENDPOINT_URL: motoEndpoint(),
     AWS_ACCESS_KEY_ID: "test",
     AWS_SECRET_ACCESS_KEY: "test",
     AWS_REGION: REGION,
@@ -114,11 +114,11 @@ export function startCli(args: string[], env: Env): RunningCli {
   });
   let out = "";
   let err = "";
-  child.stdout?.on("data", (d) => {
-    out += String(d);
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
   });
-  child.stderr?.on("data", (d) => {
-    err += String(d);
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
   });
   const done = new Promise<CliResult>((res, rej) => {
     child.on("error", rej);
@@ -385,6 +385,8 @@ export interface ProxyRule {
   target?: string;
   method?: string;
   path?: RegExp;
+  /** Regex on the query string (without `?`), e.g. `/^lifecycle/` for S3 PutBucketLifecycleConfiguration. */
+  query?: RegExp;
   /** Skip this many matching calls before firing. */
   offset?: number;
   /** Fire this many times (default 1; Infinity for always). */
@@ -393,7 +395,10 @@ export interface ProxyRule {
   waitFor?: () => Promise<void>;
   /** Delay before forwarding / answering. */
   latencyMs?: number;
-  /** Answer with this status instead of forwarding: an AWS JSON error `__type` = `errorType`, or `body`. */
+  /**
+   * Answer with this status instead of forwarding: an AWS error with code `errorType` (JSON for
+   * X-Amz-Target protocols, XML for S3), or `body` as JSON (Databricks).
+   */
   status?: number;
   errorType?: string;
   body?: unknown;
@@ -427,11 +432,12 @@ export async function startFaultProxy(upstream: string = motoEndpoint()): Promis
 
   const matchRule = (req: IncomingMessage): ActiveRule | undefined => {
     const target = String(req.headers["x-amz-target"] ?? "");
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const [path = "/", query = ""] = (req.url ?? "/").split("?");
     for (const r of rules) {
       if (r.target && r.target !== target) continue;
       if (r.method && r.method !== req.method) continue;
       if (r.path && !r.path.test(path)) continue;
+      if (r.query && !r.query.test(query)) continue;
       r.seen++;
       if (r.seen <= (r.offset ?? 0)) continue;
       if (r.fired >= (r.times ?? 1)) continue;
@@ -457,6 +463,14 @@ export async function startFaultProxy(upstream: string = motoEndpoint()): Promis
         if (rule?.body !== undefined) {
           res.writeHead(status, { "content-type": "application/json" });
           res.end(JSON.stringify(rule.body));
+          return;
+        }
+        if (!req.headers["x-amz-target"]) {
+          // REST-XML services (S3) answer errors as XML
+          res.writeHead(status, { "content-type": "application/xml" });
+          res.end(
+            `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${type}</Code><Message>injected by the test proxy</Message><RequestId>proxy</RequestId></Error>`,
+          );
           return;
         }
         res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": type });

@@ -115,6 +115,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
   const registry = await openRegistry(ctx, {
     target: o.target,
     profile: o.profile,
+    region: resolved.metadata.region,
     wait: o.wait,
     sandboxFlags: o as unknown as Record<string, unknown>,
     readonly,

@@ -18,7 +18,7 @@ import type {
 import { assertNoUnfinished } from "../../engine/recover.js";
 import { type ResourceOperationInput, runResourceOperation } from "../../engine/resource-operation.js";
 import type { TxResult } from "../../engine/transaction.js";
-import { openRegistry, openState, type Target } from "../compose.js";
+import { openRegistry, openState, stackRegion, type Target } from "../compose.js";
 import type { CliContext } from "../context.js";
 import { parseType, resolveResource } from "../resource-select.js";
 import { type StackSelectOptions, selectStack } from "../stack-select.js";
@@ -68,6 +68,7 @@ export async function openSession(
         registry ??= await openRegistry(ctx, {
           target: o.target,
           profile: o.profile,
+          region: stackRegion(store, stack.id),
           readonly: opts.readonly,
         });
         return registry;

@@ -1,8 +1,9 @@
 import { ExitCode, usageError } from "../../core/errors.js";
 import { currentActor, newLockHolder } from "../../core/ids.js";
 import { withStackLock } from "../../engine/lock.js";
+import type { StateStore, TransactionRecord } from "../../engine/ports.js";
 import { findUnfinished, recover } from "../../engine/recover.js";
-import { openRegistry, openState, type Target } from "../compose.js";
+import { openRegistry, openState, stackRegion, type Target } from "../compose.js";
 import type { CliContext } from "../context.js";
 import { type StackSelectOptions, selectStack } from "../stack-select.js";
 import { progressFor, txJson } from "./create.js";
@@ -45,7 +46,11 @@ export async function recoverCommand(ctx: CliContext, opts: unknown): Promise<nu
         { hint: `run dpn recover --target ${[...targets][0]}` },
       );
     }
-    const registry = await openRegistry(ctx, { target: o.target, profile: o.profile });
+    const registry = await openRegistry(ctx, {
+      target: o.target,
+      profile: o.profile,
+      region: stackRegion(store, stack.id) ?? pendingRegion(store, pending),
+    });
     const progress = progressFor(ctx);
     try {
       const results = await withStackLock(
@@ -89,4 +94,15 @@ export async function recoverCommand(ctx: CliContext, opts: unknown): Promise<nu
   } finally {
     store.close();
   }
+}
+
+/** The AWS region of an interrupted transaction's planned resources (its stack may have no rows yet). */
+function pendingRegion(store: StateStore, txs: TransactionRecord[]): string | undefined {
+  for (const tx of txs) {
+    for (const d of store.loadPlan?.(tx.id)?.desired ?? []) {
+      const region = (d.properties as { region?: unknown }).region;
+      if (typeof region === "string" && region) return region;
+    }
+  }
+  return undefined;
 }

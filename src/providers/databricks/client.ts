@@ -29,6 +29,7 @@ export interface RequestOptions {
    * may have reached the server; the error then carries outcome "unknown".
    */
   idempotent?: boolean;
+  /** Stops retries and waits between attempts; never cancels an exchange in flight (see request). */
   signal?: AbortSignal;
 }
 
@@ -126,12 +127,17 @@ export class DatabricksClient {
     const started = Date.now();
     let refreshedAuth = false;
 
+    // The caller's signal (Ctrl-C, a lost stack lock) only stops retries and the waits between
+    // attempts. It never cancels an exchange in flight or a first attempt: a create we stopped
+    // waiting for can still land on the server after we looked for it, and the rollback that
+    // follows an interrupt runs with the same, already aborted, signal and must still reach
+    // Databricks. Each exchange is bounded by the per-request timeout instead.
+    const stopped = () => opts.signal?.aborted === true;
     for (let attempt = 1; ; attempt++) {
-      await this.bucket.take(opts.signal);
-      const authorization = await this.tokens.authorization(opts.signal);
+      await this.bucket.take();
+      const authorization = await this.tokens.authorization();
       const t0 = performance.now();
-      const timeout = AbortSignal.timeout(this.timeoutMs);
-      const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+      const signal = AbortSignal.timeout(this.timeoutMs);
       let res: Response;
       let text: string;
       try {
@@ -149,11 +155,14 @@ export class DatabricksClient {
         text = await res.text();
       } catch (e) {
         this.log(method, call.path, "network_error", attempt, t0);
-        if (opts.signal?.aborted) throw this.transportError(call, e, "DBX_ABORTED", "unknown", false);
         const notSent = connectionRefused(e);
         const outcome = notSent ? "not_applied" : "unknown";
-        if ((idempotent || notSent) && this.canRetry(started, attempt)) {
-          await sleep(this.backoff(attempt), opts.signal);
+        if (
+          (idempotent || notSent) &&
+          this.canRetry(started, attempt) &&
+          !stopped() &&
+          (await pause(this.backoff(attempt), opts.signal))
+        ) {
           continue;
         }
         throw this.transportError(
@@ -191,8 +200,11 @@ export class DatabricksClient {
       }
       if (isRetryableResponse(err)) {
         const wait = err.retryAfterMs ?? this.backoff(attempt);
-        if (Date.now() - started + wait <= this.retryBudgetMs) {
-          await sleep(wait, opts.signal);
+        if (
+          Date.now() - started + wait <= this.retryBudgetMs &&
+          !stopped() &&
+          (await pause(wait, opts.signal))
+        ) {
           continue;
         }
       }
@@ -261,4 +273,12 @@ export function asProviderError(e: unknown, what: string): DpnError {
     outcome: "unknown",
     cause: e,
   });
+}
+
+/** Wait `ms`; resolves false at once when `signal` is (or becomes) aborted, true otherwise. */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return sleep(ms, signal).then(
+    () => true,
+    () => false,
+  );
 }

@@ -14,6 +14,7 @@ export interface StatementResult {
 }
 
 export interface ExecuteOptions {
+  /** Stops retries of the HTTP calls (see DatabricksClient.request); polling continues. */
   signal?: AbortSignal;
   /** First poll delay; doubles up to 5 s. */
   pollMs?: number;
@@ -90,7 +91,9 @@ export async function executeStatement(
         },
       );
     }
-    await sleep(delay, opts.signal);
+    // Polling finishes the call in flight: an interrupt does not stop it (maxWaitMs bounds it),
+    // so neither the caller nor the rollback after an interrupt is left with an unknown outcome.
+    await sleep(delay);
     delay = Math.min(delay * 2, 5000);
     r = await client.request<StatementResult>(
       "GET",
