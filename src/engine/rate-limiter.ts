@@ -4,6 +4,8 @@
  * service so no caller starves.
  */
 
+import { TokenBucket } from "../core/token-bucket.js";
+
 export interface RateLimit {
   /** Sustained requests per second. */
   perSecond: number;
@@ -29,67 +31,19 @@ export function defaultRateLimits(target: "sandbox" | "cloud" | string): RateLim
   };
 }
 
-interface Bucket {
-  tokens: number;
-  last: number;
-  limit: Required<RateLimit>;
-  queue: (() => void)[];
-  timer: NodeJS.Timeout | undefined;
-}
-
 /** Token-bucket limiter; services without a configured limit pass straight through. */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
-  constructor(
-    limits: RateLimits = {},
-    private readonly now: () => number = () => performance.now(),
-  ) {
+  constructor(limits: RateLimits = {}, now: () => number = () => performance.now()) {
     for (const [service, l] of Object.entries(limits)) {
       if (!(l.perSecond > 0)) continue; // 0 or negative means "unlimited" rather than "never"
-      const burst = Math.max(1, l.burst ?? l.perSecond);
-      this.buckets.set(service, {
-        tokens: burst,
-        last: this.now(),
-        limit: { perSecond: l.perSecond, burst },
-        queue: [],
-        timer: undefined,
-      });
+      this.buckets.set(service, new TokenBucket(l.perSecond, Math.max(1, l.burst ?? l.perSecond), now));
     }
   }
 
-  /** Resolves when one request to `service` may be sent. Never rejects. */
+  /** Resolves when one request to `service` may be sent (FIFO per service). Never rejects. */
   acquire(service: string): Promise<void> {
-    const b = this.buckets.get(service);
-    if (!b) return Promise.resolve();
-    this.refill(b);
-    if (b.queue.length === 0 && b.tokens >= 1) {
-      b.tokens -= 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      b.queue.push(resolve);
-      this.schedule(b);
-    });
-  }
-
-  private refill(b: Bucket): void {
-    const t = this.now();
-    b.tokens = Math.min(b.limit.burst, b.tokens + ((t - b.last) / 1000) * b.limit.perSecond);
-    b.last = t;
-  }
-
-  private schedule(b: Bucket): void {
-    if (b.timer) return;
-    const wait = Math.max(1, Math.ceil(((1 - b.tokens) / b.limit.perSecond) * 1000));
-    b.timer = setTimeout(() => {
-      b.timer = undefined;
-      this.refill(b);
-      while (b.queue.length > 0 && b.tokens >= 1) {
-        b.tokens -= 1;
-        b.queue.shift()?.();
-      }
-      if (b.queue.length > 0) this.schedule(b);
-    }, wait);
+    return this.buckets.get(service)?.take() ?? Promise.resolve();
   }
 }

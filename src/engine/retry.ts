@@ -35,6 +35,3 @@ export function backoffMs(
     e instanceof ProviderError && e.category === "throttled" ? policy.throttleBaseMs : policy.baseMs;
   return Math.floor(random() * Math.min(base * 2 ** (attempt - 1), policy.maxDelayMs));
 }
-
-export const sleep = (ms: number): Promise<void> =>
-  ms <= 0 ? Promise.resolve() : new Promise((r) => setTimeout(r, ms));

@@ -9,6 +9,7 @@ import { crashPoint } from "../core/crash-points.js";
 import { DpnError, ProviderError } from "../core/errors.js";
 import { type EventError, eventError, type OpAction, type OpPhase, type Reporter } from "../core/events.js";
 import type { DesiredResource, Ownership, ProvisionedType } from "../core/resources.js";
+import { sleep } from "../core/sleep.js";
 import {
   type AfterImage,
   type BeforeImage,
@@ -30,7 +31,7 @@ import type {
 } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { ReadCache } from "./read-cache.js";
-import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryPolicy, sleep } from "./retry.js";
+import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryPolicy } from "./retry.js";
 
 /** One executed step, with timings, for the `--json` document. */
 export interface OpRecord {

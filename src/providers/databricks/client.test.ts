@@ -4,12 +4,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ctx, desired, emptyHome, fakeWithClient } from "../../../test/fakes/databricks/harness.js";
 import { type DatabricksFake, startDatabricksFake } from "../../../test/fakes/databricks/server.js";
 import { type DpnError, ProviderError } from "../../core/errors.js";
+import { TokenBucket } from "../../core/token-bucket.js";
 import { DatabricksClient } from "./client.js";
 import { resolveDatabricksConfig } from "./config.js";
 import { isNotFound, parseErrorBody, toProviderError } from "./errors.js";
 import { createDatabricksProviders, databricksClientFromEnv } from "./index.js";
 import { parseJsonWithInt64, stringifyJsonWithInt64 } from "./int64-json.js";
-import { TokenBucket } from "./rate-limit.js";
 
 let fakes: DatabricksFake[] = [];
 afterEach(async () => {

@@ -5,6 +5,8 @@
  * ProviderError (or a DpnError kind `auth` from the credential source).
  */
 import { DpnError, ProviderError } from "../../core/errors.js";
+import { sleep } from "../../core/sleep.js";
+import type { TokenBucket } from "../../core/token-bucket.js";
 import { type TokenSource, tokenSourceFor } from "./auth.js";
 import type { DatabricksConfig } from "./config.js";
 import {
@@ -15,7 +17,7 @@ import {
   toProviderError,
 } from "./errors.js";
 import { parseJsonWithInt64, stringifyJsonWithInt64 } from "./int64-json.js";
-import { bucketForHost, sleep, type TokenBucket } from "./rate-limit.js";
+import { bucketForHost } from "./rate-limit.js";
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 export type QueryValue = string | number | boolean | undefined;

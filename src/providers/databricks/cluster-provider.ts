@@ -11,12 +11,12 @@ import {
   MARKER_KEYS,
   type Ownership,
 } from "../../core/resources.js";
+import { sleep } from "../../core/sleep.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { DatabricksCallError } from "./client.js";
 import { buildComputeTags, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
 import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
-import { sleep } from "./rate-limit.js";
 
 /** Wire shape of the cluster fields dpn reads (subset of ClusterDetails). */
 export interface ClusterDetailsWire {

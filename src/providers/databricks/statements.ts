@@ -4,8 +4,8 @@
  * ProviderError here, so callers only ever see success or a thrown error.
  */
 import { ProviderError, type ProviderErrorCategory } from "../../core/errors.js";
+import { sleep } from "../../core/sleep.js";
 import type { DatabricksClient } from "./client.js";
-import { sleep } from "./rate-limit.js";
 
 export interface StatementResult {
   statement_id: string;

@@ -4,8 +4,10 @@
  * the effect already happened. Configured by an options object; `sandboxOptionsFromEnv` reads the
  * documented `DPN_SANDBOX_*` variables (the CLI calls it; the core never reads the environment).
  */
+
 import { DpnError, ProviderError } from "../../core/errors.js";
 import { isProvisionedType, type ProvisionedType } from "../../core/resources.js";
+import { sleep } from "../../core/sleep.js";
 
 /** The provider methods the sandbox counts (diff is pure and not a remote call). */
 export const SANDBOX_METHODS = [
@@ -211,21 +213,6 @@ const UNAVAILABLE_CODE: Record<SandboxPlatform, string> = {
   glue: "InternalServiceException",
   databricks: "TEMPORARILY_UNAVAILABLE",
 };
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /**
  * Per-registry fault state: call counters and the decisions derived from them. One registry

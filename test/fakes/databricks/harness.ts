@@ -7,13 +7,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DesiredResource, PropsByType, ProvisionedType } from "../../../src/core/resources.js";
+import { TokenBucket } from "../../../src/core/token-bucket.js";
 import type { ProviderContext } from "../../../src/engine/ports.js";
 import { type ClientOptions, DatabricksClient } from "../../../src/providers/databricks/client.js";
 import {
   type DatabricksConfigOptions,
   resolveDatabricksConfig,
 } from "../../../src/providers/databricks/config.js";
-import { TokenBucket } from "../../../src/providers/databricks/rate-limit.js";
 import { type DatabricksFake, type FakeOptions, startDatabricksFake } from "./server.js";
 
 export const emptyHome = () => mkdtempSync(join(tmpdir(), "dpn-dbx-home-"));
