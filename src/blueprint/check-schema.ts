@@ -3,13 +3,14 @@
  * error into a located Problem: JSON path, line:column, a stable code and a hint
  * (did-you-mean for unknown keys, the allowed values for enums).
  */
+
+import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
 import {
   type SchemaError as ErrorObject,
   schemaValidator,
   type ValidateFn,
 } from "../core/schema-validator.js";
-import { closest, didYouMean } from "../core/did-you-mean.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import { blueprintSchema } from "./schema.js";
 

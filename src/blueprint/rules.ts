@@ -4,9 +4,10 @@
  * Every rule collects problems; none stops the others. Each problem names both ends when it
  * involves two places, and carries the JSON path and line:column of the offending entry.
  */
+
+import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
 import type { Convention, Values } from "../naming/types.js";
-import { closest, didYouMean } from "../core/did-you-mean.js";
 import { findCycles } from "./graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";

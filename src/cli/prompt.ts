@@ -23,7 +23,7 @@ export async function confirm(ctx: CliContext, question: string, yes: boolean | 
     throw new DpnError(
       "aborted",
       "CONFIRMATION_REQUIRED",
-      "this command changes resources and needs confirmation",
+      "this command changes resources and needs confirmation; nothing was changed",
       {
         hint: "no TTY to ask on: pass --yes to proceed non-interactively (or --dry-run to only look)",
       },

@@ -215,12 +215,17 @@ export interface StateStore {
   getStack(project: string, environment: string): StackRecord | undefined;
   listStacks(): StackRecord[];
 
-  listResources(stackId: string, opts?: { status?: ResourceStatus; type?: ProvisionedType }): ResourceRecord[];
+  listResources(
+    stackId: string,
+    opts?: { status?: ResourceStatus; type?: ProvisionedType },
+  ): ResourceRecord[];
   getResource(stackId: string, address: string): ResourceRecord | undefined;
   putResource(rec: ResourceRecord): void;
   deleteResource(stackId: string, address: string): void;
 
-  beginTransaction(tx: Omit<TransactionRecord, "status" | "startedAt"> & { startedAt?: string }): TransactionRecord;
+  beginTransaction(
+    tx: Omit<TransactionRecord, "status" | "startedAt"> & { startedAt?: string },
+  ): TransactionRecord;
   finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): void;
   getTransaction(txId: string): TransactionRecord | undefined;
   listTransactions(opts?: { stackId?: string; status?: TxStatus; limit?: number }): TransactionRecord[];
@@ -232,7 +237,12 @@ export interface StateStore {
   journalOutcome(
     id: number,
     status: JournalStatus,
-    data?: { remoteId?: string; after?: Record<string, unknown>; before?: Record<string, unknown>; error?: Record<string, unknown> },
+    data?: {
+      remoteId?: string;
+      after?: Record<string, unknown>;
+      before?: Record<string, unknown>;
+      error?: Record<string, unknown>;
+    },
   ): void;
   journal(txId: string): JournalEntry[];
 
@@ -249,9 +259,11 @@ export interface StateStore {
    * Take the stack lock. Returns the lock when acquired, or the current holder when another live
    * holder has it. A holder whose lease expired (or whose pid is dead on this host) is replaced.
    */
-  tryLock(stackId: string, holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">, leaseMs: number):
-    | { acquired: true; lock: LockInfo }
-    | { acquired: false; holder: LockInfo };
+  tryLock(
+    stackId: string,
+    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
+    leaseMs: number,
+  ): { acquired: true; lock: LockInfo } | { acquired: false; holder: LockInfo };
   renewLock(stackId: string, holderId: string, leaseMs: number): boolean;
   releaseLock(stackId: string, holderId: string): void;
   getLock(stackId: string): LockInfo | undefined;

@@ -99,13 +99,17 @@ export class StepRunner {
     return this.o.txId;
   }
 
-  ctx(): ProviderContext {
+  /**
+   * Provider context. Forward steps carry the run's abort signal (Ctrl-C, lost lock); compensating
+   * steps never do: the rollback that follows an abort must still be able to reach the platform.
+   */
+  ctx(phase: OpPhase = "forward"): ProviderContext {
     return {
       stackId: this.o.stackId,
       txId: this.o.txId,
       actor: this.o.actor,
       resolveRef: (address) => this.refs.get(address),
-      ...(this.o.signal ? { signal: this.o.signal } : {}),
+      ...(this.o.signal && phase === "forward" ? { signal: this.o.signal } : {}),
     };
   }
 
@@ -368,7 +372,7 @@ export class StepRunner {
         const found = fwd.desired
           ? await this.lookupOrThrow(provider, fwd.desired)
           : fwd.remoteId
-            ? await provider.read(fwd.remoteId, this.ctx())
+            ? await provider.read(fwd.remoteId, this.ctx("compensate"))
             : null;
         target = found && isOurs(found, this.o.stackId, fwd.address) ? found : null;
       }
@@ -438,7 +442,7 @@ export class StepRunner {
             entry,
             ref,
             provider.service,
-            () => provider.delete(t, this.ctx()),
+            () => provider.delete(t, this.ctx("compensate")),
             "compensate",
           );
         else if (action === "revert")
@@ -446,7 +450,7 @@ export class StepRunner {
             entry,
             ref,
             provider.service,
-            () => provider.revert(t, this.ctx()),
+            () => provider.revert(t, this.ctx("compensate")),
             "compensate",
           );
         else if (action === "restore")
@@ -454,7 +458,7 @@ export class StepRunner {
             entry,
             ref,
             provider.service,
-            () => provider.restore(t, this.ctx()),
+            () => provider.restore(t, this.ctx("compensate")),
             "compensate",
           );
         else if (action === "archive")
@@ -462,7 +466,7 @@ export class StepRunner {
             entry,
             ref,
             provider.service,
-            () => provider.archive(t, this.ctx()),
+            () => provider.archive(t, this.ctx("compensate")),
             "compensate",
           );
       };
@@ -473,7 +477,7 @@ export class StepRunner {
         // rather than reporting an undo that may well have happened as a leftover.
         if (statusFor(e) !== "unknown") throw e;
         if (action === "delete") {
-          const still = await provider.read(t.remoteId, this.ctx()).catch(() => t);
+          const still = await provider.read(t.remoteId, this.ctx("compensate")).catch(() => t);
           if (still) throw e;
         } else {
           await undo();
@@ -564,7 +568,7 @@ export class StepRunner {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.o.rateLimiter?.acquire(provider.service);
-        return await provider.lookup(desired, this.ctx());
+        return await provider.lookup(desired, this.ctx("compensate"));
       } catch (e) {
         if (!isRetryable(e) || attempt >= this.retry.maxAttempts) throw e;
         await sleep(backoffMs(this.retry, attempt, e));

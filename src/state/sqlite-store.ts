@@ -21,6 +21,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { retryWhileBusy } from "../core/busy-retry.js";
 import { type DpnError, internalError, stateError, validationError } from "../core/errors.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type {
@@ -912,16 +913,22 @@ export function openStateStore(file: string, opts: OpenStateStoreOptions = {}): 
   if (opts.readonly) return openStateStoreReadOnly(file, opts);
   const abs = path.resolve(file);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  let db: Database.Database | undefined;
   try {
-    fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
-    createPrivateFile(abs);
-    db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
-    configureWritable(db, busyTimeoutMs);
-    applyMigrations(db, abs);
-    return new SqliteStateStore(db, { path: abs, readonly: false, kind: "file", busyTimeoutMs });
+    return retryWhileBusy(() => {
+      let db: Database.Database | undefined;
+      try {
+        fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
+        createPrivateFile(abs);
+        db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
+        configureWritable(db, busyTimeoutMs);
+        applyMigrations(db, abs);
+        return new SqliteStateStore(db, { path: abs, readonly: false, kind: "file", busyTimeoutMs });
+      } catch (e) {
+        if (db?.open) db.close();
+        throw e;
+      }
+    }, busyTimeoutMs);
   } catch (e) {
-    if (db?.open) db.close();
     throw toStateError(e, { op: "open", path: abs, busyTimeoutMs });
   }
 }

@@ -29,7 +29,10 @@ let crashed = "";
 beforeAll(async () => {
   all = await blueprintAddresses(STG_BLUEPRINT, tempProject());
   crashed = tempProject();
-  const r = await runCli([...CREATE, "--parallelism", "1"], { cwd: crashed, env: { DPN_CRASH_AT: FIRST_KILL } });
+  const r = await runCli([...CREATE, "--parallelism", "1"], {
+    cwd: crashed,
+    env: { DPN_CRASH_AT: FIRST_KILL },
+  });
   expect(r.signal, describeResult(r)).toBe("SIGKILL");
   const v = readStack(crashed, STACK);
   expect(v.ours).toHaveLength(DONE);
@@ -63,7 +66,10 @@ describe("after a killed create", () => {
       await pool(cases, 2, async ({ label, n }) => {
         const at = `${label}:${n}`;
         const dir = copyOfCrashed();
-        const first = await runCli(["recover", "--target", "sandbox"], { cwd: dir, env: { DPN_CRASH_AT: at } });
+        const first = await runCli(["recover", "--target", "sandbox"], {
+          cwd: dir,
+          env: { DPN_CRASH_AT: at },
+        });
         if (first.signal !== "SIGKILL") return [`${at}: recover was not killed: ${describeResult(first)}`];
         const second = await runCli(["recover", "--target", "sandbox"], { cwd: dir });
         const v = readStack(dir, STACK);
@@ -94,7 +100,8 @@ describe("after a killed create", () => {
         const v = readStack(dir, STACK);
         const out = consistencyProblems(v).map((p) => `${at}: ${p}`);
         if (second.code !== 0) out.push(`${at}: second resume ${describeResult(second)}`);
-        if (addressesOf(v.ours).join() !== all.join()) out.push(`${at}: ${v.ours.length} of ${all.length} exist`);
+        if (addressesOf(v.ours).join() !== all.join())
+          out.push(`${at}: ${v.ours.length} of ${all.length} exist`);
         if (v.transactions.map((t) => t.status).join() !== "committed")
           out.push(`${at}: transactions ${v.transactions.map((t) => t.status).join()}`);
         return out;

@@ -39,7 +39,7 @@ const sameObject = (a: SandboxObject | undefined, b: SandboxObject) =>
   a.archived === b.archived;
 
 describe("objects created outside dpn under a blueprint name", () => {
-  it("a bucket of another account: create fails with a conflict naming it, rollback leaves it alone", async () => {
+  it("a bucket of another account: create stops at planning with a conflict naming it", async () => {
     const dir = tempProject();
     const all = desiredResources(dir);
     const bucket = all.filter((d) => d.type === "aws_s3_bucket").at(-1) as DesiredResource;
@@ -58,20 +58,10 @@ describe("objects created outside dpn under a blueprint name", () => {
       operations?: { address: string; phase: string; status: string }[];
     };
     expect(doc.error.message).toContain(bucket.name);
-    if (r.code === 5) {
-      // Found while planning (as real S3 answers 403 for another account's bucket): nothing ran.
-      expect(doc.error.code).toMatch(/CONFLICT|NOT_ACCESSIBLE/);
-      expect(doc.operations ?? []).toEqual([]);
-    } else {
-      // The sandbox's lookups cannot see another account's bucket, so the conflict surfaces at the
-      // create call, after earlier creates of this run succeeded: they are all rolled back (exit 6)
-      // and the cause is reported as a conflict naming the bucket.
-      expect(r.code, describeResult(r)).toBe(6);
-      expect(doc.outcome).toBe("rolled_back");
-      const ops = doc.operations ?? [];
-      expect(ops.filter((o) => o.phase === "forward" && o.status === "succeeded").length).toBeGreaterThan(0);
-      expect(doc.error.details?.failures?.[0]?.category).toBe("conflict");
-    }
+    // Found while planning (as real S3 answers 403 for another account's bucket): nothing ran.
+    expect(r.code, describeResult(r)).toBe(5);
+    expect(doc.error.code).toBe("REMOTE_ALREADY_EXISTS");
+    expect(doc.operations ?? []).toEqual([]);
 
     const v = readStack(dir, STACK);
     expect(consistencyProblems(v)).toEqual([]);

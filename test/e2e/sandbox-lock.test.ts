@@ -3,8 +3,11 @@
  * exits 8 with STACK_LOCKED naming the holder (user, host, pid, since); with `--lock-timeout` the
  * second waits for the first and then finds nothing to do.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { currentActor } from "../../src/core/ids.js";
+import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provider.js";
+import { openStateStore } from "../../src/state/sqlite-store.js";
 import { describeResult, spawnCli, tempProject } from "../support/cli.js";
 import {
   addressesOf,
@@ -22,6 +25,10 @@ const SLOW = { DPN_SANDBOX_LATENCY_MS: "150" };
 describe("two concurrent dpn create on one stack", () => {
   it("exactly one proceeds; the other exits 8 with STACK_LOCKED naming the holder", async () => {
     const dir = tempProject();
+    // Both files exist beforehand: this test is about the stack lock, not about two processes
+    // creating a brand-new sandbox file at the same instant (a separate race, reported).
+    await createSandboxRegistry({ dbPath: join(dir, ".dpn", "sandbox.db") }).close();
+    openStateStore(join(dir, ".dpn", "state.db")).close();
     const a = spawnCli(CREATE, { cwd: dir, env: SLOW });
     const b = spawnCli(CREATE, { cwd: dir, env: SLOW });
     const [ra, rb] = await Promise.all([a.result, b.result]);

@@ -109,7 +109,10 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
   const { resolved } = loadResolved(ctx, o.blueprint, o);
   const blueprintHash = createHash("sha256").update(readFileSync(o.blueprint)).digest("hex");
   const { project, environment } = resolved.stackKey;
-  const readonly = Boolean(o.dryRun);
+  // Without --yes and without a terminal to ask on, the run can only end in a refusal (exit 9):
+  // plan read-only like a dry run, show the plan, and refuse before anything is written.
+  const refuse = !o.dryRun && !o.yes && !ctx.interactive;
+  const readonly = Boolean(o.dryRun) || refuse;
 
   const store = await openState(ctx, { readonly });
   const registry = await openRegistry(ctx, {
@@ -124,7 +127,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     await registry.preflight(typesOf(resolved.resources));
     const cache = new ReadCache();
 
-    if (o.dryRun) {
+    if (readonly) {
       const stack: StackRecord = store.getStack(project, environment) ?? {
         id: `${project}/${environment}`,
         project,
@@ -139,6 +142,10 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         cache,
         parallelism: o.parallelism,
       });
+      if (refuse) {
+        if (!o.json) ctx.out.info(planTable(plan));
+        await confirm(ctx, "", false); // throws CONFIRMATION_REQUIRED (exit 9): nothing was changed
+      }
       if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true));
       else {
         ctx.out.result(planTable(plan));

@@ -42,8 +42,11 @@ describe("sandbox platform rules", () => {
         code: "REMOTE_ALREADY_EXISTS",
       });
       expect(foreign.details).toMatchObject({ platformCode: "BucketAlreadyExists", ownedByYou: false });
-      // someone else's bucket is invisible to us
-      expect(await reg.get("aws_s3_bucket").lookup(kit.bucket("taken-name"), c)).toBeNull();
+      // a lookup meets it as a conflict, as a real HEAD answers 403 for another account's bucket,
+      // so the planner stops before anything is created; reading it by id shows nothing of it
+      const seen = await kit.rejection(reg.get("aws_s3_bucket").lookup(kit.bucket("taken-name"), c));
+      expect(seen).toMatchObject({ category: "conflict", code: "REMOTE_ALREADY_EXISTS" });
+      expect(seen.details).toMatchObject({ platformCode: "BucketAlreadyExists", ownedByYou: false });
       expect(await reg.get("aws_s3_bucket").read("taken-name", c)).toBeNull();
 
       await reg.get("aws_s3_bucket").create(kit.bucket("mine-bucket"), c);

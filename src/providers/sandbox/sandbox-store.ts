@@ -4,9 +4,11 @@
  * call runs in its own `BEGIN IMMEDIATE` transaction, so once a call returns its effect survives
  * a SIGKILL of the process, like a real cloud.
  */
+
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { retryWhileBusy } from "../../core/busy-retry.js";
 import { DpnError, ProviderError, stateError } from "../../core/errors.js";
 import type { ProvisionedType } from "../../core/resources.js";
 
@@ -127,6 +129,23 @@ export class SandboxStore {
    */
   static open(dbPath: string, opts: { readonly?: boolean } = {}): SandboxStore {
     if (opts.readonly) return SandboxStore.openReadonly(dbPath);
+    try {
+      return retryWhileBusy(() => SandboxStore.openWritable(dbPath));
+    } catch (e) {
+      if (e instanceof DpnError) throw e;
+      throw stateError(
+        "SANDBOX_DB_UNREADABLE",
+        `Cannot open the sandbox file ${dbPath}: ${(e as Error).message}`,
+        {
+          hint: "Check the path and its permissions, or delete the file to start an empty sandbox.",
+          details: { dbPath },
+          cause: e,
+        },
+      );
+    }
+  }
+
+  private static openWritable(dbPath: string): SandboxStore {
     let db: Database.Database | undefined;
     try {
       if (dbPath !== ":memory:") mkdirSync(dirname(dbPath), { recursive: true });
@@ -180,16 +199,7 @@ export class SandboxStore {
       return new SandboxStore(db);
     } catch (e) {
       db?.close();
-      if (e instanceof DpnError) throw e;
-      throw stateError(
-        "SANDBOX_DB_UNREADABLE",
-        `Cannot open the sandbox file ${dbPath}: ${(e as Error).message}`,
-        {
-          hint: "Check the path and its permissions, or delete the file to start an empty sandbox.",
-          details: { dbPath },
-          cause: e,
-        },
-      );
+      throw e;
     }
   }
 

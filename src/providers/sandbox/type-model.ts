@@ -42,6 +42,12 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
   readonly notFoundStatus: number;
   /** True when lookup must only return objects carrying this stack+address marker (jobs, clusters). */
   readonly lookupByMarker?: boolean;
+  /**
+   * The error a lookup answers when the natural key is taken by another account (global
+   * namespaces: S3, where a real HEAD on such a bucket answers 403). Without it such objects are
+   * invisible to lookup.
+   */
+  foreignError?(o: StoredObject): Error;
   /** Validate and build the object; throws ProviderError (not_applied) on platform refusals. */
   build(
     desired: DesiredResource<T>,

@@ -207,7 +207,10 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
   lookup(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject | null> {
     return this.call("lookup", ctx, () =>
       this.store.tx(() => {
-        let found = this.model.candidates(desired, this.store, ctx).filter((o) => o.account === "self");
+        const all = this.model.candidates(desired, this.store, ctx);
+        const taken = all.find((o) => o.account === "foreign");
+        if (taken && this.model.foreignError) throw this.model.foreignError(taken);
+        let found = all.filter((o) => o.account === "self");
         if (this.model.lookupByMarker) {
           found = found.filter((o) => {
             const own = ownershipOf(this.model, o);

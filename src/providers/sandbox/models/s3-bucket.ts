@@ -75,6 +75,7 @@ export const s3BucketModel: TypeModel<"aws_s3_bucket"> = {
   noun: "Bucket",
   notFoundCode: "NoSuchBucket",
   notFoundStatus: 404,
+  foreignError: (o) => takenByAnotherAccount(o.name),
   maxTags: 50,
   changeable: ["versioning", "lifecycle_days", "encryption", "kms_key_id", "block_public_access"],
   normalizeId: (id) => id,
@@ -100,20 +101,7 @@ export const s3BucketModel: TypeModel<"aws_s3_bucket"> = {
       );
     }
     const existing = store.get("aws_s3_bucket", name);
-    if (existing?.account === "foreign") {
-      throw platformError(
-        "conflict",
-        "REMOTE_ALREADY_EXISTS",
-        `Bucket name '${name}' is already taken by another account (bucket names are global).`,
-        {
-          platform: "s3",
-          platformCode: "BucketAlreadyExists",
-          status: 409,
-          hint: "Choose another name (e.g. change the project or purpose); this one belongs to someone else.",
-          details: { bucket: name, ownedByYou: false },
-        },
-      );
-    }
+    if (existing?.account === "foreign") throw takenByAnotherAccount(name);
     if (existing) {
       throw platformError(
         "conflict",
@@ -229,4 +217,20 @@ export const s3BucketModel: TypeModel<"aws_s3_bucket"> = {
 export function bucketDeniesWrites(data: Record<string, unknown>): boolean {
   const policy = data.Policy as { Statement: PolicyStatement[] } | null;
   return Boolean(policy?.Statement.some((s) => s.Sid === ARCHIVE_POLICY_SID));
+}
+
+/** Another account owns this bucket name (S3 names are global): BucketAlreadyExists. */
+function takenByAnotherAccount(name: string): Error {
+  return platformError(
+    "conflict",
+    "REMOTE_ALREADY_EXISTS",
+    `Bucket name '${name}' is already taken by another account (bucket names are global).`,
+    {
+      platform: "s3",
+      platformCode: "BucketAlreadyExists",
+      status: 409,
+      hint: "Choose another name (e.g. change the project or purpose); this one belongs to someone else.",
+      details: { bucket: name, ownedByYou: false },
+    },
+  );
 }
