@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { MemoryStateStore } from "../../test/fakes/memory-state-store.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import { DpnError } from "../core/errors.js";
 import type { EngineEvent } from "../core/events.js";
 import type { DesiredResource } from "../core/resources.js";
@@ -9,7 +9,7 @@ import { planChanges } from "./plan.js";
 
 function env() {
   const cloud = new FakeCloud();
-  const store = new MemoryStateStore();
+  const store = openMemoryStateStore();
   const stack = store.ensureStack("dp", "dev");
   const registry = cloud.registry();
   return { cloud, store, stack, registry };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MemoryStateStore } from "../../test/fakes/memory-state-store.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import { DpnError } from "../core/errors.js";
 import type { EngineEvent } from "../core/events.js";
 import { newLockHolder } from "../core/ids.js";
@@ -9,7 +9,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("withStackLock", () => {
   it("fails at once with STACK_LOCKED naming the holder when there is no timeout", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     const other = { holderId: "h-other", user: "alice", host: "build-7", pid: 4242 };
     store.tryLock("s", other, 60_000);
     let ran = false;
@@ -25,7 +25,7 @@ describe("withStackLock", () => {
   });
 
   it("with a timeout, waits (emitting lock.waiting) and runs once the holder releases", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     store.tryLock("s", { holderId: "h-other", user: "alice", host: "h", pid: 1 }, 60_000);
     setTimeout(() => store.releaseLock("s", "h-other"), 60);
     const events: EngineEvent[] = [];
@@ -47,7 +47,7 @@ describe("withStackLock", () => {
   });
 
   it("gives up after the timeout with STACK_LOCKED", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     store.tryLock("s", { holderId: "h-other", user: "alice", host: "h", pid: 1 }, 60_000);
     const t0 = Date.now();
     const err = (await withStackLock(
@@ -63,7 +63,7 @@ describe("withStackLock", () => {
   });
 
   it("takes over a lock whose lease expired", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     store.tryLock("s", { holderId: "h-dead", user: "bob", host: "h", pid: 99999 }, 1);
     await sleep(5);
     const r = await withStackLock(store, "s", newLockHolder(), {}, async () => "ran");
@@ -71,7 +71,7 @@ describe("withStackLock", () => {
   });
 
   it("renews the lease while the work runs and releases even when the work throws", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     const me = newLockHolder();
     const err = await withStackLock(store, "s", me, { leaseMs: 60 }, async () => {
       const first = store.getLock("s")?.expiresAt as string;
@@ -86,7 +86,7 @@ describe("withStackLock", () => {
   });
 
   it("aborts the work's signal when the lease is lost to another process", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     const events: EngineEvent[] = [];
     const aborted = await withStackLock(
       store,

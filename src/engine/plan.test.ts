@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { MemoryStateStore } from "../../test/fakes/memory-state-store.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import { DpnError } from "../core/errors.js";
 import { applyPlan } from "./apply.js";
 import { dryRun } from "./dry-run.js";
@@ -9,7 +9,7 @@ import { ReadCache } from "./read-cache.js";
 
 function env() {
   const cloud = new FakeCloud();
-  const store = new MemoryStateStore();
+  const store = openMemoryStateStore();
   const stack = store.ensureStack("dp", "dev");
   return { cloud, store, stack, registry: cloud.registry() };
 }
@@ -161,10 +161,18 @@ describe("planChanges", () => {
       ...e,
       options: { command: "t" },
     });
-    const writes = e.store.writes;
+    const dump = () =>
+      JSON.stringify([
+        e.store.listStacks(),
+        e.store.listResources(e.stack.id),
+        e.store.listTransactions(),
+        e.store.auditEvents(),
+        e.store.getLock(e.stack.id) ?? null,
+      ]);
+    const before = dump();
     const mutations = e.cloud.mutations().length;
     const { summary } = await dryRun({ desired: want, ...e });
-    expect(e.store.writes).toBe(writes);
+    expect(dump()).toBe(before);
     expect(e.cloud.mutations().length).toBe(mutations);
     expect(summary.counts).toEqual({ create: 10, update: 0, noop: 10, adopt: 0 });
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);

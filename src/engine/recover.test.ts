@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { MemoryStateStore } from "../../test/fakes/memory-state-store.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import type { DpnError } from "../core/errors.js";
 import type { DesiredResource } from "../core/resources.js";
 import { applyPlan } from "./apply.js";
@@ -11,7 +11,7 @@ const tick = () => new Promise((r) => setTimeout(r, 20));
 
 function env() {
   const cloud = new FakeCloud();
-  const store = new MemoryStateStore();
+  const store = openMemoryStateStore();
   const stack = store.ensureStack("dp", "dev");
   return { cloud, store, stack, registry: cloud.registry() };
 }

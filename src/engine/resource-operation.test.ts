@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud } from "../../test/fakes/memory-provider.js";
-import { MemoryStateStore } from "../../test/fakes/memory-state-store.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import type { DpnError } from "../core/errors.js";
 import { applyPlan } from "./apply.js";
 import { planChanges } from "./plan.js";
@@ -9,7 +9,7 @@ import { runResourceOperation } from "./resource-operation.js";
 
 async function env() {
   const cloud = new FakeCloud();
-  const store = new MemoryStateStore();
+  const store = openMemoryStateStore();
   const stack = store.ensureStack("dp", "dev");
   const registry = cloud.registry();
   const a = desired("aws_s3_bucket", "dp-a-dev", { properties: { comment: "v1" } });

@@ -97,18 +97,18 @@ async function createAndKill(
     );
   } catch (e) {
     run.child.kill("SIGKILL");
-    throw new Error(`${(e as Error).message}\n${run.stderr()}`);
+    throw new Error(`${(e as Error).message}\n${run.stderrSoFar()}`);
   }
   if (signal === "SIGINT") {
     // Ctrl-C: the run must let the two held calls finish, then roll everything back itself
     run.child.kill("SIGINT");
     await waitUntil(
-      () => /SIGINT: stopping after the calls in flight/.test(run.stderr()),
+      () => /SIGINT: stopping after the calls in flight/.test(run.stderrSoFar()),
       "the interrupt notice",
     );
     await new Promise((r) => setTimeout(r, 300));
     release();
-    const result = await run.done;
+    const result = await run.result;
     // the released creates reached the upstreams (the CLI waited for their answers)
     expect(glueProxy.log.filter((l) => l.call === "AWSGlue.CreateDatabase").map((l) => l.status)).toEqual([
       200, 200,
@@ -116,7 +116,7 @@ async function createAndKill(
     return { fake, project, env, home, result };
   }
   run.child.kill("SIGKILL");
-  const killed = await run.done;
+  const killed = await run.result;
   expect(killed.signal).toBe("SIGKILL");
   // the in-flight steps are journaled as intents: the state knows they may have happened
   const intents = journal(home).filter((j) => j.status === "intent");

@@ -34,6 +34,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** Kill the child (SIGKILL) when it runs longer than this; default 60 s. */
   timeoutMs?: number;
+  /** Use `env` exactly as given instead of applying it over the clean base environment. */
+  exactEnv?: boolean;
 }
 
 /** A fresh empty directory to run the CLI in. */
@@ -87,7 +89,7 @@ export function spawnCli(args: string[], opts: CliOptions): CliProcess {
   const started = Date.now();
   const child = spawn(process.execPath, [DPN_BIN, ...args], {
     cwd: opts.cwd,
-    env: childEnv(opts.env),
+    env: opts.exactEnv ? (opts.env as NodeJS.ProcessEnv) : childEnv(opts.env),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -8,7 +8,6 @@
  * Nothing here reads the developer's real AWS or Databricks configuration: every config path
  * points at an empty temp file and HOME is a temp dir.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,12 +18,11 @@ import { GetDatabaseCommand, GetDatabasesCommand, GetTablesCommand } from "@aws-
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import Database from "better-sqlite3";
 import type { DatabricksFake } from "../fakes/databricks/server.js";
+import { type CliProcess, type CliResult, REPO_ROOT, runCli as runBuiltCli, spawnCli } from "./cli.js";
 import { motoEndpoint, rawGlue, rawS3 } from "./moto.js";
 
-/** Repository root (the CLI runs from here so `examples/...` paths resolve). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** The CLI under test (DPN_E2E_CLI points elsewhere, e.g. at a build of another revision). */
-export const CLI = process.env.DPN_E2E_CLI ?? join(REPO_ROOT, "dist/cli/main.js");
+export { type CliResult, REPO_ROOT };
+
 export const DEV_BLUEPRINT = "examples/blueprints/dev.json";
 export const REGION = "us-east-1";
 
@@ -90,56 +88,17 @@ export function cloudEnv(o: CloudEnvOptions = {}): CloudEnv {
   return { env, home, dir };
 }
 
-export interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunningCli {
-  child: ChildProcess;
-  /** Output so far. */
-  stdout(): string;
-  stderr(): string;
-  done: Promise<CliResult>;
-}
-
-/** Start `node dist/cli/main.js ...args` in the repo root with exactly `env`. */
-export function startCli(args: string[], env: Env): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: REPO_ROOT,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-    err += d;
-  });
-  const done = new Promise<CliResult>((res, rej) => {
-    child.on("error", rej);
-    child.on("close", (code, signal) => res({ code, signal, stdout: out, stderr: err }));
-  });
-  return { child, stdout: () => out, stderr: () => err, done };
-}
-
-/** Run the CLI to completion; kills it (and fails) after `timeoutMs`. */
+/** Run the CLI to completion in the repo root with exactly `env`; throws when it times out. */
 export async function runCli(args: string[], env: Env, timeoutMs = 60_000): Promise<CliResult> {
-  const run = startCli(args, env);
-  const timer = setTimeout(() => run.child.kill("SIGKILL"), timeoutMs);
-  try {
-    const r = await run.done;
-    if (r.signal === "SIGKILL") {
-      throw new Error(`dpn ${args.join(" ")} timed out after ${timeoutMs} ms\n${r.stderr}`);
-    }
-    return r;
-  } finally {
-    clearTimeout(timer);
-  }
+  const r = await runBuiltCli(args, { cwd: REPO_ROOT, env, exactEnv: true, timeoutMs });
+  if (r.signal === "SIGKILL")
+    throw new Error(`dpn ${args.join(" ")} timed out after ${timeoutMs} ms\n${r.stderr}`);
+  return r;
+}
+
+/** Start the CLI in the repo root with exactly `env`, for tests that signal it mid-run. */
+export function startCli(args: string[], env: Env, timeoutMs = 120_000): CliProcess {
+  return spawnCli(args, { cwd: REPO_ROOT, env, exactEnv: true, timeoutMs });
 }
 
 /** Parse the single JSON document a `--json`/`--format json` command printed on stdout. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MemoryStateStore } from "../../../test/fakes/memory-state-store.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../../state/sqlite-store.js";
 import type { DesiredResource } from "../../core/resources.js";
 import { applyPlan } from "../../engine/apply.js";
 import { planChanges } from "../../engine/plan.js";
@@ -44,7 +44,7 @@ describe("sandbox under the engine", () => {
   };
 
   /** Plan (with `planner`, default `r`) and apply with `r`, fast retries. */
-  async function run(r: SandboxRegistry, store: MemoryStateStore, planner: SandboxRegistry = r) {
+  async function run(r: SandboxRegistry, store: SqliteStateStore, planner: SandboxRegistry = r) {
     const stack = store.ensureStack("demo", "dev");
     const plan = await planChanges({ desired: blueprint(), stack, store, registry: planner });
     const retry = { maxAttempts: 4, baseMs: 1, throttleBaseMs: 1, maxDelayMs: 2 };
@@ -53,7 +53,7 @@ describe("sandbox under the engine", () => {
   }
 
   it("applies, then plans all no-ops", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     const r = reg();
     const { plan, res } = await run(r, store);
     expect(plan.counts.create).toBe(9);
@@ -71,7 +71,7 @@ describe("sandbox under the engine", () => {
 
   for (const n of [0, 2, 5, 8]) {
     it(`FAIL_AFTER=${n} rolls back to an empty sandbox`, async () => {
-      const store = new MemoryStateStore();
+      const store = openMemoryStateStore();
       const r = reg({ failAfter: n });
       const { res } = await run(r, store);
       expect(res.outcome).toBe("rolled_back");
@@ -80,7 +80,7 @@ describe("sandbox under the engine", () => {
   }
 
   it("FAIL_AFTER_EFFECT on a create is resolved by lookup", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     const r = reg({
       failAfterEffect: [
         { method: "create", type: "dbx_job", nth: 1 },
@@ -94,7 +94,7 @@ describe("sandbox under the engine", () => {
   });
 
   it("throttled calls during apply are retried through", async () => {
-    const store = new MemoryStateStore();
+    const store = openMemoryStateStore();
     const r = reg({ throttleEvery: 4 });
     const { res } = await run(r, store, reg());
     expect(res.error?.message).toBeUndefined();
