@@ -238,5 +238,14 @@ async function resume(
     cache: options.cache ?? new ReadCache(),
     ctx: { txId: tx.txId },
   });
+  // the remaining work is known only now: announce it so progress shows done/total
+  tx.reporter({
+    event: "tx.started",
+    at: Date.now(),
+    txId: tx.txId,
+    stackId,
+    kind: "recover",
+    operations: plan.changes.filter((c) => c.kind !== "noop").length,
+  });
   return runPlanInTx(tx, plan, { ...(options.signal ? { signal: options.signal } : {}) });
 }
