@@ -30,7 +30,6 @@ export function loadResolved(
 ): ResolvedInput {
   const overrides = parseKv(o.override, "--override");
   const conv = loadConvention({ cwd: ctx.cwd, valuesPath: o.valuesConfig, patternsPath: o.patternsConfig });
-  const file = typeof source === "string" ? source : source.file;
   const loaded =
     typeof source === "string" ? loadBlueprint(source) : parseBlueprint(source.text, source.file);
   const resolved = resolveBlueprint(loaded, conv, { overrides, existsInState: extra.existsInState });

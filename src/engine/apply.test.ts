@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import { DpnError } from "../core/errors.js";
 import type { EngineEvent } from "../core/events.js";
 import type { DesiredResource } from "../core/resources.js";
+import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { type ApplyOptions, applyPlan } from "./apply.js";
 import { planChanges } from "./plan.js";
 

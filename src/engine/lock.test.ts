@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import { DpnError } from "../core/errors.js";
 import type { EngineEvent } from "../core/events.js";
 import { newLockHolder } from "../core/ids.js";
+import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { withStackLock } from "./lock.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

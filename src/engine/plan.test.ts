@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import { DpnError } from "../core/errors.js";
+import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { applyPlan } from "./apply.js";
 import { dryRun } from "./dry-run.js";
 import { planChanges } from "./plan.js";

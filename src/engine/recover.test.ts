@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { openMemoryStateStore, type SqliteStateStore } from "../state/sqlite-store.js";
 import type { DpnError } from "../core/errors.js";
 import type { DesiredResource } from "../core/resources.js";
+import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { applyPlan } from "./apply.js";
 import { planChanges } from "./plan.js";
 import { assertNoUnfinished, findUnfinished, recover } from "./recover.js";

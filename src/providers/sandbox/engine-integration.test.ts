@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openMemoryStateStore, type SqliteStateStore } from "../../state/sqlite-store.js";
 import type { DesiredResource } from "../../core/resources.js";
 import { applyPlan } from "../../engine/apply.js";
 import { planChanges } from "../../engine/plan.js";
+import { openMemoryStateStore, type SqliteStateStore } from "../../state/sqlite-store.js";
 import type { SandboxFaultOptions } from "./faults.js";
 import { createSandboxRegistry, type SandboxRegistry } from "./sandbox-provider.js";
 import * as kit from "./sandbox-test-kit.js";
