@@ -436,39 +436,17 @@ export class StepRunner {
     try {
       let result: RemoteObject | undefined;
       const t = target as RemoteObject;
+      // the provider call that undoes the forward step ("forget" has none: it only drops a row)
+      const call = (): Promise<RemoteObject | undefined> => {
+        const ctx = this.ctx("compensate");
+        if (action === "delete") return provider.delete(t, ctx).then(() => undefined);
+        if (action === "revert") return provider.revert(t, ctx);
+        if (action === "restore") return provider.restore(t, ctx);
+        if (action === "archive") return provider.archive(t, ctx);
+        return Promise.resolve(undefined);
+      };
       const undo = async (): Promise<void> => {
-        if (action === "delete")
-          await this.withRetry(
-            entry,
-            ref,
-            provider.service,
-            () => provider.delete(t, this.ctx("compensate")),
-            "compensate",
-          );
-        else if (action === "revert")
-          result = await this.withRetry(
-            entry,
-            ref,
-            provider.service,
-            () => provider.revert(t, this.ctx("compensate")),
-            "compensate",
-          );
-        else if (action === "restore")
-          result = await this.withRetry(
-            entry,
-            ref,
-            provider.service,
-            () => provider.restore(t, this.ctx("compensate")),
-            "compensate",
-          );
-        else if (action === "archive")
-          result = await this.withRetry(
-            entry,
-            ref,
-            provider.service,
-            () => provider.archive(t, this.ctx("compensate")),
-            "compensate",
-          );
+        result = (await this.withRetry(entry, ref, provider.service, call, "compensate")) ?? result;
       };
       try {
         await undo();
