@@ -345,6 +345,18 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
 });
 
 describe("resolveBlueprint: problems, all at once", () => {
+  it("warns about a metadata key that looks like a misspelt known key, and still resolves", () => {
+    const text = JSON.stringify(
+      { version: "1.0", metadata: { ...META, cost_centre: "cc-1", domain_owner: "x" }, resources: {} },
+      null,
+      2,
+    );
+    const r = resolveBlueprint(parseBlueprint(text, "bp.json"), conv, {});
+    expect(brief(r.problems)).toEqual([
+      'warning BLUEPRINT_METADATA_KEY_SUSPICIOUS $.metadata.cost_centre 7:5 | metadata key "cost_centre" is not a known key; it is used only as a naming value | Did you mean "cost_center"? Known keys: environment, project, region, team, cost_center, data_classification, owner.',
+    ]);
+  });
+
   it("collects naming errors per resource at its JSON path and keeps going", () => {
     const long = "x".repeat(60);
     const r = resolveBlueprint(

@@ -33,6 +33,7 @@ import {
   checkCycles,
   checkDuplicates,
   checkEntryRules,
+  checkMetadataKeys,
   checkReferences,
   checkScopeClosure,
   checkScopePatterns,
@@ -571,6 +572,7 @@ export function resolveBlueprint(
   const duplicates = checkDuplicates(nodes, source);
   problems.push(...duplicates);
   problems.push(...checkCycles(nodes, source));
+  problems.push(...checkMetadataKeys(data.metadata, source));
 
   const scope = compileScope(scopeOf(data.scope));
   const kept = new Set<string>();

@@ -442,3 +442,36 @@ export function checkScopePatterns(
     };
   });
 }
+
+/** Metadata keys the blueprint format defines; any other key is a naming value. */
+export const KNOWN_METADATA_KEYS = [
+  "environment",
+  "project",
+  "region",
+  "team",
+  "cost_center",
+  "data_classification",
+  "owner",
+] as const;
+
+/**
+ * Metadata keys that are not known keys but look like one (`regoin`): still valid naming values,
+ * so only a warning — a typo there would otherwise silently leave the real key unset.
+ */
+export function checkMetadataKeys(metadata: unknown, source: JsonSource): Problem[] {
+  if (!metadata || typeof metadata !== "object" || Array.isArray(metadata)) return [];
+  const out: Problem[] = [];
+  for (const key of Object.keys(metadata)) {
+    if ((KNOWN_METADATA_KEYS as readonly string[]).includes(key)) continue;
+    const s = didYouMean(key, KNOWN_METADATA_KEYS);
+    if (!s) continue;
+    out.push({
+      code: "BLUEPRINT_METADATA_KEY_SUSPICIOUS",
+      message: `metadata key ${JSON.stringify(key)} is not a known key; it is used only as a naming value`,
+      ...at(source, ["metadata", key], false),
+      hint: `${s} Known keys: ${KNOWN_METADATA_KEYS.join(", ")}.`,
+      severity: "warning",
+    });
+  }
+  return out;
+}
