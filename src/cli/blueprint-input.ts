@@ -34,5 +34,11 @@ export function loadResolved(
     typeof source === "string" ? loadBlueprint(source) : parseBlueprint(source.text, source.file);
   const resolved = resolveBlueprint(loaded, conv, { overrides, existsInState: extra.existsInState });
   assertResolved(resolved);
+  for (const w of resolved.problems.filter((p) => p.severity === "warning")) {
+    const where = [w.file, w.line !== undefined ? `${w.line}:${w.column ?? 1}` : undefined]
+      .filter(Boolean)
+      .join(":");
+    ctx.out.warn(`${where} ${w.code} ${w.message}${w.hint ? ` (${w.hint})` : ""}`);
+  }
   return { loaded, conv, resolved };
 }

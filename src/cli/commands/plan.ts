@@ -59,7 +59,6 @@ export async function planValidate(ctx: CliContext, file: unknown, opts: unknown
   } else {
     ctx.out.result(`${String(file)}: valid (${resolved.resources.length} resources)`);
   }
-  for (const w of warnings) ctx.out.warn(`${w.path ?? ""} ${w.code} ${w.message}`);
   return 0;
 }
 
