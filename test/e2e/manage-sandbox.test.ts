@@ -331,6 +331,14 @@ describe("dpn management commands on the sandbox", () => {
       ]),
     );
 
+    // valid for S3, but not a name this stack's convention produces (another environment)
+    const offConvention = "dataplatform-archive-raw-prd-use1";
+    await withSandbox((s) => s.seedExisting(bucketDesired(offConvention)));
+    const shape = await dpn(["import", "--type", "aws_s3_bucket", "--resource-id", offConvention]);
+    expect(shape.code).toBe(3);
+    expect(shape.stderr).toMatch(/NAME_NOT_FROM_CONVENTION/);
+    expect(shape.stderr).toContain("environment=dev");
+
     const refused = await dpn(["import", "--type", "dbx_catalog", "--resource-id", "sys_legacy"]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/NAME_NONCOMPLIANT/);

@@ -2,7 +2,10 @@ import { loadBlueprint } from "../../blueprint/load.js";
 import { loadConvention } from "../../config/load-convention.js";
 import { type Problem, usageError, validationError } from "../../core/errors.js";
 import type { StateStore } from "../../engine/ports.js";
+import { conventionConformance } from "../../naming/conformance.js";
+import { regionShort } from "../../naming/regions.js";
 import { validateName } from "../../naming/rules.js";
+import { stackRegion } from "../compose.js";
 import type { CliContext } from "../context.js";
 import { formatProblem } from "../output.js";
 import { parseType } from "../resource-select.js";
@@ -92,6 +95,19 @@ export async function importCommand(ctx: CliContext, opts: unknown): Promise<num
       );
     }
     const problems: Problem[] = validateName(type, live.name, conv).filter((p) => p.severity !== "warning");
+    // a name can pass every platform rule and still not be one this stack's convention produces
+    const region =
+      typeof live.properties.region === "string" ? live.properties.region : stackRegion(store, stack.id);
+    const known: Record<string, string> = { project: stack.project, environment: stack.environment };
+    if (region) {
+      try {
+        known.region_short = regionShort(region, conv);
+      } catch {
+        // an unknown region leaves region_short unchecked; the platform rules still apply
+      }
+    }
+    const shape = conventionConformance(conv, type, live.name, known);
+    if (shape) problems.push(shape);
     if (problems.length > 0 && !o.allowNoncompliant) {
       auditEvent(ctx, session, "import.refused", address, "refused", {
         reason: "noncompliant_name",
