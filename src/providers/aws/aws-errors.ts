@@ -225,3 +225,37 @@ export function awsRefusal(
 ): ProviderError {
   return new ProviderError(category, code, message, { hint, details, outcome });
 }
+
+/**
+ * Apply several dependent settings calls in order. A failure before any call took effect is
+ * thrown as it is (nothing changed); after one or more took effect, the error's outcome is
+ * "unknown" so the engine re-reads the object and restores its previous settings.
+ * `noun` names the object in the hint ("bucket", "database").
+ */
+export async function runSettingSteps(
+  steps: (() => Promise<void>)[],
+  toError: (e: unknown) => ProviderError,
+  noun: string,
+): Promise<void> {
+  let done = 0;
+  for (const step of steps) {
+    try {
+      await step();
+      done++;
+    } catch (e) {
+      const pe = toError(e);
+      if (done === 0 || pe.outcome === "unknown") throw pe;
+      throw new ProviderError(
+        pe.category,
+        pe.code,
+        `${pe.message} (after ${done} of ${steps.length} settings were applied)`,
+        {
+          hint: `Some settings changed; dpn re-reads the ${noun} and restores the previous settings.`,
+          details: pe.details,
+          cause: e,
+          outcome: "unknown",
+        },
+      );
+    }
+  }
+}

@@ -20,7 +20,13 @@ import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import type { AwsClients } from "./aws-clients.js";
-import { type AwsCallContext, awsRefusal, hasAwsCode, toProviderError } from "./aws-errors.js";
+import {
+  type AwsCallContext,
+  awsRefusal,
+  hasAwsCode,
+  runSettingSteps,
+  toProviderError,
+} from "./aws-errors.js";
 import {
   archiveMarkers,
   isMarkerKey,
@@ -260,28 +266,8 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
       );
   }
 
-  private async runSteps(name: string, steps: (() => Promise<void>)[]): Promise<void> {
-    let done = 0;
-    for (const step of steps) {
-      try {
-        await step();
-        done++;
-      } catch (e) {
-        const pe = toProviderError(e, this.ctxOf("update", name, true));
-        if (done === 0 || pe.outcome === "unknown") throw pe;
-        throw new ProviderError(
-          pe.category,
-          pe.code,
-          `${pe.message} (after ${done} of ${steps.length} changes were applied)`,
-          {
-            hint: "Some settings changed; dpn re-reads the database and restores the previous settings.",
-            details: pe.details,
-            cause: e,
-            outcome: "unknown",
-          },
-        );
-      }
-    }
+  private runSteps(name: string, steps: (() => Promise<void>)[]): Promise<void> {
+    return runSettingSteps(steps, (e) => toProviderError(e, this.ctxOf("update", name, true)), "database");
   }
 
   /** Apply description/parameters (one UpdateDatabase) and tags; region changes are refused. */

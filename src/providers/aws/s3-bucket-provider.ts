@@ -41,6 +41,7 @@ import {
   hasAwsCode,
   httpStatusOf,
   isNotFound,
+  runSettingSteps,
   toProviderError,
 } from "./aws-errors.js";
 import {
@@ -626,28 +627,8 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
     return this.mustRead(bucket, l.region);
   }
 
-  private async runSteps(bucket: string, steps: (() => Promise<void>)[]): Promise<void> {
-    let done = 0;
-    for (const step of steps) {
-      try {
-        await step();
-        done++;
-      } catch (e) {
-        const pe = toProviderError(e, this.ctxOf("update", bucket, true));
-        if (done === 0 || pe.outcome === "unknown") throw pe;
-        throw new ProviderError(
-          pe.category,
-          pe.code,
-          `${pe.message} (after ${done} of ${steps.length} settings were applied)`,
-          {
-            hint: "Some settings changed; dpn re-reads the bucket and restores the previous settings.",
-            details: pe.details,
-            cause: e,
-            outcome: "unknown",
-          },
-        );
-      }
-    }
+  private runSteps(bucket: string, steps: (() => Promise<void>)[]): Promise<void> {
+    return runSettingSteps(steps, (e) => toProviderError(e, this.ctxOf("update", bucket, true)), "bucket");
   }
 
   /** Replace user tags, keeping dpn's ownership and archive markers as they are. */
