@@ -7,6 +7,7 @@ import { DpnError } from "../core/errors.js";
 import type { ProvisionedType } from "../core/resources.js";
 import type { ProviderRegistry, StateStore } from "../engine/ports.js";
 import type { CliContext } from "./context.js";
+import { SANDBOX_FLAGS } from "./sandbox-flags.js";
 
 export type Target = "cloud" | "sandbox";
 
@@ -50,7 +51,6 @@ export async function openRegistry(ctx: CliContext, o: RegistryOptions): Promise
     const { createSandboxRegistry, sandboxOptionsFromEnv } = await import(
       "../providers/sandbox/sandbox-provider.js"
     );
-    const { SANDBOX_FLAGS } = await import("./program.js");
     // flags go through the same parser as the variables, so both are checked the same way
     const env: Record<string, string | undefined> = { ...ctx.env };
     for (const [key, [, , variable]] of Object.entries(SANDBOX_FLAGS)) {

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { DpnError, ExitCode, usageError } from "../core/errors.js";
 import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
+import { SANDBOX_FLAGS } from "./sandbox-flags.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -58,44 +59,6 @@ function run(load: () => Promise<Handler>) {
 }
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
-
-/**
- * The sandbox's fault-injection settings as flags (they override the DPN_SANDBOX_* variables of
- * the same meaning; docs/sandbox.md). Values are checked by the sandbox, with the flag named.
- */
-export const SANDBOX_FLAGS = {
-  sandboxLatencyMs: [
-    "--sandbox-latency-ms <ms>",
-    "add this latency to every sandbox call",
-    "DPN_SANDBOX_LATENCY_MS",
-  ],
-  sandboxFailAfter: [
-    "--sandbox-fail-after <n>",
-    "fail the (n+1)-th mutating call (0 = the first)",
-    "DPN_SANDBOX_FAIL_AFTER",
-  ],
-  sandboxFailOn: [
-    "--sandbox-fail-on <rules>",
-    "fail the nth call of a kind, e.g. create:dbx_table:2",
-    "DPN_SANDBOX_FAIL_ON",
-  ],
-  sandboxFailAfterEffect: [
-    "--sandbox-fail-after-effect <rules>",
-    "fail after the effect happened (outcome unknown), e.g. create:aws_s3_bucket:1",
-    "DPN_SANDBOX_FAIL_AFTER_EFFECT",
-  ],
-  sandboxErrorRate: [
-    "--sandbox-error-rate <p>",
-    "random transient errors with probability p (0..1)",
-    "DPN_SANDBOX_ERROR_RATE",
-  ],
-  sandboxSeed: ["--sandbox-seed <n>", "seed for --sandbox-error-rate, to replay a run", "DPN_SANDBOX_SEED"],
-  sandboxThrottle: [
-    "--sandbox-throttle <n>",
-    "answer every nth call with a throttling error",
-    "DPN_SANDBOX_THROTTLE",
-  ],
-} as const;
 
 function addSandboxFlags(cmd: Command): Command {
   for (const [flags, description] of Object.values(SANDBOX_FLAGS)) {
