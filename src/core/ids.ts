@@ -3,8 +3,10 @@
  * (`user@host`) and lock holder ids. Pure apart from reading the clock, randomness and the OS
  * user/host names.
  */
+
 import { randomBytes } from "node:crypto";
 import { hostname, userInfo } from "node:os";
+import { validationError } from "./errors.js";
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
@@ -66,4 +68,23 @@ export function newLockHolder(): LockHolder {
     host,
     pid: process.pid,
   };
+}
+
+/**
+ * The stack id for a project and environment: `<project>/<environment>`.
+ * Throws DpnError validation `STATE_INVALID_STACK_KEY` when either part is empty or contains `/`
+ * (which would make two different pairs map to the same id).
+ */
+export function stackIdFor(project: string, environment: string): string {
+  for (const [label, v] of [
+    ["project", project],
+    ["environment", environment],
+  ] as const) {
+    if (typeof v !== "string" || v.length === 0 || v.includes("/")) {
+      throw validationError("STATE_INVALID_STACK_KEY", `Invalid stack ${label} ${JSON.stringify(v)}.`, {
+        hint: `The ${label} must be non-empty and must not contain "/".`,
+      });
+    }
+  }
+  return `${project}/${environment}`;
 }

@@ -284,9 +284,7 @@ export class StepRunner {
           );
         } catch (e) {
           if (statusFor(e) !== "unknown") throw e;
-          // In doubt: if the object is gone, the delete happened.
-          const still = await provider.read(live.remoteId, this.ctx()).catch(() => live);
-          if (still) throw e;
+          await this.assertGone(e, provider, live, "forward");
         }
         return done(live);
       },
@@ -455,8 +453,7 @@ export class StepRunner {
         // rather than reporting an undo that may well have happened as a leftover.
         if (statusFor(e) !== "unknown") throw e;
         if (action === "delete") {
-          const still = await provider.read(t.remoteId, this.ctx("compensate")).catch(() => t);
-          if (still) throw e;
+          await this.assertGone(e, provider, t, "compensate");
         } else {
           await undo();
         }
@@ -524,6 +521,15 @@ export class StepRunner {
   // -------------------------------------------------------------------------------------------
   // Plumbing
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * After a delete whose answer was lost: if the object is gone, the delete happened; otherwise
+   * (or when it cannot be read) rethrow the in-doubt error.
+   */
+  private async assertGone(e: unknown, provider: Provider, obj: RemoteObject, phase: OpPhase): Promise<void> {
+    const still = await provider.read(obj.remoteId, this.ctx(phase)).catch(() => obj);
+    if (still) throw e;
+  }
 
   record(op: OpRecord): void {
     this.ops.push(op);

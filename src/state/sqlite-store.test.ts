@@ -4,6 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { DpnError } from "../core/errors.js";
+import { stackIdFor } from "../core/ids.js";
 import type { DesiredResource } from "../core/resources.js";
 import type { ResourceRecord, StoredPlan } from "../engine/ports.js";
 import {
@@ -11,7 +12,6 @@ import {
   openStateStore,
   openStateStoreReadOnly,
   type SqliteStateStore,
-  stackIdFor,
 } from "./sqlite-store.js";
 
 const dirs: string[] = [];

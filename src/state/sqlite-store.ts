@@ -23,6 +23,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { retryWhileBusy } from "../core/busy-retry.js";
 import { type DpnError, internalError, stateError, validationError } from "../core/errors.js";
+import { stackIdFor } from "../core/ids.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type {
   AuditEvent,
@@ -60,25 +61,6 @@ export type LockTakeoverReason = "lease_expired" | "holder_dead";
 export type TryLockResult =
   | { acquired: true; lock: LockInfo; takenOver?: { holder: LockInfo; reason: LockTakeoverReason } }
   | { acquired: false; holder: LockInfo };
-
-/**
- * The stack id for a project and environment: `<project>/<environment>`.
- * Throws DpnError validation `STATE_INVALID_STACK_KEY` when either part is empty or contains `/`
- * (which would make two different pairs map to the same id).
- */
-export function stackIdFor(project: string, environment: string): string {
-  for (const [label, v] of [
-    ["project", project],
-    ["environment", environment],
-  ] as const) {
-    if (typeof v !== "string" || v.length === 0 || v.includes("/")) {
-      throw validationError("STATE_INVALID_STACK_KEY", `Invalid stack ${label} ${JSON.stringify(v)}.`, {
-        hint: `The ${label} must be non-empty and must not contain "/".`,
-      });
-    }
-  }
-  return `${project}/${environment}`;
-}
 
 const nowIso = (ms: number = Date.now()): string => new Date(ms).toISOString();
 

@@ -13,6 +13,7 @@ import {
   GetPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PreviewResource } from "../../src/blueprint/preview.js";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
 import {
   awsInventory,
@@ -21,7 +22,6 @@ import {
   dbxInventory,
   json,
   namesOf,
-  type PreviewResource,
   preview,
   REGION,
   runCli,

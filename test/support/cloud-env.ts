@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { GetDatabaseCommand, GetDatabasesCommand, GetTablesCommand } from "@aws-sdk/client-glue";
 import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import Database from "better-sqlite3";
+import type { PreviewResource } from "../../src/blueprint/preview.js";
 import type { DatabricksFake } from "../fakes/databricks/server.js";
 import { type CliProcess, type CliResult, REPO_ROOT, runCli as runBuiltCli, spawnCli } from "./cli.js";
 import { motoEndpoint, rawGlue, rawS3 } from "./moto.js";
@@ -118,15 +119,6 @@ export function uniqueProject(prefix = "e2e"): string {
 }
 
 // ---- inventories ------------------------------------------------------------------------
-
-export interface PreviewResource {
-  type: string;
-  address: string;
-  name: string;
-  full_name: string;
-  dependencies: string[];
-  tags: Record<string, string>;
-}
 
 /** `dpn plan preview <bp> --format json --override project=<project>` → resources. */
 export async function preview(

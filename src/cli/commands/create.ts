@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { DpnError, ExitCode } from "../../core/errors.js";
-import { currentActor, newLockHolder } from "../../core/ids.js";
+import { currentActor, newLockHolder, stackIdFor } from "../../core/ids.js";
 import { applyPlan, type TxResult } from "../../engine/apply.js";
 import { withStackLock } from "../../engine/lock.js";
 import { hasChanges, type Plan, planChanges } from "../../engine/plan.js";
@@ -129,7 +129,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
 
     if (readonly) {
       const stack: StackRecord = store.getStack(project, environment) ?? {
-        id: `${project}/${environment}`,
+        id: stackIdFor(project, environment),
         project,
         environment,
         createdAt: new Date().toISOString(),
