@@ -22,7 +22,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { retryWhileBusy } from "../core/busy-retry.js";
-import { type DpnError, internalError, stateError, validationError } from "../core/errors.js";
+import { type DpnError, internalError, stateError } from "../core/errors.js";
 import { stackIdFor } from "../core/ids.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type {
