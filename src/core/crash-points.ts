@@ -3,22 +3,38 @@
  *
  * The engine calls `crashPoint(label)` at the moments where a crash matters most to the journal
  * (intent written but remote call not made; remote call returned but outcome not recorded;
- * outcome recorded). When the environment variable `DPN_CRASH_AT` is `<label>:<n>` (for example
- * `after-intent:7`), the process kills itself with SIGKILL at the n-th time it reaches `label`:
- * no cleanup, no finally blocks, no exit handlers — exactly what a power cut or `kill -9` does.
- * The e2e tests (test/e2e/sandbox-crash-*.test.ts) loop over every n of every label and then
- * check that `dpn recover` leaves neither orphans nor phantom state rows.
+ * outcome recorded). The transports (AWS SDK middleware, the Databricks client) call
+ * `remoteCallPoint(call)` after every HTTP exchange made inside a journaled step, so there is a
+ * point between every pair of remote calls of a multi-call create, update, delete, archive or
+ * restore. When the environment variable `DPN_CRASH_AT` is `<label>:<n>` (for example
+ * `after-intent:7` or `remote-call:12`), the process kills itself with SIGKILL at the n-th time it
+ * reaches `label`: no cleanup, no finally blocks, no exit handlers — exactly what a power cut or
+ * `kill -9` does.
  *
- * Labels used by the step runner: `after-intent`, `after-remote`, `after-outcome` (forward steps)
- * and `compensate-after-intent`, `compensate-after-remote`, `compensate-after-outcome` (rollback).
+ * Labels: `after-intent`, `after-remote`, `after-outcome` (forward steps),
+ * `compensate-after-intent`, `compensate-after-remote`, `compensate-after-outcome` (rollback) and
+ * `remote-call` (after each remote call of a step, forward or compensating).
  *
- * The variable is read once, at module load; when it is unset, `crashPoint` is a single
- * comparison. A malformed value is ignored rather than failing a real run.
+ * `DPN_CRASH_TRACE=<file>` appends one JSON line per point reached (label, its count, and the step
+ * and call it belongs to), written synchronously so that a kill loses nothing. The kill-point
+ * tests run once with the trace to enumerate the points, then kill at each.
+ *
+ * Both variables are read once, at module load; when they are unset, a point is one comparison.
+ * A malformed `DPN_CRASH_AT` is ignored rather than failing a real run.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { appendFileSync } from "node:fs";
 
 interface CrashSpec {
   label: string;
   n: number;
+}
+
+/** The journaled step a remote call belongs to (set by the engine's step runner). */
+export interface StepScope {
+  address: string;
+  action: string;
+  phase: "forward" | "compensate";
 }
 
 function parseSpec(raw: string | undefined): CrashSpec | undefined {
@@ -29,14 +45,41 @@ function parseSpec(raw: string | undefined): CrashSpec | undefined {
 }
 
 const spec = parseSpec(process.env.DPN_CRASH_AT);
-let seen = 0;
+const traceFile = process.env.DPN_CRASH_TRACE || undefined;
+const active = spec !== undefined || traceFile !== undefined;
+const counts = new Map<string, number>();
+const scope = new AsyncLocalStorage<StepScope>();
+
+/** Run `fn` as part of the journaled step `s`: remote calls made inside it are crash points. */
+export function inStep<R>(s: StepScope, fn: () => R): R {
+  return active ? scope.run(s, fn) : fn();
+}
+
+function reach(label: string, extra?: Record<string, unknown>): void {
+  const n = (counts.get(label) ?? 0) + 1;
+  counts.set(label, n);
+  if (traceFile) {
+    const step = scope.getStore();
+    appendFileSync(traceFile, `${JSON.stringify({ label, n, ...(step ? { step } : {}), ...extra })}\n`);
+  }
+  if (spec !== undefined && label === spec.label && n === spec.n) process.kill(process.pid, "SIGKILL");
+}
 
 /**
  * Mark a crash point. Returns normally unless `DPN_CRASH_AT` names this label and this is its
  * n-th occurrence in the process, in which case the process is SIGKILLed and never returns.
  */
 export function crashPoint(label: string): void {
-  if (spec === undefined || label !== spec.label) return;
-  seen++;
-  if (seen === spec.n) process.kill(process.pid, "SIGKILL");
+  if (!active) return;
+  reach(label);
+}
+
+/**
+ * After one remote call (request sent, answer or error received). Counts as the `remote-call`
+ * point only inside a journaled step (`inStep`); planning reads and preflight are not steps.
+ * `call` names it for the trace, e.g. `s3:PutBucketTagging` or `POST /api/2.1/unity-catalog/volumes`.
+ */
+export function remoteCallPoint(call: string): void {
+  if (!active || scope.getStore() === undefined) return;
+  reach("remote-call", { call });
 }

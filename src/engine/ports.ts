@@ -28,6 +28,27 @@ export interface RemoteObject {
   archived: boolean;
   /** Platform state (e.g. cluster `PENDING`, `RUNNING`, `TERMINATED`), when the platform has one. */
   status?: string;
+  /**
+   * Who made the object and when, as far as the platform reports it. The engine uses it to claim
+   * an unmarked object that its own in-doubt create made (docs/recovery.md); never for anything else.
+   */
+  provenance?: Provenance;
+}
+
+/**
+ * Creation facts the platform reports about an object. Each field is present only when the
+ * platform gives it: S3 ListBuckets `CreationDate` (buckets listed are the caller's account's),
+ * Glue `CreateTime` + `CatalogId`, Databricks `creator_user_name` + `start_time`/`created_time`, UC
+ * `created_by` + `created_at`.
+ */
+export interface Provenance {
+  /** ISO-8601 time the platform says the object was created (platform clock). */
+  createdAt?: string;
+  /**
+   * The principal that created it, in the same spelling `Provider.principal` returns (AWS account
+   * id, Databricks user name or service principal application id).
+   */
+  createdBy?: string;
 }
 
 /** Per-call context the engine passes to providers. */
@@ -88,6 +109,12 @@ export interface Provider<T extends ProvisionedType = ProvisionedType> {
   restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject>;
   /** Stamp ownership on an existing object (import/adopt). */
   adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject>;
+  /**
+   * The identity these credentials act as, spelt like `Provenance.createdBy` of objects it creates
+   * (AWS account id; Databricks user name / service principal application id). Cached per run.
+   * Undefined when the platform cannot say. Throws ProviderError like any read.
+   */
+  principal?(ctx: ProviderContext): Promise<string | undefined>;
 }
 
 /** Looks up the provider for a type; throws a DpnError when the target has none. */

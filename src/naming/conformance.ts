@@ -8,7 +8,7 @@ import { normaliseValue } from "./normalise.js";
 import { parseTemplate } from "./template.js";
 import type { Convention, Values } from "./types.js";
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Check `name` against the type's template: literal text must match exactly, every variable in
@@ -30,12 +30,12 @@ export function conventionConformance(
   let source = "^";
   for (const seg of template.segments) {
     if (seg.kind === "literal") {
-      source += escape(seg.text);
+      source += escapeRegex(seg.text);
       continue;
     }
     const value = known[seg.name];
-    const part = value !== undefined ? escape(normaliseValue(value, style)) : ".+?";
-    source += seg.optional ? `(?:${escape(seg.prefix)}${part})?` : part;
+    const part = value !== undefined ? escapeRegex(normaliseValue(value, style)) : ".+?";
+    source += seg.optional ? `(?:${escapeRegex(seg.prefix)}${part})?` : part;
   }
   if (new RegExp(`${source}$`).test(name)) return undefined;
   const fixed = Object.entries(known)

@@ -16,7 +16,6 @@ import {
   UntagResourceCommand,
   UpdateDatabaseCommand,
 } from "@aws-sdk/client-glue";
-import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import type { AwsClients } from "./aws-clients.js";
