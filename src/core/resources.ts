@@ -90,6 +90,8 @@ export interface ClusterProps {
   cluster_type: "shared" | "dedicated" | "job";
   /** USER_ISOLATION for shared, SINGLE_USER for dedicated/job. */
   data_security_mode: "USER_ISOLATION" | "SINGLE_USER";
+  /** The one user (or service principal application id) a SINGLE_USER cluster runs as. */
+  single_user_name?: string;
 }
 
 export interface JobTask {

@@ -81,8 +81,8 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
     resolveRef: input.ctx?.resolveRef ?? ((a) => rows.get(a)?.remoteId),
     ...(input.ctx?.signal ? { signal: input.ctx.signal } : {}),
   };
-  const ordered = orderByDependencies(input.desired);
   const limit = pLimit(Math.max(1, input.parallelism ?? 10));
+  const ordered = orderByDependencies(await checkAll(input.desired, registry, ctx, limit));
   // Indexed by plan position so problems come out in plan order whatever the read timing.
   const problemAt: (Problem | undefined)[] = [];
 
@@ -177,6 +177,57 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
     durationMs: Date.now() - started,
   });
   return { stackId: stack.id, changes: list, counts };
+}
+
+/**
+ * Run every provider's plan-time `check` (platform facts, platform defaults). Collects every
+ * failure and throws one DpnError `PLAN_CHECK_FAILED` (kind validation, exit 3) listing them all,
+ * each with its own code, value and hint; a non-validation failure (auth, network) propagates.
+ */
+async function checkAll(
+  desired: DesiredResource[],
+  registry: ProviderRegistry,
+  ctx: ProviderContext,
+  limit: ReturnType<typeof pLimit>,
+): Promise<DesiredResource[]> {
+  const problems: (Problem | undefined)[] = [];
+  const checked = await Promise.all(
+    desired.map((d, i) =>
+      limit(async () => {
+        const provider = registry.get(d.type);
+        if (!provider.check) return d;
+        try {
+          return await provider.check(d, ctx);
+        } catch (e) {
+          if (!(e instanceof DpnError) || e.kind !== "validation") throw e;
+          problems[i] = {
+            code: e.code,
+            path: d.address,
+            message: e.message,
+            ...(e.hint ? { hint: e.hint } : {}),
+          };
+          return d;
+        }
+      }),
+    ),
+  );
+  const found = problems.filter((p): p is Problem => p !== undefined);
+  if (found.length === 0) return checked;
+  const first = found[0] as Problem;
+  throw new DpnError(
+    "validation",
+    "PLAN_CHECK_FAILED",
+    found.length === 1
+      ? first.message
+      : `${found.length} resources have settings the platform would refuse: ${found.map((p) => p.path).join(", ")}`,
+    {
+      problems: found,
+      ...(found.length === 1 && first.hint
+        ? { hint: first.hint }
+        : { hint: "See each problem's hint; nothing was changed." }),
+      details: { addresses: found.map((p) => p.path) },
+    },
+  );
 }
 
 function conflictProblem(d: DesiredResource, live: RemoteObject, stackId: string): Problem {

@@ -90,6 +90,15 @@ export interface Provider<T extends ProvisionedType = ProvisionedType> {
   /** Service bucket for rate limits (`s3`, `glue`, `clusters`, `jobs`, `unity-catalog`). */
   readonly service: string;
 
+  /**
+   * Plan-time check (Pulumi's term): validate `desired` against facts only the live platform knows
+   * (e.g. the runtime versions and node types a Databricks workspace offers) and fill the platform
+   * defaults the blueprint left open (the workspace's latest LTS runtime). Reads only; what it
+   * reads is cached for the run. Resolves with the resource to plan with (the same object when
+   * nothing changed). Throws DpnError kind `validation` (exit 3) naming the value and the valid
+   * choices. Providers without it take `desired` as it is.
+   */
+  check?(desired: DesiredResource<T>, ctx: ProviderContext): Promise<DesiredResource<T>>;
   /** Find the object that would be this desired resource, by natural key (name; jobs: name + ownership). */
   lookup(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject | null>;
   /** Read by remote id. */
