@@ -57,7 +57,17 @@ export function plainProgress(out: Output, opts: { quiet?: boolean } = {}): Prog
         line(`${c.red("UNDO FAILED")} ${e.action} ${e.address}: ${e.error.code} ${e.error.message}`);
         break;
       case "op.resolved":
-        line(`${c.dim("looked up")} ${e.address}: ${e.found ? "exists" : "absent"}`);
+        line(
+          `${c.dim("looked up")} ${e.address}: ${
+            e.claimed
+              ? `exists without its marker; claimed (${e.claimed.join("; ")})`
+              : e.notClaimed
+                ? `a foreign object holds the name (${e.notClaimed}); left alone`
+                : e.found
+                  ? "exists"
+                  : "absent"
+          }`,
+        );
         break;
       case "tx.finished":
         line(`transaction ${e.txId} ${e.outcome} in ${fmtMs(e.durationMs)}`);

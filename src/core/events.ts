@@ -59,7 +59,16 @@ export type EngineEvent =
       durationMs: number;
       error: EventError;
     } & OpRef)
-  | ({ event: "op.resolved"; at: number; found: boolean } & OpRef)
+  | ({
+      event: "op.resolved";
+      at: number;
+      /** True when the object exists and is ours (marked, or claimed by the claim rule). */
+      found: boolean;
+      /** An unmarked object was claimed as the one this transaction's create made: the evidence. */
+      claimed?: string[];
+      /** An unmarked object holds the name and was left alone: why it is not ours. */
+      notClaimed?: string;
+    } & OpRef)
   | { event: "tx.finished"; at: number; txId: string; outcome: string; durationMs: number }
   | { event: "recovery.started"; at: number; txId: string; mode: "rollback" | "resume" }
   | {

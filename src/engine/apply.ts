@@ -144,7 +144,7 @@ export async function runPlanInTx(
 export async function executeChange(runner: StepRunner, c: PlannedChange): Promise<void> {
   switch (c.kind) {
     case "create":
-      await runner.create(c.desired, c.record);
+      await runner.create(c.desired, c.record, c.absentAt);
       return;
     case "update":
       if (!c.live)

@@ -14,6 +14,13 @@ import type { JournalEntry, RemoteObject, ResourceRecord, ResourceStatus } from 
 export interface BeforeImage {
   remote?: RemoteObject;
   row?: ResourceRecord;
+  /**
+   * Creates: when the plan looked the natural key up and found nothing (ISO). The evidence the
+   * claim rule (claim.ts) starts from.
+   */
+  absentAt?: string;
+  /** Deletes: the delete was asked to remove data-bearing objects too (`--force`). */
+  force?: boolean;
 }
 
 /** `after` of a forward entry: what the step produced. */

@@ -37,6 +37,8 @@ export interface PlannedChange {
   changes: FieldChange[];
   /** Why this kind was chosen, for humans (e.g. "in state but missing remotely: will be re-created"). */
   reason?: string;
+  /** Creates: when the natural-key lookup that found nothing was made (ISO), for the claim rule. */
+  absentAt?: string;
 }
 
 export interface Plan {
@@ -111,6 +113,8 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
           if (!live) {
             // Deleted outside dpn: a lookup tells us whether someone re-created it under another id.
             live = await read(() => cache.lookup(provider, d, ctx));
+            // the answer "absent" is known now; our own create can only come later
+            const absentAt = new Date().toISOString();
             if (!live)
               return {
                 kind: "create",
@@ -118,11 +122,13 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
                 record: row,
                 changes: [],
                 reason: "in state but missing remotely: will be re-created",
+                absentAt,
               };
           }
         } else {
           live = await read(() => cache.lookup(provider, d, ctx));
-          if (!live) return { kind: "create", ...base, changes: [] };
+          const absentAt = new Date().toISOString();
+          if (!live) return { kind: "create", ...base, changes: [], absentAt };
         }
         if (!isOurs(live, stack.id, d.address)) {
           problems.push(conflictProblem(d, live, stack.id));

@@ -134,23 +134,30 @@ async function resolveInDoubt(runner: StepRunner): Promise<void> {
     if (e.phase !== "forward" || (e.status !== "intent" && e.status !== "unknown")) continue;
     if (e.action === "create" && e.desired) {
       let found: RemoteObject | null;
+      let unmarked = false;
       try {
         found = await runner.lookupOrThrow(runner.provider(e.type), e.desired);
+        // An unmarked object may still be ours: the create stopped before its marker was written.
+        // The claim reports its verdict itself.
+        unmarked = !!found && !found.ownership;
+        if (found && unmarked) found = (await runner.claim(e, e.desired, found, "compensate")) ?? found;
       } catch {
         continue; // still in doubt: rollback will look again (and report it if it cannot)
       }
-      reporter({
-        event: "op.resolved",
-        at: Date.now(),
-        txId: runner.txId,
-        address: e.address,
-        type: e.type,
-        name: e.name,
-        action: "create",
-        phase: "forward",
-        found: !!found && isOurs(found, stackId, e.address),
-      });
-      if (found && isOurs(found, stackId, e.address)) {
+      const ours = !!found && isOurs(found, stackId, e.address);
+      if (!unmarked)
+        reporter({
+          event: "op.resolved",
+          at: Date.now(),
+          txId: runner.txId,
+          address: e.address,
+          type: e.type,
+          name: e.name,
+          action: "create",
+          phase: "forward",
+          found: ours,
+        });
+      if (found && ours) {
         const prev = beforeOf(e)?.row;
         store.atomically(() => {
           store.journalOutcome(e.id, "done", {

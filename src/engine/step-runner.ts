@@ -5,14 +5,16 @@
  * Apply, rollback, recovery and the single-resource commands all go through this one class.
  */
 
-import { crashPoint } from "../core/crash-points.js";
+import { crashPoint, inStep } from "../core/crash-points.js";
 import { DpnError, ProviderError } from "../core/errors.js";
 import { type EventError, eventError, type OpAction, type OpPhase, type Reporter } from "../core/events.js";
 import type { DesiredResource, Ownership, ProvisionedType } from "../core/resources.js";
 import { sleep } from "../core/sleep.js";
+import { claimVerdict } from "./claim.js";
 import {
   type AfterImage,
   type BeforeImage,
+  beforeOf,
   errorRecord,
   isOurs,
   rowFromRemote,
@@ -126,8 +128,9 @@ export class StepRunner {
    * up by natural key first; a create is only retried after a lookup found nothing. Throws the
    * provider error (journal status `failed`, or `unknown` when it could not find out).
    */
-  async create(desired: DesiredResource, prevRow?: ResourceRecord): Promise<RemoteObject> {
+  async create(desired: DesiredResource, prevRow?: ResourceRecord, absentAt?: string): Promise<RemoteObject> {
     const provider = this.provider(desired.type);
+    const before: BeforeImage = { ...(prevRow ? { row: prevRow } : {}), ...(absentAt ? { absentAt } : {}) };
     const entry = this.o.store.journalIntent({
       txId: this.txId,
       phase: "forward",
@@ -136,7 +139,7 @@ export class StepRunner {
       type: desired.type,
       name: desired.name,
       desired,
-      ...(prevRow ? { before: toRecord({ row: prevRow }) } : {}),
+      ...(Object.keys(before).length > 0 ? { before: toRecord(before) } : {}),
     });
     return this.step(
       entry,
@@ -159,11 +162,16 @@ export class StepRunner {
               if (found === undefined) throw e; // could not find out: stays in doubt
               if (found) {
                 if (isOurs(found, this.o.stackId, desired.address)) return done(found);
+                // Made by this very call but not marked yet (the answer was lost between calls)?
+                const claimed = await this.claim(entry, desired, found, "forward");
+                if (claimed) return done(await this.converge(provider, desired, claimed));
                 throw conflictError(desired, found, this.o.stackId);
               }
             }
             if (!canRetry) throw inDoubt ? notApplied(e) : e;
-            await this.backoff(entry, desired, attempt, e);
+            const delayMs = backoffMs(this.retry, attempt, e);
+            this.reportRetry(entry, desired, attempt, delayMs, e, "forward");
+            await sleep(delayMs);
           }
         }
       },
@@ -366,13 +374,21 @@ export class StepRunner {
       action = "delete";
       target = after?.remote ?? null;
       if (!target || fwd.status !== "done") {
-        // The create is in doubt: only our own object (marker = stack + address) may be deleted.
+        // The create is in doubt: only our own object (marker = stack + address, or an unmarked
+        // one the claim rule proves this create made) may be deleted.
         const found = fwd.desired
           ? await this.lookupOrThrow(provider, fwd.desired)
           : fwd.remoteId
-            ? await provider.read(fwd.remoteId, this.ctx("compensate"))
+            ? await inStep(this.scope(fwd, "lookup", "compensate"), () =>
+                provider.read(fwd.remoteId as string, this.ctx("compensate")),
+              )
             : null;
-        target = found && isOurs(found, this.o.stackId, fwd.address) ? found : null;
+        target =
+          found && isOurs(found, this.o.stackId, fwd.address)
+            ? found
+            : found && fwd.desired && (await this.claim(fwd, fwd.desired, found, "compensate", false))
+              ? found
+              : null;
       }
       if (!target) {
         this.o.store.atomically(() => {
@@ -444,7 +460,10 @@ export class StepRunner {
         return Promise.resolve(undefined);
       };
       const undo = async (): Promise<void> => {
-        result = (await this.withRetry(entry, ref, provider.service, call, "compensate")) ?? result;
+        result =
+          (await inStep(this.scope(fwd, action, "compensate"), () =>
+            this.withRetry(entry, ref, provider.service, call, "compensate"),
+          )) ?? result;
       };
       try {
         await undo();
@@ -453,7 +472,9 @@ export class StepRunner {
         // rather than reporting an undo that may well have happened as a leftover.
         if (statusFor(e) !== "unknown") throw e;
         if (action === "delete") {
-          await this.assertGone(e, provider, t, "compensate");
+          await inStep(this.scope(fwd, "lookup", "compensate"), () =>
+            this.assertGone(e, provider, t, "compensate"),
+          );
         } else {
           await undo();
         }
@@ -519,6 +540,73 @@ export class StepRunner {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Claiming an unmarked object our own create made (claim.ts)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Apply the claim rule to `found` (a natural-key lookup result without our marker) for the
+   * create intent `entry`. When it holds, reports the evidence and, with `mark`, stamps our
+   * ownership marker on the object (so that later lookups see it as ours) and returns it;
+   * otherwise reports why not and returns null. Never claims anything the rule does not prove.
+   */
+  async claim(
+    entry: Pick<JournalEntry, "address" | "type" | "name" | "before">,
+    desired: DesiredResource,
+    found: RemoteObject,
+    phase: OpPhase,
+    mark = true,
+  ): Promise<RemoteObject | null> {
+    const provider = this.provider(desired.type);
+    const principal =
+      found.provenance?.createdBy !== undefined && provider.principal
+        ? await provider.principal(this.ctx(phase)).catch(() => undefined)
+        : undefined;
+    const verdict = claimVerdict({
+      type: desired.type,
+      found,
+      absentAt: beforeOf(entry as JournalEntry)?.absentAt,
+      principal,
+    });
+    this.o.reporter({
+      event: "op.resolved",
+      at: Date.now(),
+      txId: this.txId,
+      address: entry.address,
+      type: entry.type,
+      name: entry.name,
+      action: "lookup",
+      phase,
+      found: verdict.claim,
+      ...(verdict.claim ? { claimed: verdict.evidence } : { notClaimed: verdict.reason }),
+    });
+    if (!verdict.claim) return null;
+    if (!mark) return found;
+    const ownership: Ownership = { stackId: this.o.stackId, address: entry.address };
+    return inStep(this.scope(entry, "adopt", phase), () =>
+      this.retrying(provider.service, () => provider.adopt(found, ownership, this.ctx(phase))),
+    );
+  }
+
+  /** Finish the settings of a claimed object (its create stopped after the first call). */
+  private async converge(
+    provider: Provider,
+    desired: DesiredResource,
+    obj: RemoteObject,
+  ): Promise<RemoteObject> {
+    if (provider.diff(desired, obj).length === 0) return obj;
+    return this.retrying(provider.service, () => provider.update(desired, obj, this.ctx()));
+  }
+
+  /** The crash-point scope of a step's remote calls. */
+  private scope(
+    ref: { address: string },
+    action: string,
+    phase: OpPhase,
+  ): { address: string; action: string; phase: OpPhase } {
+    return { address: ref.address, action, phase };
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Plumbing
   // -------------------------------------------------------------------------------------------
 
@@ -541,57 +629,71 @@ export class StepRunner {
     desired: DesiredResource,
   ): Promise<RemoteObject | null | undefined> {
     try {
-      return await this.lookupOrThrow(provider, desired);
+      return await this.lookupOrThrow(provider, desired, "forward");
     } catch {
       return undefined;
     }
   }
 
-  async lookupOrThrow(provider: Provider, desired: DesiredResource): Promise<RemoteObject | null> {
+  /** Natural-key lookup (a read: every retryable error is retried). Throws when it keeps failing. */
+  async lookupOrThrow(
+    provider: Provider,
+    desired: DesiredResource,
+    phase: OpPhase = "compensate",
+  ): Promise<RemoteObject | null> {
     this.o.cache?.invalidate(desired.type, undefined, desired.address);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.o.rateLimiter?.acquire(provider.service);
-        return await provider.lookup(desired, this.ctx("compensate"));
-      } catch (e) {
-        if (!isRetryable(e) || attempt >= this.retry.maxAttempts) throw e;
-        await sleep(backoffMs(this.retry, attempt, e));
-      }
-    }
+    return inStep(this.scope(desired, "lookup", phase), () =>
+      this.retrying(provider.service, () => provider.lookup(desired, this.ctx("compensate")), {
+        read: true,
+      }),
+    );
   }
 
-  private async withRetry<R>(
+  private withRetry<R>(
     entry: JournalEntry,
     ref: { address: string; type: ProvisionedType; name: string },
     service: string,
     call: () => Promise<R>,
     phase: OpPhase = "forward",
   ): Promise<R> {
+    return this.retrying(service, call, {
+      onRetry: (attempt, delayMs, e) => this.reportRetry(entry, ref, attempt, delayMs, e, phase),
+    });
+  }
+
+  /**
+   * The one retry loop: call under the service's rate limit and retry, with backoff, only what
+   * is safe — errors that say "nothing happened, try again", and for reads (`read`) any
+   * retryable error. In-doubt failures of writes are never retried blindly: the caller finds out
+   * first. `onRetry` reports each wait.
+   */
+  private async retrying<R>(
+    service: string,
+    call: () => Promise<R>,
+    opts: { read?: boolean; onRetry?: (attempt: number, delayMs: number, e: unknown) => void } = {},
+  ): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.o.rateLimiter?.acquire(service);
         return await call();
       } catch (e) {
-        // Only errors that say "nothing happened, try again" are retried; in-doubt ones are not.
-        if (
-          !isRetryable(e) ||
-          (e as ProviderError).outcome === "unknown" ||
-          attempt >= this.retry.maxAttempts
-        )
-          throw e;
-        await this.backoff(entry, ref, attempt, e, phase);
+        const inDoubt = !opts.read && (e as ProviderError).outcome === "unknown";
+        if (!isRetryable(e) || inDoubt || attempt >= this.retry.maxAttempts) throw e;
+        const delayMs = backoffMs(this.retry, attempt, e);
+        opts.onRetry?.(attempt, delayMs, e);
+        await sleep(delayMs);
       }
     }
   }
 
-  private async backoff(
+  private reportRetry(
     entry: JournalEntry,
     ref: { address: string; type: ProvisionedType; name: string },
     attempt: number,
+    delayMs: number,
     e: unknown,
-    phase: OpPhase = "forward",
-  ): Promise<void> {
-    const delayMs = backoffMs(this.retry, attempt, e);
+    phase: OpPhase,
+  ): void {
     this.o.reporter({
       event: "op.retrying",
       at: Date.now(),
@@ -605,7 +707,6 @@ export class StepRunner {
       delayMs,
       error: eventError(e),
     });
-    await sleep(delayMs);
   }
 
   /**
@@ -633,7 +734,7 @@ export class StepRunner {
     crashPoint("after-intent");
     let obj: RemoteObject;
     try {
-      obj = await call((o) => o);
+      obj = await inStep(this.scope(ref, action, "forward"), () => call((o) => o));
     } catch (e) {
       crashPoint("after-remote");
       this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });

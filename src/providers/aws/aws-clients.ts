@@ -7,6 +7,7 @@
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { remoteCallPoint } from "../../core/crash-points.js";
 import { toProviderError } from "./aws-errors.js";
 
 /** Environment as a plain map (the CLI passes `process.env`). */
@@ -61,6 +62,28 @@ export function endpointFromEnv(env: AwsEnv, service: Service): string | undefin
   return specific || env.AWS_ENDPOINT_URL || undefined;
 }
 
+/**
+ * A crash point (test hook, core/crash-points.ts) after every HTTP attempt of `client`, answered
+ * or failed, so the kill-point tests can stop a process between any two calls of a step. Added
+ * in the deserialize step, below the SDK's retry middleware: each attempt is one point.
+ */
+function withCallPoints(client: S3Client | GlueClient | STSClient, service: Service): void {
+  (client.middlewareStack as { add: (mw: unknown, o: Record<string, unknown>) => void }).add(
+    (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const call = `${service}:${(context.commandName ?? "").replace(/Command$/, "")}`;
+      try {
+        const out = await next(args);
+        remoteCallPoint(call);
+        return out;
+      } catch (e) {
+        remoteCallPoint(call);
+        throw e;
+      }
+    },
+    { step: "deserialize", name: "dpnCrashPoints", priority: "low" },
+  );
+}
+
 /** Lazily built, per-region SDK clients plus a cached caller identity. */
 export class AwsClients {
   readonly env: AwsEnv;
@@ -105,11 +128,12 @@ export class AwsClients {
     };
   }
 
-  private get<C>(key: string, make: () => C): C {
+  private get<C extends S3Client | GlueClient | STSClient>(key: string, make: () => C): C {
     let c = this.cache.get(key) as C | undefined;
     if (!c) {
       c = make();
-      this.cache.set(key, c as S3Client);
+      withCallPoints(c, key.split(":")[0] as Service);
+      this.cache.set(key, c);
     }
     return c;
   }

@@ -106,8 +106,17 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
     const db = await this.getDatabase(region, name);
     if (!db) return null;
     this.clients.rememberRegion(`glue:${name}`, region);
+    return this.toRemote(region, name, db, await this.getTags(region, name));
+  }
+
+  /** The RemoteObject of a database (read, or the input of our own create) and its tags. */
+  private toRemote(
+    region: string,
+    name: string,
+    db: Database | DatabaseInput,
+    tags: Record<string, string>,
+  ): RemoteObject {
     const params = stringMap(db.Parameters);
-    const tags = await this.getTags(region, name);
     const fromParams = splitMarkers(params);
     const fromTags = splitMarkers(tags);
     const props: LiveDatabaseProps = {
@@ -164,19 +173,18 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
     const name = desired.name.toLowerCase();
     const own: Ownership = { stackId: ctx.stackId, address: desired.address };
     const markers = ownershipMarkers(own);
+    const input: DatabaseInput = {
+      Name: name,
+      ...(p.description ? { Description: p.description } : {}),
+      Parameters: { ...p.parameters, ...markers },
+    };
+    const tags = { ...desired.tags, ...markers };
     try {
       await sendOnce(
         () =>
-          this.clients.glue(region, true).send(
-            new CreateDatabaseCommand({
-              DatabaseInput: {
-                Name: name,
-                ...(p.description ? { Description: p.description } : {}),
-                Parameters: { ...p.parameters, ...markers },
-              },
-              Tags: { ...desired.tags, ...markers },
-            }),
-          ),
+          this.clients
+            .glue(region, true)
+            .send(new CreateDatabaseCommand({ DatabaseInput: input, Tags: tags })),
         this.clients.maxAttempts,
         ctx.signal,
       );
@@ -199,7 +207,9 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
       }
       return this.update(desired, live, ctx);
     }
-    return this.mustRead(region, name);
+    // The create's own input is the new state: no read-back.
+    this.clients.rememberRegion(`glue:${name}`, region);
+    return this.toRemote(region, name, input, tags);
   }
 
   diff(desired: DesiredResource<"aws_glue_database">, live: RemoteObject): FieldChange[] {

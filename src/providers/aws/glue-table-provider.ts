@@ -138,7 +138,7 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
     }
   }
 
-  private toRemote(region: string, database: string, t: Table): RemoteObject {
+  private toRemote(region: string, database: string, t: Table | TableInput): RemoteObject {
     const name = t.Name ?? "";
     const params = stringMap(t.Parameters);
     const m = splitMarkers(params);
@@ -300,7 +300,9 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
       }
       return this.update(desired, live, ctx);
     }
-    return this.mustRead(region, database, name);
+    // The create's own input is the new state: no read-back (CreateTable answers nothing more).
+    this.clients.rememberRegion(`glue-table:${id}`, region);
+    return this.toRemote(region, database, input);
   }
 
   diff(desired: DesiredResource<"aws_glue_table">, live: RemoteObject): FieldChange[] {

@@ -33,7 +33,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
-import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import type { FieldChange, Provenance, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { type AwsClients, partitionOfRegion } from "./aws-clients.js";
 import {
   type AwsCallContext,
@@ -261,6 +261,8 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         public_access_block: flags,
       };
       const m = splitMarkers(tags);
+      // Creation facts matter only for an unmarked bucket (the claim rule, docs/recovery.md).
+      const provenance = m.ownership ? undefined : await this.provenanceOf(bucket);
       return {
         type: this.type,
         remoteId: bucket,
@@ -270,6 +272,7 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         tags: m.user,
         ownership: m.ownership,
         archived: m.archived,
+        ...(provenance ? { provenance } : {}),
       };
     } catch (e) {
       // Deleted between HEAD and the sub-resource reads.
@@ -327,20 +330,9 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
           throw toProviderError(e, this.ctxOf("CreateBucket", bucket, true));
         }
       }
-      if (region === "us-east-1" && !adopted) {
-        // us-east-1 answers 200 for a bucket we already own. The HEAD above ruled that out unless
-        // it was created in between; a tag set that is not ours proves it was not created now.
-        const tags = await this.getTags(this.clients.s3(region), bucket);
-        if (Object.keys(tags).length > 0 && !isOurs(tags, own)) {
-          throw awsRefusal(
-            "conflict",
-            "S3_BUCKET_EXISTS_NOT_OURS",
-            `Bucket ${bucket} already exists in this account (created concurrently) and is not marked as dpn's.`,
-            "Import it explicitly if it should be managed by dpn, or choose another name.",
-            { bucket },
-          );
-        }
-      }
+      // us-east-1 answers 200 for a bucket we already own: the HEAD above ruled that out, except
+      // for a bucket made in this account in the moment between the two calls. That race is not
+      // worth a tag read on every create; it is the same window the claim rule accepts.
     }
 
     const s3 = this.clients.s3(region);
@@ -350,11 +342,13 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         const live = await this.mustRead(bucket, region);
         return await this.update(desired, live, ctx);
       }
+      // The marker first: a crash after this call leaves a bucket that lookups see as ours.
       await this.putTags(s3, bucket, { ...desired.tags, ...ownershipMarkers(own) });
       if (p.versioning) await this.applyVersioning(s3, bucket, true, null);
       await this.applyEncryption(s3, bucket, p.encryption, p.kms_key_id);
       await this.applyPublicAccessBlock(s3, bucket, p.block_public_access ? ALL_BLOCKED : null);
-      if (p.lifecycle_days > 0) await this.applyLifecycle(s3, bucket, p.lifecycle_days);
+      // A new bucket has no lifecycle rules of anyone else's to keep.
+      if (p.lifecycle_days > 0) await this.applyLifecycle(s3, bucket, p.lifecycle_days, []);
     } catch (e) {
       const pe = toProviderError(e, this.ctxOf("CreateBucket (settings)", bucket, true));
       // An adopted bucket existed before: never delete it; update() already set the outcome.
@@ -382,14 +376,42 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
         outcome: "not_applied",
       });
     }
-    return this.mustRead(bucket, region);
+    // What we just wrote is the new state: no read-back.
+    return this.createdObject(desired, own);
+  }
+
+  /** The RemoteObject of a bucket this provider has just created with `desired`'s settings. */
+  private createdObject(desired: DesiredResource<"aws_s3_bucket">, own: Ownership): RemoteObject {
+    const p = desired.properties;
+    const kms = p.encryption === "aws:kms" && p.kms_key_id;
+    const props: LiveBucketProps = {
+      region: p.region,
+      versioning: p.versioning,
+      versioning_status: p.versioning ? "Enabled" : null,
+      lifecycle_days: p.lifecycle_days,
+      encryption: p.encryption,
+      ...(kms ? { kms_key_id: p.kms_key_id } : {}),
+      block_public_access: p.block_public_access,
+      public_access_block: p.block_public_access ? { ...ALL_BLOCKED } : null,
+    };
+    return {
+      type: this.type,
+      remoteId: desired.name,
+      name: desired.name,
+      fullName: desired.name,
+      properties: props as unknown as Record<string, unknown>,
+      tags: { ...desired.tags },
+      ownership: own,
+      archived: false,
+    };
   }
 
   /**
-   * Whether an existing bucket belongs to the caller's account: ListBuckets lists only our own
-   * buckets. Undefined when we may not list buckets (then the ownership tags decide).
+   * The caller's account's listing of `bucket` (ListBuckets lists only the caller's own buckets,
+   * with their CreationDate): the entry, null when it is not listed (another account's), or
+   * undefined when we may not list buckets (then the ownership tags decide).
    */
-  private async inOurAccount(bucket: string): Promise<boolean | undefined> {
+  private async listed(bucket: string): Promise<{ CreationDate?: Date } | null | undefined> {
     const s3 = this.clients.s3(this.clients.defaultRegion);
     let token: string | undefined;
     try {
@@ -401,15 +423,45 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
             ...(token ? { ContinuationToken: token } : {}),
           }),
         );
-        if ((out.Buckets ?? []).some((b) => b.Name === bucket)) return true;
+        const entry = (out.Buckets ?? []).find((b) => b.Name === bucket);
+        if (entry) return entry;
         token = out.ContinuationToken;
-        if (!token) return false;
+        if (!token) return null;
       }
       return undefined;
     } catch (e) {
       if (httpStatusOf(e) === 403) return undefined;
       throw toProviderError(e, this.ctxOf("ListBuckets", bucket));
     }
+  }
+
+  /** Whether an existing bucket belongs to the caller's account; undefined when we may not list. */
+  private async inOurAccount(bucket: string): Promise<boolean | undefined> {
+    const entry = await this.listed(bucket);
+    return entry === undefined ? undefined : entry !== null;
+  }
+
+  /**
+   * Creation facts of a bucket: CreationDate from the caller's ListBuckets and, as its creator,
+   * the caller's account (S3 records no finer creator; a bucket listed there is the account's).
+   * A bucket the account does not list was made by another account. Undefined when we may not
+   * list buckets. Note that S3 documents CreationDate as able to change with some bucket
+   * configuration changes, so it is a lower bound on "made recently", never proof on its own.
+   */
+  private async provenanceOf(bucket: string): Promise<Provenance | undefined> {
+    const entry = await this.listed(bucket);
+    if (entry === undefined) return undefined;
+    if (entry === null) return { createdBy: "another AWS account" };
+    const account = (await this.clients.callerIdentity()).account;
+    return {
+      ...(entry.CreationDate ? { createdAt: entry.CreationDate.toISOString() } : {}),
+      createdBy: account,
+    };
+  }
+
+  /** The AWS account these credentials act in (STS GetCallerIdentity, cached). */
+  async principal(): Promise<string> {
+    return (await this.clients.callerIdentity()).account;
   }
 
   private async claimExisting(
@@ -537,8 +589,15 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
   }
 
   /** Replace only dpn's rule in the lifecycle configuration; `days` 0 removes it. */
-  private async applyLifecycle(s3: S3Client, bucket: string, days: number): Promise<void> {
-    const others = (await this.getLifecycleRules(s3, bucket)).filter((r) => r.ID !== LIFECYCLE_RULE_ID);
+  private async applyLifecycle(
+    s3: S3Client,
+    bucket: string,
+    days: number,
+    current?: LifecycleRule[],
+  ): Promise<void> {
+    const others = (current ?? (await this.getLifecycleRules(s3, bucket))).filter(
+      (r) => r.ID !== LIFECYCLE_RULE_ID,
+    );
     const rules: LifecycleRule[] =
       days > 0
         ? [
