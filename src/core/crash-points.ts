@@ -55,23 +55,23 @@ export function inStep<R>(s: StepScope, fn: () => R): R {
   return active ? scope.run(s, fn) : fn();
 }
 
-function reach(label: string, extra?: Record<string, unknown>): void {
+function reach(label: string, extra?: Record<string, unknown>, at?: StepScope): void {
   const n = (counts.get(label) ?? 0) + 1;
   counts.set(label, n);
   if (traceFile) {
-    const step = scope.getStore();
+    const step = at ?? scope.getStore();
     appendFileSync(traceFile, `${JSON.stringify({ label, n, ...(step ? { step } : {}), ...extra })}\n`);
   }
   if (spec !== undefined && label === spec.label && n === spec.n) process.kill(process.pid, "SIGKILL");
 }
 
 /**
- * Mark a crash point. Returns normally unless `DPN_CRASH_AT` names this label and this is its
+ * Mark a crash point (`step`: the step it belongs to, for the trace). Returns normally unless `DPN_CRASH_AT` names this label and this is its
  * n-th occurrence in the process, in which case the process is SIGKILLed and never returns.
  */
-export function crashPoint(label: string): void {
+export function crashPoint(label: string, step?: StepScope): void {
   if (!active) return;
-  reach(label);
+  reach(label, undefined, step);
 }
 
 /**

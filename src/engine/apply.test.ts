@@ -63,7 +63,7 @@ describe("applyPlan", () => {
     expect(audit.at(-1)).toBe("tx.finished");
     expect(audit.filter((a) => a === "op.succeeded")).toHaveLength(20);
     expect(events.filter((x) => x.event === "op.started")).toHaveLength(20);
-    expect(e.store.loadPlan(r.txId)?.ops).toHaveLength(20);
+    expect(e.store.loadPlan(r.txId)?.desired).toHaveLength(20);
     // a second run is all no-ops and calls no mutating method
     const before = e.cloud.mutations().length;
     const again = await run(e, graph20());

@@ -38,18 +38,7 @@ export interface ApplyInput {
 
 /** The plan as stored on the transaction, so `dpn recover --resume` can finish it. */
 export function storedPlanOf(plan: Plan): StoredPlan {
-  return {
-    version: 1,
-    stackId: plan.stackId,
-    ops: plan.changes
-      .filter((c) => c.kind !== "noop")
-      .map((c) => ({
-        kind: c.kind as "create" | "update" | "adopt",
-        address: c.address,
-        desired: c.desired,
-      })),
-    desired: plan.changes.map((c) => c.desired),
-  };
+  return { version: 1, stackId: plan.stackId, desired: plan.changes.map((c) => c.desired) };
 }
 
 /**
@@ -119,6 +108,8 @@ export async function runPlanInTx(
       };
     }),
   ];
+  for (const c of plan.changes)
+    if (c.kind === "noop" && c.record && c.live) tx.runner.refreshRow(c.record, c.live);
   const interrupted = options.signal?.aborted === true && result.notStarted.length > 0;
   if (result.failed.length === 0 && !interrupted) return tx.finish("committed", undefined, extraOps);
 

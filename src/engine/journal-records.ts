@@ -19,8 +19,6 @@ export interface BeforeImage {
    * claim rule (claim.ts) starts from.
    */
   absentAt?: string;
-  /** Deletes: the delete was asked to remove data-bearing objects too (`--force`). */
-  force?: boolean;
 }
 
 /** `after` of a forward entry: what the step produced. */

@@ -316,12 +316,25 @@ export interface StateStore {
   close(): void;
 }
 
-/** A transaction's plan as stored for recovery (JSON-serialisable). */
+/**
+ * A transaction's plan as stored for `dpn recover --resume` (JSON-serialisable). Plans written by
+ * 0.2.0 also carry an `ops` list, which nothing reads.
+ */
 export interface StoredPlan {
   version: 1;
   stackId: string;
-  /** The changes to make, in execution order (no-ops left out). */
-  ops: { kind: "create" | "update" | "adopt"; address: string; desired: DesiredResource }[];
-  /** Every desired resource of the run, no-ops included, so a resume can re-plan the whole set. */
+  /**
+   * Every desired resource of the run, no-ops included, so a resume can re-plan the whole set.
+   * For a single-resource operation: its desired resource, when it has one (update, import).
+   */
   desired: DesiredResource[];
+  /** Set for a single-resource operation: the step a resume finishes (each is idempotent). */
+  resource?: {
+    action: "update" | "delete" | "archive" | "restore" | "adopt";
+    address: string;
+    /** delete: remove data-bearing objects too. */
+    force?: boolean;
+    /** adopt: the remote id given to import instead of a lookup by name. */
+    remoteId?: string;
+  };
 }

@@ -5,18 +5,20 @@
  * is finished (resume). Call it while holding the stack lock.
  */
 import { stateError } from "../core/errors.js";
-import { type Reporter, silentReporter } from "../core/events.js";
+import { eventError, type Reporter, silentReporter } from "../core/events.js";
 import { runPlanInTx } from "./apply.js";
 import { beforeOf, errorRecord, isOurs, rowFromRemote, toRecord } from "./journal-records.js";
 import { planChanges } from "./plan.js";
-import type { ProviderRegistry, RemoteObject, StateStore, TransactionRecord } from "./ports.js";
+import type { ProviderRegistry, RemoteObject, StateStore, StoredPlan, TransactionRecord } from "./ports.js";
 import { ReadCache } from "./read-cache.js";
+import { executeResourceStep } from "./resource-operation.js";
 import { rollbackTransaction } from "./rollback.js";
-import type { StepRunner } from "./step-runner.js";
+import type { OpRecord, StepRunner } from "./step-runner.js";
 import {
   type OpenTx,
   openTransaction,
   rollbackIncomplete,
+  settleFailure,
   type TxOptions,
   type TxResult,
 } from "./transaction.js";
@@ -235,6 +237,7 @@ async function resume(
   }
   const stack = store.listStacks().find((s) => s.id === stackId);
   if (!stack) throw stateError("STACK_NOT_FOUND", `Stack ${stackId} is not in state`);
+  if (stored.resource) return resumeResourceOperation(tx, stored, registry);
   // Re-planning the whole desired set against state + remote makes the finished steps no-ops and
   // turns created-but-unrecorded objects (our marker) into adopts.
   const plan = await planChanges({
@@ -255,4 +258,77 @@ async function resume(
     operations: plan.changes.filter((c) => c.kind !== "noop").length,
   });
   return runPlanInTx(tx, plan, { ...(options.signal ? { signal: options.signal } : {}) });
+}
+
+/**
+ * Finish a single-resource operation (update, delete, archive, restore, import) that a crash
+ * interrupted: read the object again and run its step once more (every step is idempotent from
+ * any prefix of its calls). A failure rolls the transaction back like any failed step.
+ */
+async function resumeResourceOperation(
+  tx: OpenTx,
+  stored: StoredPlan,
+  registry: ProviderRegistry,
+): Promise<TxResult> {
+  const op = stored.resource as NonNullable<StoredPlan["resource"]>;
+  const { store, stackId } = tx.runner.o;
+  const record = store.getResource(stackId, op.address);
+  const desired = stored.desired.find((d) => d.address === op.address);
+  const type = record?.type ?? desired?.type;
+  tx.reporter({
+    event: "tx.started",
+    at: Date.now(),
+    txId: tx.txId,
+    stackId,
+    kind: "recover",
+    operations: 1,
+  });
+  const extra: OpRecord[] = [];
+  try {
+    if (!type) throw stateError("RECOVER_PLAN_MISSING", `Transaction ${tx.txId} names no resource to finish`);
+    const provider = registry.get(type);
+    const ctx = tx.runner.ctx();
+    let live: RemoteObject | null;
+    if (op.action === "adopt") {
+      live = op.remoteId
+        ? await provider.read(op.remoteId, ctx)
+        : desired
+          ? await provider.lookup(desired, ctx)
+          : null;
+    } else {
+      live = record ? await provider.read(record.remoteId, ctx) : null;
+    }
+    // Already done by the interrupted run (the journal entry settled as done, or the effect is there).
+    const finished =
+      (op.action === "delete" && !record) ||
+      (op.action === "archive" && record?.status === "archived" && live?.archived) ||
+      (op.action === "restore" && record?.status === "active" && live && !live.archived) ||
+      (op.action === "adopt" && record && live && isOurs(live, stackId, op.address));
+    if (!finished) {
+      if (!live && op.action !== "delete")
+        throw stateError(
+          "RECOVER_RESOURCE_GONE",
+          `${type} ${record?.fullName ?? desired?.fullName ?? op.address} no longer exists, so its ${op.action} cannot be finished`,
+          { hint: "Run `dpn recover` without --resume to roll the transaction back." },
+        );
+      await executeResourceStep(tx.runner, {
+        action: op.action,
+        address: op.address,
+        type,
+        live,
+        ...(record ? { record } : {}),
+        ...(desired ? { desired } : {}),
+        ...(op.force ? { force: true } : {}),
+        extra,
+      });
+    }
+  } catch (cause) {
+    const settled = await settleFailure(tx, {
+      cause,
+      failedAt: `Resuming ${op.action} of ${op.address}`,
+      failures: [{ address: op.address, ...eventError(cause) }],
+    });
+    return tx.finish(settled.outcome, settled.error, extra, settled.leftOvers);
+  }
+  return tx.finish("committed", undefined, extra);
 }

@@ -5,7 +5,7 @@
  */
 import { DpnError } from "../core/errors.js";
 import { eventError, type Reporter } from "../core/events.js";
-import type { DesiredResource } from "../core/resources.js";
+import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import { isOurs } from "./journal-records.js";
 import type {
   ProviderRegistry,
@@ -116,37 +116,32 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
     options: input.options,
     operations: 1,
     details: { action, address },
+    // What `dpn recover --resume` finishes if this process dies mid-step.
+    onBegin: (txId) =>
+      store.savePlan?.(txId, {
+        version: 1,
+        stackId: stack.id,
+        desired: desired ? [desired] : [],
+        resource: {
+          action,
+          address,
+          ...(input.params?.force ? { force: true } : {}),
+          ...(input.params?.remoteId ? { remoteId: input.params.remoteId } : {}),
+        },
+      }),
   });
-  const r = tx.runner;
   const extra: OpRecord[] = [];
   try {
-    switch (action) {
-      case "update": {
-        const d = desired as DesiredResource;
-        const obj = live as RemoteObject;
-        if (provider.diff(d, obj).length === 0)
-          extra.push({ address, type, name: d.name, action: "noop", phase: "forward", status: "unchanged" });
-        else await r.update(d, obj, record);
-        break;
-      }
-      case "delete":
-        if (live) await r.delete(record as ResourceRecord, live, input.params?.force ? { force: true } : {});
-        else forgetRow(tx.runner, record as ResourceRecord);
-        break;
-      case "archive":
-      case "restore":
-        await r.archiveOrRestore(action, record as ResourceRecord, live as RemoteObject);
-        break;
-      case "adopt": {
-        const d = desired as DesiredResource;
-        await r.adopt(
-          { address, type, name: d.name, desired: d },
-          live as RemoteObject,
-          store.getResource(stack.id, address),
-        );
-        break;
-      }
-    }
+    await executeResourceStep(tx.runner, {
+      action,
+      address,
+      type,
+      live,
+      ...(record ? { record } : {}),
+      ...(desired ? { desired } : {}),
+      ...(input.params?.force ? { force: true } : {}),
+      extra,
+    });
   } catch (cause) {
     const settled = await settleFailure(tx, {
       cause,
@@ -157,6 +152,57 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
     return tx.finish(settled.outcome, settled.error, extra, settled.leftOvers);
   }
   return tx.finish("committed", undefined, extra);
+}
+
+/**
+ * The one journaled step of a single-resource operation, against `live` (the object as read just
+ * before; null for a delete of something already gone). Every action is idempotent from whatever
+ * a crashed earlier attempt left, so `dpn recover --resume` runs it again. `extra` receives the
+ * no-op record of an update that finds nothing to change. Throws the step's error.
+ */
+export async function executeResourceStep(
+  r: StepRunner,
+  s: {
+    action: ResourceAction;
+    address: string;
+    type: ProvisionedType;
+    live: RemoteObject | null;
+    record?: ResourceRecord;
+    desired?: DesiredResource;
+    force?: boolean;
+    extra: OpRecord[];
+  },
+): Promise<void> {
+  const { action, address, type, live, record, desired } = s;
+  const provider = r.provider(type);
+  switch (action) {
+    case "update": {
+      const d = desired as DesiredResource;
+      const obj = live as RemoteObject;
+      if (provider.diff(d, obj).length === 0) {
+        s.extra.push({ address, type, name: d.name, action: "noop", phase: "forward", status: "unchanged" });
+        if (record) r.refreshRow(record, obj);
+      } else await r.update(d, obj, record);
+      return;
+    }
+    case "delete":
+      if (live) await r.delete(record as ResourceRecord, live, s.force ? { force: true } : {});
+      else forgetRow(r, record as ResourceRecord);
+      return;
+    case "archive":
+    case "restore":
+      await r.archiveOrRestore(action, record as ResourceRecord, live as RemoteObject);
+      return;
+    case "adopt": {
+      const d = desired as DesiredResource;
+      await r.adopt(
+        { address, type, name: d.name, desired: d },
+        live as RemoteObject,
+        r.o.store.getResource(r.o.stackId, address),
+      );
+      return;
+    }
+  }
 }
 
 /** Delete of an object that is already gone: record that and drop the row. */

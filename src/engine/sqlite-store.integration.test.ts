@@ -36,7 +36,7 @@ describe("engine × SQLite state store", () => {
     expect((await run(ok, graph20())).outcome).toBe("committed");
     expect(ok.store.listResources(ok.stack.id)).toHaveLength(20);
     expect(
-      ok.store.loadPlan?.(ok.store.listTransactions({ stackId: ok.stack.id })[0]?.id as string)?.ops,
+      ok.store.loadPlan?.(ok.store.listTransactions({ stackId: ok.stack.id })[0]?.id as string)?.desired,
     ).toHaveLength(20);
 
     for (const n of [1, 6, 13, 20]) {

@@ -443,7 +443,7 @@ export class StepRunner {
       ...(target ? { remoteId: target.remoteId } : {}),
       ...(fwd.desired ? { desired: fwd.desired } : {}),
     });
-    crashPoint("compensate-after-intent");
+    crashPoint("compensate-after-intent", this.scope(fwd, action, "compensate"));
     const startedAt = Date.now();
     const opRef = { txId: this.txId, ...ref, action, phase: "compensate" as const };
     this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
@@ -479,7 +479,7 @@ export class StepRunner {
           await undo();
         }
       }
-      crashPoint("compensate-after-remote");
+      crashPoint("compensate-after-remote", this.scope(fwd, action, "compensate"));
       this.o.store.atomically(() => {
         this.o.store.journalOutcome(
           entry.id,
@@ -491,7 +491,7 @@ export class StepRunner {
         if (before?.row) this.o.store.putResource(before.row);
         else this.o.store.deleteResource(this.o.stackId, fwd.address);
       });
-      crashPoint("compensate-after-outcome");
+      crashPoint("compensate-after-outcome", this.scope(fwd, action, "compensate"));
       if (target) this.o.cache?.invalidate(fwd.type, target.remoteId, fwd.address);
       if (action === "delete" || action === "forget") this.refs.delete(fwd.address);
       const finishedAt = Date.now();
@@ -514,7 +514,7 @@ export class StepRunner {
       });
       return true;
     } catch (e) {
-      crashPoint("compensate-after-remote");
+      crashPoint("compensate-after-remote", this.scope(fwd, action, "compensate"));
       this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
       const finishedAt = Date.now();
       this.record({
@@ -621,6 +621,19 @@ export class StepRunner {
 
   record(op: OpRecord): void {
     this.ops.push(op);
+  }
+
+  /**
+   * Bring a state row up to date with `live` when a step found nothing to change but the row is
+   * stale (an interrupted run changed the object and died before recording it). A state
+   * correction, not a change: nothing remote happens and there is nothing to roll back.
+   */
+  refreshRow(row: ResourceRecord, live: RemoteObject): void {
+    const fresh = rowFromRemote(this.o.stackId, row.address, live, row.txId, row, row.status);
+    const same = (a: ResourceRecord) =>
+      JSON.stringify([a.remoteId, a.name, a.fullName, a.properties, a.tags]);
+    if (same(fresh) === same(row)) return;
+    this.o.store.putResource({ ...fresh, txId: this.txId });
   }
 
   /** Natural-key lookup with retries; `undefined` when it keeps failing (the caller stays in doubt). */
@@ -731,12 +744,13 @@ export class StepRunner {
     };
     this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
     // Crash points (test hook, see core/crash-points.ts): intent durable, remote call not made yet.
-    crashPoint("after-intent");
+    const at = this.scope(ref, action, "forward");
+    crashPoint("after-intent", at);
     let obj: RemoteObject;
     try {
-      obj = await inStep(this.scope(ref, action, "forward"), () => call((o) => o));
+      obj = await inStep(at, () => call((o) => o));
     } catch (e) {
-      crashPoint("after-remote");
+      crashPoint("after-remote", at);
       this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
       const finishedAt = Date.now();
       this.record({
@@ -762,7 +776,7 @@ export class StepRunner {
       throw e;
     }
     // The remote call returned; its outcome is not recorded yet.
-    crashPoint("after-remote");
+    crashPoint("after-remote", at);
     const changes = rows(obj);
     this.o.store.atomically(() => {
       this.o.store.journalOutcome(entry.id, "done", {
@@ -774,7 +788,7 @@ export class StepRunner {
         else this.o.store.deleteResource(this.o.stackId, c.address);
       }
     });
-    crashPoint("after-outcome");
+    crashPoint("after-outcome", at);
     const finishedAt = Date.now();
     this.record({
       address: ref.address,

@@ -409,7 +409,7 @@ describe("redaction", () => {
     });
     store.finishTransaction("tx-1", "rolled_back", { credentials: { token: secret } });
     store.audit({ at: "", actor: "a", command: "c", event: "e", details: { sessionKey: secret } });
-    store.savePlan("tx-1", { version: 1, stackId: id, ops: [], desired: [d] });
+    store.savePlan("tx-1", { version: 1, stackId: id, desired: [d] });
 
     expect(store.getResource(id, "r")?.properties).toEqual({ region: "x", nested: { password: "***" } });
     expect(store.getResource(id, "r")?.tags).toEqual({ api_token: "***" });
@@ -537,8 +537,8 @@ describe("audit and plans", () => {
     const plan: StoredPlan = {
       version: 1,
       stackId: id,
-      ops: [{ kind: "create", address: "r", desired: desired("r") }],
       desired: [desired("r")],
+      resource: { action: "delete", address: "r", force: true },
     };
     store.savePlan("tx-1", plan);
     expect(store.loadPlan("tx-1")).toEqual(plan);
