@@ -403,6 +403,7 @@ describe("resolveBlueprint: problems, all at once", () => {
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[0].database_ref 13:27 | database_ref "sales-bronz" of $.resources.aws.glue_tables[0] does not match any glue database in the blueprint | Did you mean "sales-bronze"? Known glue databases: sales-bronze, dataplatform_sales_bronze_dev.',
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[1].bucket_ref 14:79 | bucket_ref "landng" of $.resources.aws.glue_tables[1] does not match any bucket in the blueprint | Did you mean "landing"? Known buckets: landing, dataplatform-landing-raw-dev-use1, archive, dataplatform-archive-archive-dev-use1.',
       'error BLUEPRINT_DUPLICATE_COLUMN $.resources.aws.glue_tables[1].columns[1] 14:137 | column "ID" of the Glue table $.resources.aws.glue_tables[1] is declared twice: at $.resources.aws.glue_tables[1].columns[0] (line 14) and at $.resources.aws.glue_tables[1].columns[1] | Column names are case-insensitive on the platform; rename or remove one.',
+      'warning GLUE_COLUMN_NAME_CASE $.resources.aws.glue_tables[1].columns[1].name 14:147 | column name "ID" of Glue table $.resources.aws.glue_tables[1] is not lower case; Glue keeps it as written but Athena folds names to lower case | Use "id".',
       "error BLUEPRINT_AUTOSCALE_RANGE $.resources.databricks.clusters[0].autoscale 18:106 | cluster $.resources.databricks.clusters[0] autoscale min 8 is above max 2 | Set min ≤ max.",
       "error BLUEPRINT_CLUSTER_SIZE_CONFLICT $.resources.databricks.clusters[0].num_workers 18:145 | cluster $.resources.databricks.clusters[0] has both autoscale and num_workers | Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size.",
       'error BLUEPRINT_UNKNOWN_REF $.resources.databricks.jobs[0].cluster_ref 23:26 | cluster_ref "etll" of $.resources.databricks.jobs[0] does not match any cluster in the blueprint | Did you mean "etl"? Known clusters: etl, dataplatform-etl-shared-dev.',
@@ -621,7 +622,7 @@ describe("validateBlueprint / assertResolved", () => {
     }
     expect(err?.code).toBe("BLUEPRINT_INVALID");
     expect(err?.exitCode).toBe(3);
-    expect(err?.problems).toHaveLength(11);
+    expect(err?.problems).toHaveLength(12); // 11 errors and one warning
     expect(err?.message).toBe(
       `blueprint ${FIXTURES}/semantic-errors.json has 11 problems; first: ${FIXTURES}/semantic-errors.json:8:9: aws_s3_bucket.dataplatform-landing-raw-dev-use1 is declared twice: at $.resources.aws.s3_buckets[0] (line 7) and at $.resources.aws.s3_buckets[1] (line 8)`,
     );

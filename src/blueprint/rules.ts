@@ -8,6 +8,7 @@
 import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
 import type { Convention, Values } from "../naming/types.js";
+import { checkGlueEntry } from "./glue-rules.js";
 import { findCycles } from "./graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
@@ -212,7 +213,11 @@ export function checkEntryRules(
         }
         break;
       }
+      case "aws_glue_database":
+        out.push(...checkGlueEntry(node, source));
+        break;
       case "aws_glue_table": {
+        out.push(...checkGlueEntry(node, source));
         if (e.location !== undefined && e.bucket_ref !== undefined) {
           out.push(
             err({
