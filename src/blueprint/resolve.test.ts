@@ -14,6 +14,7 @@ function resolveDoc(resources: unknown, extra: Record<string, unknown> = {}, opt
   const text = JSON.stringify({ version: "1.0", metadata: META, resources, ...extra }, null, 2);
   return resolveBlueprint(parseBlueprint(text, "bp.json"), conv, opts);
 }
+const ID_TABLE = (entity: string) => ({ entity, columns: [{ name: "id", type: "bigint" }] });
 const byAddress = (rs: DesiredResource[], a: string) => {
   const r = rs.find((x) => x.address === a);
   if (!r) throw new Error(`no ${a} in ${rs.map((x) => x.address).join(", ")}`);
@@ -68,7 +69,7 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
                 {
                   domain: "sales",
                   layer: "bronze",
-                  tables: [{ entity: "orders" }],
+                  tables: [{ entity: "orders", columns: [{ name: "id", type: "bigint" }] }],
                   volumes: [{ purpose: "files" }],
                 },
               ],
@@ -160,7 +161,7 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
       properties: {
         catalog_name: "dataplatform_main_dev",
         schema_name: "sales_bronze",
-        columns: [],
+        columns: [{ name: "id", type: "bigint" }],
         table_type: "fact",
       },
       dependencies: ["dbx_schema.dataplatform_main_dev.sales_bronze"],
@@ -312,7 +313,13 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
             catalogs: [
               {
                 catalog_type: "main",
-                schemas: [{ domain: "sales", layer: "gold", tables: [{ entity: "kpis" }] }],
+                schemas: [
+                  {
+                    domain: "sales",
+                    layer: "gold",
+                    tables: [{ entity: "kpis", columns: [{ name: "kpi", type: "string" }] }],
+                  },
+                ],
               },
             ],
           },
@@ -533,9 +540,7 @@ describe("resolveBlueprint: scope", () => {
         catalogs: [
           {
             catalog_type: "main",
-            schemas: [
-              { domain: "sales", layer: "bronze", tables: [{ entity: "orders" }, { entity: "items" }] },
-            ],
+            schemas: [{ domain: "sales", layer: "bronze", tables: [ID_TABLE("orders"), ID_TABLE("items")] }],
           },
         ],
       },

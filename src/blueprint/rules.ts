@@ -14,6 +14,7 @@ import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import type { ResourceNode } from "./resource-node.js";
 import { STANDARD_LAYERS } from "./schema.js";
+import { checkUcTableEntry } from "./uc-table-rules.js";
 
 function at(source: JsonSource, segments: readonly PathSegment[], valueNotKey = true) {
   const loc = valueNotKey ? source.locateValue(segments) : source.locate(segments);
@@ -291,29 +292,10 @@ export function checkEntryRules(
         }
         break;
       }
-      case "dbx_table": {
+      case "dbx_table":
         out.push(...duplicateColumns(source, node.segments, [["columns", e.columns]], `table ${node.path}`));
-        const cols = Array.isArray(e.columns)
-          ? e.columns.map((c) => str(rec(c)?.name)).filter((n): n is string => !!n)
-          : [];
-        if (cols.length && Array.isArray(e.partition_by)) {
-          const lower = new Set(cols.map((c) => c.toLowerCase()));
-          e.partition_by.forEach((p, i) => {
-            if (typeof p === "string" && !lower.has(p.toLowerCase())) {
-              const s = didYouMean(p, cols);
-              out.push(
-                err({
-                  code: "BLUEPRINT_UNKNOWN_PARTITION_COLUMN",
-                  message: `partition_by ${JSON.stringify(p)} of ${node.path} is not one of its columns`,
-                  ...at(source, [...node.segments, "partition_by", i]),
-                  hint: `${s ? `${s} ` : ""}Columns: ${cols.join(", ")}.`,
-                }),
-              );
-            }
-          });
-        }
+        out.push(...checkUcTableEntry(node, source));
         break;
-      }
       default:
         break;
     }
