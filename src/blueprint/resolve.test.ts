@@ -41,7 +41,13 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
       databricks: {
         clusters: [
           { workload: "etl", cluster_type: "shared", node_type: "i3.xlarge" },
-          { workload: "ml", cluster_type: "dedicated", node_type: "g4dn.xlarge", num_workers: 3 },
+          {
+            workload: "ml",
+            cluster_type: "dedicated",
+            node_type: "g4dn.xlarge",
+            num_workers: 3,
+            single_user_name: "ml@example.com",
+          },
         ],
         jobs: [
           {
@@ -251,7 +257,9 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
         ],
       },
       databricks: {
-        clusters: [{ workload: "etl", cluster_type: "job", node_type: "i3.xlarge" }],
+        clusters: [
+          { workload: "etl", cluster_type: "job", node_type: "i3.xlarge", single_user_name: "etl-sp-app-id" },
+        ],
         jobs: [
           {
             job_type: "batch",
@@ -411,8 +419,8 @@ describe("resolveBlueprint: problems, all at once", () => {
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[1].bucket_ref 14:79 | bucket_ref "landng" of $.resources.aws.glue_tables[1] does not match any bucket in the blueprint | Did you mean "landing"? Known buckets: landing, dataplatform-landing-raw-dev-use1, archive, dataplatform-archive-archive-dev-use1.',
       'error BLUEPRINT_DUPLICATE_COLUMN $.resources.aws.glue_tables[1].columns[1] 14:137 | column "ID" of the Glue table $.resources.aws.glue_tables[1] is declared twice: at $.resources.aws.glue_tables[1].columns[0] (line 14) and at $.resources.aws.glue_tables[1].columns[1] | Column names are case-insensitive on the platform; rename or remove one.',
       'warning GLUE_COLUMN_NAME_CASE $.resources.aws.glue_tables[1].columns[1].name 14:147 | column name "ID" of Glue table $.resources.aws.glue_tables[1] is not lower case; Glue keeps it as written but Athena folds names to lower case | Use "id".',
-      "error BLUEPRINT_AUTOSCALE_RANGE $.resources.databricks.clusters[0].autoscale 18:106 | cluster $.resources.databricks.clusters[0] autoscale min 8 is above max 2 | Set min ≤ max.",
-      "error BLUEPRINT_CLUSTER_SIZE_CONFLICT $.resources.databricks.clusters[0].num_workers 18:145 | cluster $.resources.databricks.clusters[0] has both autoscale and num_workers | Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size.",
+      "error BLUEPRINT_AUTOSCALE_RANGE $.resources.databricks.clusters[0].autoscale 18:106 | cluster $.resources.databricks.clusters[0] autoscale min 8 is not below max 2; Databricks requires max_workers to be strictly greater than min_workers | Set max above min (e.g. max 9), or use num_workers 8 for a fixed size.",
+      "error BLUEPRINT_CLUSTER_SIZE_CONFLICT $.resources.databricks.clusters[0].num_workers 18:145 | cluster $.resources.databricks.clusters[0] has both autoscale and num_workers | Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size (0: single node).",
       'error BLUEPRINT_UNKNOWN_REF $.resources.databricks.jobs[0].cluster_ref 23:26 | cluster_ref "etll" of $.resources.databricks.jobs[0] does not match any cluster in the blueprint | Did you mean "etl"? Known clusters: etl, dataplatform-etl-shared-dev.',
       'error BLUEPRINT_TASK_CYCLE $.resources.databricks.jobs[0].tasks[0] 26:13 | tasks of job $.resources.databricks.jobs[0] depend on each other in a cycle: a → c → b → a | Remove one depends_on between "a" and "b".',
       'error BLUEPRINT_UNKNOWN_TASK $.resources.databricks.jobs[0].tasks[2].depends_on[1] 28:75 | task "c" depends on "d", which is not a task of job $.resources.databricks.jobs[0] | Task keys of this job: a, b, c, e.',

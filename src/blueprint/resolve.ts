@@ -498,6 +498,9 @@ export function resolveBlueprint(
           cluster_type: clusterType,
           data_security_mode: clusterType === "shared" ? "USER_ISOLATION" : "SINGLE_USER",
         };
+        // Only a SINGLE_USER cluster has a single user; on a shared cluster the field is a warning.
+        if (props.data_security_mode === "SINGLE_USER" && typeof e.single_user_name === "string")
+          props.single_user_name = e.single_user_name;
         const auto = rec(e.autoscale);
         if (typeof e.num_workers === "number" && !auto) props.num_workers = e.num_workers;
         else

@@ -8,6 +8,7 @@
 import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
 import type { Convention, Values } from "../naming/types.js";
+import { checkClusterEntry } from "./cluster-rules.js";
 import { checkGlueEntry } from "./glue-rules.js";
 import { findCycles } from "./graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
@@ -162,8 +163,10 @@ function checkTasks(node: ResourceNode, source: JsonSource): Problem[] {
 
 /**
  * Per-entry consistency: layers the convention allows, KMS settings, Glue table location,
- * cluster sizing, job tasks (unique keys, known dependencies, no cycles, something to run),
- * volume storage, duplicate columns, partition columns. Never throws.
+ * job tasks (unique keys, known dependencies, no cycles, something to run), volume storage,
+ * duplicate columns; and what the platforms would refuse: Glue names, types, comments and
+ * descriptions (glue-rules.ts), UC table DDL (uc-table-rules.ts), cluster settings
+ * (cluster-rules.ts). Never throws.
  */
 export function checkEntryRules(
   nodes: readonly ResourceNode[],
@@ -242,30 +245,9 @@ export function checkEntryRules(
         );
         break;
       }
-      case "dbx_cluster": {
-        const auto = rec(e.autoscale);
-        if (auto && e.num_workers !== undefined) {
-          out.push(
-            err({
-              code: "BLUEPRINT_CLUSTER_SIZE_CONFLICT",
-              message: `cluster ${node.path} has both autoscale and num_workers`,
-              ...at(source, [...node.segments, "num_workers"]),
-              hint: "Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size.",
-            }),
-          );
-        }
-        if (auto && typeof auto.min === "number" && typeof auto.max === "number" && auto.min > auto.max) {
-          out.push(
-            err({
-              code: "BLUEPRINT_AUTOSCALE_RANGE",
-              message: `cluster ${node.path} autoscale min ${auto.min} is above max ${auto.max}`,
-              ...at(source, [...node.segments, "autoscale"]),
-              hint: "Set min ≤ max.",
-            }),
-          );
-        }
+      case "dbx_cluster":
+        out.push(...checkClusterEntry(node, source));
         break;
-      }
       case "dbx_job":
         out.push(...checkTasks(node, source));
         break;
