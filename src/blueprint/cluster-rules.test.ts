@@ -55,6 +55,8 @@ describe("clusters: settings the Clusters API refuses", () => {
       });
       expect(r.problems[0]?.hint).toMatch(/user name .* application id of a service principal/);
     }
+    const empty = resolveDoc(cluster({ cluster_type: "dedicated", single_user_name: "" }));
+    expect(codes(empty.problems)).toEqual(["BLUEPRINT_EMPTY_VALUE"]);
     const ok = resolveDoc(cluster({ cluster_type: "dedicated", single_user_name: "ml@example.com" }));
     expect(ok.problems).toEqual([]);
     expect(ok.resources[0]?.properties as ClusterProps).toMatchObject({

@@ -69,7 +69,8 @@ export function checkClusterEntry(node: ResourceNode, source: JsonSource): Probl
   }
   const singleUser = e.cluster_type === "dedicated" || e.cluster_type === "job";
   const user = e.single_user_name;
-  if (singleUser && (typeof user !== "string" || user === "")) {
+  // An empty or non-string single_user_name is the schema's problem; only a missing one is this rule's.
+  if (singleUser && user === undefined) {
     out.push(
       err({
         code: "BLUEPRINT_SINGLE_USER_NAME_REQUIRED",
