@@ -1,5 +1,7 @@
 /**
- * Standard tags and per-target tag limits (naming-rules.md Part 1 "Tags" and Part 3 C4).
+ * Standard tags, per-target tag limits (naming-rules.md Part 1 "Tags" and Part 3 C4), and the
+ * tag budget of each provisioned type: the platform maximum of the map dpn writes its tags to,
+ * minus dpn's own markers there (`userTagBudget`, `DPN_MARKERS`).
  */
 import { DpnError, type Problem } from "../core/errors.js";
 import { MARKER_KEYS, type ProvisionedType } from "../core/resources.js";
