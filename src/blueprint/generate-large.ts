@@ -82,6 +82,7 @@ export function largeBlueprint(n: number, opts: LargeBlueprintOptions = {}): Rec
     workload: `work${i}`,
     cluster_type: i % 2 ? "dedicated" : "shared",
     node_type: "i3.xlarge",
+    ...(i % 2 ? { single_user_name: `bench-${i}@example.com` } : {}),
   }));
   const jobList = Array.from({ length: jobs }, (_, i) => ({
     job_type: "batch",

@@ -14,6 +14,7 @@ function resolveDoc(resources: unknown, extra: Record<string, unknown> = {}, opt
   const text = JSON.stringify({ version: "1.0", metadata: META, resources, ...extra }, null, 2);
   return resolveBlueprint(parseBlueprint(text, "bp.json"), conv, opts);
 }
+const ID_TABLE = (entity: string) => ({ entity, columns: [{ name: "id", type: "bigint" }] });
 const byAddress = (rs: DesiredResource[], a: string) => {
   const r = rs.find((x) => x.address === a);
   if (!r) throw new Error(`no ${a} in ${rs.map((x) => x.address).join(", ")}`);
@@ -40,7 +41,13 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
       databricks: {
         clusters: [
           { workload: "etl", cluster_type: "shared", node_type: "i3.xlarge" },
-          { workload: "ml", cluster_type: "dedicated", node_type: "g4dn.xlarge", num_workers: 3 },
+          {
+            workload: "ml",
+            cluster_type: "dedicated",
+            node_type: "g4dn.xlarge",
+            num_workers: 3,
+            single_user_name: "ml@example.com",
+          },
         ],
         jobs: [
           {
@@ -68,7 +75,7 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
                 {
                   domain: "sales",
                   layer: "bronze",
-                  tables: [{ entity: "orders" }],
+                  tables: [{ entity: "orders", columns: [{ name: "id", type: "bigint" }] }],
                   volumes: [{ purpose: "files" }],
                 },
               ],
@@ -160,7 +167,7 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
       properties: {
         catalog_name: "dataplatform_main_dev",
         schema_name: "sales_bronze",
-        columns: [],
+        columns: [{ name: "id", type: "bigint" }],
         table_type: "fact",
       },
       dependencies: ["dbx_schema.dataplatform_main_dev.sales_bronze"],
@@ -250,7 +257,9 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
         ],
       },
       databricks: {
-        clusters: [{ workload: "etl", cluster_type: "job", node_type: "i3.xlarge" }],
+        clusters: [
+          { workload: "etl", cluster_type: "job", node_type: "i3.xlarge", single_user_name: "etl-sp-app-id" },
+        ],
         jobs: [
           {
             job_type: "batch",
@@ -312,7 +321,13 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
             catalogs: [
               {
                 catalog_type: "main",
-                schemas: [{ domain: "sales", layer: "gold", tables: [{ entity: "kpis" }] }],
+                schemas: [
+                  {
+                    domain: "sales",
+                    layer: "gold",
+                    tables: [{ entity: "kpis", columns: [{ name: "kpi", type: "string" }] }],
+                  },
+                ],
               },
             ],
           },
@@ -403,8 +418,9 @@ describe("resolveBlueprint: problems, all at once", () => {
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[0].database_ref 13:27 | database_ref "sales-bronz" of $.resources.aws.glue_tables[0] does not match any glue database in the blueprint | Did you mean "sales-bronze"? Known glue databases: sales-bronze, dataplatform_sales_bronze_dev.',
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[1].bucket_ref 14:79 | bucket_ref "landng" of $.resources.aws.glue_tables[1] does not match any bucket in the blueprint | Did you mean "landing"? Known buckets: landing, dataplatform-landing-raw-dev-use1, archive, dataplatform-archive-archive-dev-use1.',
       'error BLUEPRINT_DUPLICATE_COLUMN $.resources.aws.glue_tables[1].columns[1] 14:137 | column "ID" of the Glue table $.resources.aws.glue_tables[1] is declared twice: at $.resources.aws.glue_tables[1].columns[0] (line 14) and at $.resources.aws.glue_tables[1].columns[1] | Column names are case-insensitive on the platform; rename or remove one.',
-      "error BLUEPRINT_AUTOSCALE_RANGE $.resources.databricks.clusters[0].autoscale 18:106 | cluster $.resources.databricks.clusters[0] autoscale min 8 is above max 2 | Set min ≤ max.",
-      "error BLUEPRINT_CLUSTER_SIZE_CONFLICT $.resources.databricks.clusters[0].num_workers 18:145 | cluster $.resources.databricks.clusters[0] has both autoscale and num_workers | Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size.",
+      'warning GLUE_COLUMN_NAME_CASE $.resources.aws.glue_tables[1].columns[1].name 14:147 | column name "ID" of Glue table $.resources.aws.glue_tables[1] is not lower case; Glue keeps it as written but Athena folds names to lower case | Use "id".',
+      "error BLUEPRINT_AUTOSCALE_RANGE $.resources.databricks.clusters[0].autoscale 18:106 | cluster $.resources.databricks.clusters[0] autoscale min 8 is not below max 2; Databricks requires max_workers to be strictly greater than min_workers | Set max above min (e.g. max 9), or use num_workers 8 for a fixed size.",
+      "error BLUEPRINT_CLUSTER_SIZE_CONFLICT $.resources.databricks.clusters[0].num_workers 18:145 | cluster $.resources.databricks.clusters[0] has both autoscale and num_workers | Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size (0: single node).",
       'error BLUEPRINT_UNKNOWN_REF $.resources.databricks.jobs[0].cluster_ref 23:26 | cluster_ref "etll" of $.resources.databricks.jobs[0] does not match any cluster in the blueprint | Did you mean "etl"? Known clusters: etl, dataplatform-etl-shared-dev.',
       'error BLUEPRINT_TASK_CYCLE $.resources.databricks.jobs[0].tasks[0] 26:13 | tasks of job $.resources.databricks.jobs[0] depend on each other in a cycle: a → c → b → a | Remove one depends_on between "a" and "b".',
       'error BLUEPRINT_UNKNOWN_TASK $.resources.databricks.jobs[0].tasks[2].depends_on[1] 28:75 | task "c" depends on "d", which is not a task of job $.resources.databricks.jobs[0] | Task keys of this job: a, b, c, e.',
@@ -532,9 +548,7 @@ describe("resolveBlueprint: scope", () => {
         catalogs: [
           {
             catalog_type: "main",
-            schemas: [
-              { domain: "sales", layer: "bronze", tables: [{ entity: "orders" }, { entity: "items" }] },
-            ],
+            schemas: [{ domain: "sales", layer: "bronze", tables: [ID_TABLE("orders"), ID_TABLE("items")] }],
           },
         ],
       },
@@ -621,7 +635,7 @@ describe("validateBlueprint / assertResolved", () => {
     }
     expect(err?.code).toBe("BLUEPRINT_INVALID");
     expect(err?.exitCode).toBe(3);
-    expect(err?.problems).toHaveLength(11);
+    expect(err?.problems).toHaveLength(12); // 11 errors and one warning
     expect(err?.message).toBe(
       `blueprint ${FIXTURES}/semantic-errors.json has 11 problems; first: ${FIXTURES}/semantic-errors.json:8:9: aws_s3_bucket.dataplatform-landing-raw-dev-use1 is declared twice: at $.resources.aws.s3_buckets[0] (line 7) and at $.resources.aws.s3_buckets[1] (line 8)`,
     );

@@ -22,7 +22,7 @@ import type {
 } from "../core/resources.js";
 import { generateName } from "../naming/generate.js";
 import { checkTags, standardTags } from "../naming/tags.js";
-import type { Convention, NameRequest, NameResult, TagTarget, Values } from "../naming/types.js";
+import type { Convention, NameRequest, NameResult, Values } from "../naming/types.js";
 import { topoOrder } from "./graph.js";
 import { toJobSchedule, toJobTask } from "./job-settings.js";
 import { formatPath, type PathSegment, parsePath } from "./json-source.js";
@@ -60,19 +60,6 @@ export interface ResolvedBlueprint {
   /** Every problem found (errors and warnings), in document order. */
   problems: Problem[];
 }
-
-/** Which tag limits apply to each type (naming-rules.md Part 3, C4). */
-const TAG_TARGET: Record<ProvisionedType, TagTarget> = {
-  aws_s3_bucket: "aws",
-  aws_glue_database: "glue",
-  aws_glue_table: "glue",
-  dbx_cluster: "dbx_cluster",
-  dbx_job: "dbx_job",
-  dbx_catalog: "uc",
-  dbx_schema: "uc",
-  dbx_table: "uc",
-  dbx_volume: "uc",
-};
 
 /** The variables standardTags (naming/tags.ts) reads: Environment, Project, Team, CostCenter, DataClassification, Owner. */
 const TAG_VARIABLES = [
@@ -411,15 +398,22 @@ export function resolveBlueprint(
   // fields, so thousands of resources share a few tag sets: computing each set once keeps a
   // 9,000-resource blueprint fast. Only the tag variables are passed, which makes the cache exact.
   const tagCache = new Map<string, { tags: Record<string, string>; tagProblems: Problem[] }>();
-  const tagsOf = (type: ProvisionedType, request: NameRequest, extra: Record<string, string>) => {
+  const tagsOf = (
+    type: ProvisionedType,
+    request: NameRequest,
+    extra: Record<string, string>,
+    singleNode: boolean,
+  ) => {
     const resource: Values = {};
     for (const k of TAG_VARIABLES)
       if (request.resource?.[k] !== undefined) resource[k] = request.resource[k] as string;
-    const key = JSON.stringify([type, resource, extra]);
+    const key = JSON.stringify([type, resource, extra, singleNode]);
     let hit = tagCache.get(key);
     if (!hit) {
       const tags = standardTags(conv, { ...request, resource, extra });
-      hit = { tags, tagProblems: checkTags(TAG_TARGET[type], tags) };
+      // Blueprint tags that replace a standard tag count as standard in the budget's breakdown.
+      const standardKeys = Object.keys(standardTags(conv, { ...request, resource }));
+      hit = { tags, tagProblems: checkTags(type, tags, { standardKeys, singleNode }) };
       tagCache.set(key, hit);
     }
     return { tags: { ...hit.tags }, tagProblems: hit.tagProblems };
@@ -435,7 +429,8 @@ export function resolveBlueprint(
     if (!props) continue;
     const extra: Record<string, string> = {};
     for (const [k, v] of Object.entries(rec(n.entry.tags) ?? {})) if (typeof v === "string") extra[k] = v;
-    const { tags, tagProblems } = tagsOf(n.type, p.request, extra);
+    const singleNode = n.type === "dbx_cluster" && n.entry.num_workers === 0;
+    const { tags, tagProblems } = tagsOf(n.type, p.request, extra, singleNode);
     for (const q of tagProblems)
       problems.push(locate(q, n.entry.tags !== undefined ? [...n.segments, "tags"] : n.segments, "error"));
     if (hasErrors(tagProblems)) continue;
@@ -503,6 +498,9 @@ export function resolveBlueprint(
           cluster_type: clusterType,
           data_security_mode: clusterType === "shared" ? "USER_ISOLATION" : "SINGLE_USER",
         };
+        // Only a SINGLE_USER cluster has a single user; on a shared cluster the field is a warning.
+        if (props.data_security_mode === "SINGLE_USER" && typeof e.single_user_name === "string")
+          props.single_user_name = e.single_user_name;
         const auto = rec(e.autoscale);
         if (typeof e.num_workers === "number" && !auto) props.num_workers = e.num_workers;
         else

@@ -8,11 +8,14 @@
 import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
 import type { Convention, Values } from "../naming/types.js";
+import { checkClusterEntry } from "./cluster-rules.js";
+import { checkGlueEntry } from "./glue-rules.js";
 import { findCycles } from "./graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import type { ResourceNode } from "./resource-node.js";
 import { STANDARD_LAYERS } from "./schema.js";
+import { checkUcTableEntry } from "./uc-table-rules.js";
 
 function at(source: JsonSource, segments: readonly PathSegment[], valueNotKey = true) {
   const loc = valueNotKey ? source.locateValue(segments) : source.locate(segments);
@@ -160,8 +163,10 @@ function checkTasks(node: ResourceNode, source: JsonSource): Problem[] {
 
 /**
  * Per-entry consistency: layers the convention allows, KMS settings, Glue table location,
- * cluster sizing, job tasks (unique keys, known dependencies, no cycles, something to run),
- * volume storage, duplicate columns, partition columns. Never throws.
+ * job tasks (unique keys, known dependencies, no cycles, something to run), volume storage,
+ * duplicate columns; and what the platforms would refuse: Glue names, types, comments and
+ * descriptions (glue-rules.ts), UC table DDL (uc-table-rules.ts), cluster settings
+ * (cluster-rules.ts). Never throws.
  */
 export function checkEntryRules(
   nodes: readonly ResourceNode[],
@@ -212,7 +217,11 @@ export function checkEntryRules(
         }
         break;
       }
+      case "aws_glue_database":
+        out.push(...checkGlueEntry(node, source));
+        break;
       case "aws_glue_table": {
+        out.push(...checkGlueEntry(node, source));
         if (e.location !== undefined && e.bucket_ref !== undefined) {
           out.push(
             err({
@@ -236,30 +245,9 @@ export function checkEntryRules(
         );
         break;
       }
-      case "dbx_cluster": {
-        const auto = rec(e.autoscale);
-        if (auto && e.num_workers !== undefined) {
-          out.push(
-            err({
-              code: "BLUEPRINT_CLUSTER_SIZE_CONFLICT",
-              message: `cluster ${node.path} has both autoscale and num_workers`,
-              ...at(source, [...node.segments, "num_workers"]),
-              hint: "Keep autoscale {min, max} for an autoscaling cluster or num_workers for a fixed size.",
-            }),
-          );
-        }
-        if (auto && typeof auto.min === "number" && typeof auto.max === "number" && auto.min > auto.max) {
-          out.push(
-            err({
-              code: "BLUEPRINT_AUTOSCALE_RANGE",
-              message: `cluster ${node.path} autoscale min ${auto.min} is above max ${auto.max}`,
-              ...at(source, [...node.segments, "autoscale"]),
-              hint: "Set min ≤ max.",
-            }),
-          );
-        }
+      case "dbx_cluster":
+        out.push(...checkClusterEntry(node, source));
         break;
-      }
       case "dbx_job":
         out.push(...checkTasks(node, source));
         break;
@@ -286,29 +274,10 @@ export function checkEntryRules(
         }
         break;
       }
-      case "dbx_table": {
+      case "dbx_table":
         out.push(...duplicateColumns(source, node.segments, [["columns", e.columns]], `table ${node.path}`));
-        const cols = Array.isArray(e.columns)
-          ? e.columns.map((c) => str(rec(c)?.name)).filter((n): n is string => !!n)
-          : [];
-        if (cols.length && Array.isArray(e.partition_by)) {
-          const lower = new Set(cols.map((c) => c.toLowerCase()));
-          e.partition_by.forEach((p, i) => {
-            if (typeof p === "string" && !lower.has(p.toLowerCase())) {
-              const s = didYouMean(p, cols);
-              out.push(
-                err({
-                  code: "BLUEPRINT_UNKNOWN_PARTITION_COLUMN",
-                  message: `partition_by ${JSON.stringify(p)} of ${node.path} is not one of its columns`,
-                  ...at(source, [...node.segments, "partition_by", i]),
-                  hint: `${s ? `${s} ` : ""}Columns: ${cols.join(", ")}.`,
-                }),
-              );
-            }
-          });
-        }
+        out.push(...checkUcTableEntry(node, source));
         break;
-      }
       default:
         break;
     }

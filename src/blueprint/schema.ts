@@ -44,12 +44,14 @@ const column = d.define(
   "column",
   obj(
     {
-      name: name("Column name."),
+      name: name(
+        "Column name. Glue: letters, digits and _ (lower case recommended), ≤255 bytes; Unity Catalog: none of space , ; { } ( ) = or control characters.",
+      ),
       type: str({
         minLength: 1,
         description: "Column type (Hive/Athena types for Glue, Spark SQL types for Unity Catalog).",
       }),
-      comment: opt(str({ description: "Column comment." })),
+      comment: opt(str({ description: "Column comment (Glue: at most 255 characters, one line)." })),
     },
     { description: "One column." },
   ),
@@ -90,7 +92,7 @@ const glueDatabase = d.define(
     {
       domain: name("Business domain; part of the name."),
       layer,
-      description: opt(str({ description: "Database description." })),
+      description: opt(str({ description: "Database description (at most 2048 characters)." })),
       tags,
     },
     { description: 'A Glue database, referenced by glue tables as "<domain>-<layer>".' },
@@ -105,13 +107,13 @@ const glueTable = d.define(
       entity: name("The entity the table holds; part of the name."),
       columns: arr(column, { description: "Columns (Hive/Athena types)." }),
       table_type: opt(oneOfStrings(TABLE_TYPES, { default: "fact" })),
-      partition_keys: opt(arr(column, { description: "Partition columns." })),
+      partition_keys: opt(arr(column, { description: "Partition columns (primitive types only)." })),
       location: opt(str({ pattern: "^s3://[^/]+(/.*)?$", description: "s3:// location of the data." })),
       bucket_ref: opt(
         name("The purpose of an s3_buckets entry; the location becomes s3://<bucket>/<database>/<table>/."),
       ),
       format: opt(oneOfStrings(TABLE_FORMATS, { default: "parquet", description: "Storage format." })),
-      description: opt(str({ description: "Table description." })),
+      description: opt(str({ description: "Table description (at most 2048 characters)." })),
       tags,
     },
     { description: "A Glue table." },
@@ -135,9 +137,28 @@ const cluster = d.define(
           { description: "Autoscaling range (default 2–8); exclusive with num_workers." },
         ),
       ),
-      num_workers: opt(int({ minimum: 0, description: "Fixed size; exclusive with autoscale." })),
+      num_workers: opt(
+        int({
+          minimum: 0,
+          description:
+            "Fixed number of workers; exclusive with autoscale. 0 makes a single-node cluster (driver only, Spark runs locally).",
+        }),
+      ),
       autotermination_minutes: opt(
-        int({ minimum: 0, default: 60, description: "0 disables auto-termination." }),
+        int({
+          minimum: 0,
+          maximum: 10000,
+          default: 60,
+          description: "Idle minutes before the cluster terminates: 0 (never) or 10–10000.",
+        }),
+      ),
+      single_user_name: opt(
+        str({
+          minLength: 1,
+          description:
+            "The user (user name) or service principal (application id) a dedicated or job cluster runs as; required for cluster_type dedicated and job.",
+          examples: ["someone@example.com", "6f1b3a52-0c3e-4d5a-9f57-2b8e1c9d4a10"],
+        }),
       ),
       tags,
     },
@@ -224,7 +245,12 @@ const ucTable = d.define(
       table_type: opt(oneOfStrings(TABLE_TYPES, { default: "fact" })),
       columns: opt(arr(column, { description: "Columns (Spark SQL types)." })),
       comment: comment("table"),
-      partition_by: opt(arr(str({ minLength: 1 }), { description: "Partition column names." })),
+      partition_by: opt(
+        arr(str({ minLength: 1 }), {
+          description:
+            "Partition column names: columns of the table, not VARIANT, ARRAY, MAP or STRUCT, not all of them.",
+        }),
+      ),
       tags,
     },
     { description: "A Unity Catalog table." },

@@ -1,7 +1,10 @@
 /**
- * Standard tags and per-target tag limits (naming-rules.md Part 1 "Tags" and Part 3 C4).
+ * Standard tags, per-target tag limits (naming-rules.md Part 1 "Tags" and Part 3 C4), and the
+ * tag budget of each provisioned type: the platform maximum of the map dpn writes its tags to,
+ * minus dpn's own markers there (`userTagBudget`, `DPN_MARKERS`).
  */
 import { DpnError, type Problem } from "../core/errors.js";
+import { MARKER_KEYS, type ProvisionedType } from "../core/resources.js";
 import { resolutionContext, resolveVariable } from "./resolve.js";
 import { measure, NOT_LATIN1 } from "./rules.js";
 import type { Convention, NameRequest, TagTarget } from "./types.js";
@@ -146,12 +149,286 @@ const problem = (code: string, message: string, hint?: string): Problem => ({
   ...(hint ? { hint } : {}),
 });
 
-/** Every problem of `tags` for the target's limits (Part 3 C4). Never throws. */
-export function checkTags(target: TagTarget, tags: Record<string, string>): Problem[] {
+// ---------------------------------------------------------------------------------------------
+// Tag budgets: how many tags of their own a resource may carry once dpn's markers are counted.
+// ---------------------------------------------------------------------------------------------
+
+/** An entry dpn (or the platform, for dpn) may add to a resource's tag map besides the user's tags. */
+export interface ReservedTag {
+  /** The key, or a description when the writing provider has not fixed the key yet. */
+  key: string;
+  /** When it is present: always, or only while the resource is archived. */
+  when: "always" | "while archived" | "single-node";
+}
+
+const always = (key: string): ReservedTag => ({ key, when: "always" });
+const archived = (key: string): ReservedTag => ({ key, when: "while archived" });
+const OWNERSHIP = [always(MARKER_KEYS.stack), always(MARKER_KEYS.address)];
+const ARCHIVE = [archived(MARKER_KEYS.archivedAt), archived(MARKER_KEYS.archivedBy)];
+
+/**
+ * The markers dpn writes into each type's tag map: the one table to change when a provider adds
+ * one. Ownership markers are always there; archive markers while archived (docs/archive-restore.md).
+ * Jobs keep their schedule's pause state (`dpn_prev_pause`, compute-tags.ts) while archived;
+ * clusters get one pin-state marker while archived (its key is the cluster provider's). UC
+ * tables and Glue tables also carry `dpn_table_type` in the same map.
+ */
+export const DPN_MARKERS: Readonly<Record<ProvisionedType, readonly ReservedTag[]>> = Object.freeze({
+  aws_s3_bucket: [...OWNERSHIP, ...ARCHIVE],
+  aws_glue_database: [...OWNERSHIP, ...ARCHIVE],
+  aws_glue_table: [...OWNERSHIP, ...ARCHIVE, always("dpn_table_type")],
+  dbx_cluster: [...OWNERSHIP, ...ARCHIVE, archived("cluster pin-state marker")],
+  dbx_job: [...OWNERSHIP, ...ARCHIVE, archived("dpn_prev_pause")],
+  dbx_catalog: [...OWNERSHIP, ...ARCHIVE],
+  dbx_schema: [...OWNERSHIP, ...ARCHIVE],
+  dbx_table: [...OWNERSHIP, ...ARCHIVE, always("dpn_table_type")],
+  dbx_volume: [...OWNERSHIP, ...ARCHIVE],
+});
+
+/** The tag Databricks single-node clusters carry (databricks/terraform-provider-databricks docs/resources/cluster.md, databricks/cli bundle/config/validate/single_node_cluster.go). */
+export const SINGLE_NODE_TAG = "ResourceClass";
+
+interface Mechanism {
+  /** Where the tags go, as the platform calls it. */
+  mechanism: string;
+  /** What one such object is called in messages. */
+  noun: string;
+  /** Most entries the mechanism accepts (user + standard + dpn's); undefined: none documented. */
+  max?: number;
+  source: string;
+}
+
+// Official limits, checked in the service models and docs cited (docs/file-formats.md lists them).
+const MECHANISMS: Record<ProvisionedType, Mechanism> = {
+  aws_s3_bucket: {
+    mechanism: "S3 bucket tags",
+    noun: "bucket",
+    max: 50,
+    // "A tag set can contain as many as 50 user-defined tags"
+    source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging.html",
+  },
+  aws_glue_database: {
+    mechanism: "Glue tags",
+    noun: "Glue database",
+    max: 50,
+    // botocore glue/2017-03-31 service-2.json: TagsMap max 50 (CreateDatabase Tags, TagResource)
+    source: "botocore data/glue/2017-03-31/service-2.json (TagsMap: max 50)",
+  },
+  aws_glue_table: {
+    // Glue tables are not taggable; the provider keeps tags as `dpn_tag.<key>` table Parameters.
+    mechanism: "Glue table parameters",
+    noun: "Glue table",
+    source: "botocore data/glue/2017-03-31/service-2.json (ParametersMap: no maximum)",
+  },
+  dbx_cluster: {
+    mechanism: "cluster custom_tags",
+    noun: "cluster",
+    max: 45,
+    // "Currently, Databricks allows at most 45 custom tags"
+    source: "databricks/databricks-sdk-go service/compute/model.go (CreateCluster.CustomTags)",
+  },
+  dbx_job: {
+    mechanism: "job tags",
+    noun: "job",
+    max: 25,
+    // "A maximum of 25 tags can be added to the job."
+    source: "databricks/databricks-sdk-go service/jobs/model.go (JobSettings.Tags)",
+  },
+  dbx_catalog: {
+    mechanism: "Unity Catalog catalog properties",
+    noun: "catalog",
+    source: "databricks/databricks-sdk-go service/catalog/model.go (CatalogInfo.Properties: no maximum)",
+  },
+  dbx_schema: {
+    mechanism: "Unity Catalog schema properties",
+    noun: "schema",
+    source: "databricks/databricks-sdk-go service/catalog/model.go (SchemaInfo.Properties: no maximum)",
+  },
+  dbx_table: {
+    mechanism: "TBLPROPERTIES",
+    noun: "table",
+    source: "https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-tblproperties",
+  },
+  dbx_volume: {
+    // Volumes have no properties; the provider assigns Unity Catalog tags (entity tag assignments).
+    mechanism: "Unity Catalog tags",
+    noun: "volume",
+    max: 50,
+    // "You can assign a maximum of 50 tags to a single securable object."
+    source: "https://docs.databricks.com/aws/en/database-objects/tags",
+  },
+};
+
+/** How many tags of its own (standard + blueprint) one resource type may carry, and why. */
+export interface TagBudget {
+  type: ProvisionedType;
+  /** The platform mechanism the tags are written to, e.g. "S3 bucket tags", "TBLPROPERTIES". */
+  mechanism: string;
+  noun: string;
+  /** The platform's maximum for that mechanism; undefined when none is documented. */
+  max: number | undefined;
+  /** dpn's own markers that may share the map (MARKER_KEYS and the per-type extras). */
+  markers: readonly ReservedTag[];
+  /** Tags the platform needs for this configuration (the single-node tag). */
+  platform: readonly ReservedTag[];
+  /** max − markers − platform: room for standard and blueprint tags; undefined = no limit. */
+  user: number | undefined;
+  /** Where the maximum comes from. */
+  source: string;
+}
+
+/**
+ * The tag budget of a resource type: the platform maximum of the mechanism dpn writes its tags to,
+ * minus every marker dpn may add there over the resource's life (counted even when not archived
+ * yet, so that archiving never fails for lack of room), minus the single-node tag for a
+ * single-node cluster. Pure; never throws.
+ */
+export function userTagBudget(type: ProvisionedType, opts: { singleNode?: boolean } = {}): TagBudget {
+  const m = MECHANISMS[type];
+  const markers = DPN_MARKERS[type];
+  const platform =
+    type === "dbx_cluster" && opts.singleNode ? [{ key: SINGLE_NODE_TAG, when: "single-node" as const }] : [];
+  return {
+    type,
+    mechanism: m.mechanism,
+    noun: m.noun,
+    max: m.max,
+    markers,
+    platform,
+    user: m.max === undefined ? undefined : m.max - markers.length - platform.length,
+    source: m.source,
+  };
+}
+
+const TAG_TARGETS: Record<ProvisionedType, TagTarget> = {
+  aws_s3_bucket: "aws",
+  aws_glue_database: "glue",
+  aws_glue_table: "glue",
+  dbx_cluster: "dbx_cluster",
+  dbx_job: "dbx_job",
+  dbx_catalog: "uc",
+  dbx_schema: "uc",
+  dbx_table: "uc",
+  dbx_volume: "uc",
+};
+
+/** Which key/value rules (naming-rules.md Part 3, C4) apply to a type's tags. */
+export function tagTargetOf(type: ProvisionedType): TagTarget {
+  return TAG_TARGETS[type];
+}
+
+/**
+ * TBLPROPERTIES keys the engine refuses (Databricks "Table properties and table options":
+ * external, location, owner, provider; Spark CatalogV2Util.TABLE_RESERVED_PROPERTIES adds
+ * is_managed_location). Property keys are case sensitive, so only these exact keys.
+ */
+export const RESERVED_TABLE_PROPERTIES: readonly string[] = Object.freeze([
+  "external",
+  "location",
+  "owner",
+  "provider",
+  "is_managed_location",
+]);
+/**
+ * TBLPROPERTIES prefixes that are not tags: `option.` (table options, filtered from SHOW
+ * TBLPROPERTIES), `delta.` (Delta settings, unknown keys refused), `unity.catalog.` and `spark.`
+ * (platform settings) and `clustering` (liquid clustering) — the table provider reads all of
+ * them as platform properties, never as tags.
+ */
+export const RESERVED_TABLE_PROPERTY_PREFIXES: readonly string[] = Object.freeze([
+  "option.",
+  "delta.",
+  "unity.catalog.",
+  "spark.",
+  "clustering",
+]);
+
+/** Keys dpn keeps for its own markers and parameters on every platform. */
+export const DPN_KEY_PREFIX = "dpn_";
+
+export interface CheckTagsOptions {
+  /** Keys that are standard tags (the rest came from the blueprint), for the count's breakdown. */
+  standardKeys?: Iterable<string>;
+  /** The cluster is single-node (`num_workers: 0`): one more tag is the platform's. */
+  singleNode?: boolean;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Every problem of a resource's tags (standard + blueprint, without dpn's markers): the count
+ * against the type's budget (`userTagBudget`), the key/value rules of its tag target, dpn's
+ * reserved `dpn_` keys, and per type the reserved TBLPROPERTIES keys (UC tables) and the
+ * single-node tag (single-node clusters). Never throws.
+ */
+export function checkTags(
+  type: ProvisionedType,
+  tags: Record<string, string>,
+  opts: CheckTagsOptions = {},
+): Problem[] {
+  const budget = userTagBudget(type, opts);
+  const out: Problem[] = [];
+  const keys = Object.keys(tags);
+  if (budget.user !== undefined && budget.max !== undefined && keys.length > budget.user) {
+    const standardSet = new Set(opts.standardKeys ?? []);
+    const standard = keys.filter((k) => standardSet.has(k)).length;
+    const parts = [`${budget.user} for your tags`, plural(budget.markers.length, "dpn marker")];
+    if (budget.platform.length)
+      parts.push(
+        `${plural(budget.platform.length, "single-node tag")} (${budget.platform.map((t) => t.key).join(", ")})`,
+      );
+    out.push(
+      problem(
+        "TAG_COUNT",
+        `too many tags: ${budget.max} allowed in ${budget.mechanism}: ${parts.join(" + ")}; this ${budget.noun} has ${keys.length}: ${standard} standard + ${keys.length - standard} from the blueprint`,
+        `Remove ${plural(keys.length - budget.user, "tag")} from the blueprint's tags. dpn's markers: ${budget.markers.map((m) => (m.when === "always" ? m.key : `${m.key} (${m.when})`)).join(", ")}.`,
+      ),
+    );
+  }
+  out.push(...tagSetProblems(tagTargetOf(type), tags, false));
+  for (const key of keys) {
+    if (key.startsWith(DPN_KEY_PREFIX)) {
+      out.push(
+        problem(
+          "TAG_DPN_RESERVED",
+          `tag key "${key}" starts with "${DPN_KEY_PREFIX}", which dpn keeps for its own markers`,
+          "Rename the tag; dpn_stack, dpn_address, dpn_archived_* and the other dpn_* keys are written by dpn.",
+        ),
+      );
+    }
+    if (type === "dbx_table") {
+      const prefix = RESERVED_TABLE_PROPERTY_PREFIXES.find((p) => key.startsWith(p));
+      if (RESERVED_TABLE_PROPERTIES.includes(key) || prefix) {
+        out.push(
+          problem(
+            "TAG_RESERVED_TABLE_PROPERTY",
+            prefix
+              ? `tag key "${key}" starts with "${prefix}": UC table tags are TBLPROPERTIES, and ${prefix}* keys are platform settings, not tags`
+              : `tag key "${key}" is a reserved table property: UC table tags are TBLPROPERTIES, and the engine refuses ${RESERVED_TABLE_PROPERTIES.join(", ")}`,
+            `Rename the tag (e.g. "data_${key.replace(/\W+/g, "_")}").`,
+          ),
+        );
+      }
+    }
+    if (budget.platform.some((t) => t.key === key)) {
+      out.push(
+        problem(
+          "TAG_SINGLE_NODE_RESERVED",
+          `tag key "${key}" is set by Databricks on single-node clusters (num_workers 0)`,
+          `Remove the ${key} tag, or give the cluster workers.`,
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+/** Key/value problems of `tags` for the target's limits (Part 3 C4), with the raw count when `count`. */
+function tagSetProblems(target: TagTarget, tags: Record<string, string>, count: boolean): Problem[] {
   const l = LIMITS[target];
   const out: Problem[] = [];
   const entries = Object.entries(tags);
-  if (entries.length > l.maxTags) {
+  if (count && entries.length > l.maxTags) {
     out.push(problem("TAG_COUNT", `${entries.length} tags for ${target}; at most ${l.maxTags} are allowed.`));
   }
   const unit = l.unit === "bytes" ? "bytes" : "characters";
@@ -272,7 +549,7 @@ export function normaliseTags(target: TagTarget, tags: Record<string, string>): 
     from.set(k, key);
     out[k] = v;
   }
-  problems.push(...checkTags(target, out).filter((p) => p.severity !== "warning"));
+  problems.push(...tagSetProblems(target, out, true).filter((p) => p.severity !== "warning"));
   if (problems.length) {
     throw new DpnError(
       "validation",
