@@ -4,8 +4,13 @@
  * never through dpn), what state.db holds, and the differences that matter — orphans (a cloud
  * object of the project that no state row names) and phantoms (a state row whose object is gone).
  */
-import { GetDatabasesCommand, GetTablesCommand } from "@aws-sdk/client-glue";
-import { ListBucketsCommand } from "@aws-sdk/client-s3";
+import {
+  GetDatabaseCommand,
+  GetDatabasesCommand,
+  GetTableCommand,
+  GetTablesCommand,
+} from "@aws-sdk/client-glue";
+import { GetBucketTaggingCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import type { DatabricksFake } from "../fakes/databricks/server.js";
 import { REGION, type StateSummary, stateSummary } from "./cloud-env.js";
 import { rawGlue, rawS3 } from "./moto.js";
@@ -18,13 +23,18 @@ export interface CloudObject {
 }
 
 /** Every object of `project` in moto and in the fake (names start with the project). */
-export async function cloudObjects(project: string, fake: DatabricksFake, region = REGION): Promise<CloudObject[]> {
+export async function cloudObjects(
+  project: string,
+  fake: DatabricksFake,
+  region = REGION,
+): Promise<CloudObject[]> {
   const out: CloudObject[] = [];
   const s3 = rawS3(region);
   const glue = rawGlue(region);
   try {
     for (const b of (await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
-      if (b.Name?.startsWith(`${project}-`)) out.push({ type: "aws_s3_bucket", remoteId: b.Name, name: b.Name });
+      if (b.Name?.startsWith(`${project}-`))
+        out.push({ type: "aws_s3_bucket", remoteId: b.Name, name: b.Name });
     let token: string | undefined;
     const dbs: string[] = [];
     do {
@@ -44,7 +54,8 @@ export async function cloudObjects(project: string, fake: DatabricksFake, region
   const s = fake.state;
   const mine = (n: string | undefined) => (n ?? "").toLowerCase().startsWith(project);
   for (const [id, c] of s.clusters)
-    if (mine(c.details.cluster_name)) out.push({ type: "dbx_cluster", remoteId: id, name: c.details.cluster_name ?? "" });
+    if (mine(c.details.cluster_name))
+      out.push({ type: "dbx_cluster", remoteId: id, name: c.details.cluster_name ?? "" });
   for (const [id, j] of s.jobs)
     if (mine(j.settings.name)) out.push({ type: "dbx_job", remoteId: id, name: j.settings.name ?? "" });
   for (const c of s.catalogs.values())
@@ -89,4 +100,85 @@ export function ledgerProblems(l: Ledger): string[] {
     ...l.orphans.map((o) => `orphan: ${o.type} ${o.remoteId} exists in the cloud and not in state`),
     ...l.phantoms.map((r) => `phantom: ${r.address} is in state but ${r.type} ${r.remote_id} does not exist`),
   ];
+}
+
+/** Tag/property maps that carry dpn's archive marker, in either spelling (0.2.0 escaped `_` as `=5F`). */
+const ARCHIVED_KEYS = ["dpn_archived_at", "dpn=5Farchived=5Fat"];
+const hasArchiveMarker = (m: Record<string, string> | undefined) =>
+  ARCHIVED_KEYS.some((k) => m !== undefined && k in m);
+
+/**
+ * Whether the object of `type` / `remoteId` carries dpn's archive marker in the cloud, read with
+ * the raw SDK and the fake's own state. Undefined when the object does not exist.
+ */
+export async function archivedInCloud(
+  fake: DatabricksFake,
+  type: string,
+  remoteId: string,
+  region = REGION,
+): Promise<boolean | undefined> {
+  const s = fake.state;
+  const id = remoteId.toLowerCase();
+  switch (type) {
+    case "aws_s3_bucket": {
+      const s3 = rawS3(region);
+      try {
+        const out = await s3.send(new GetBucketTaggingCommand({ Bucket: remoteId }));
+        return hasArchiveMarker(
+          Object.fromEntries((out.TagSet ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+        );
+      } catch (e) {
+        const name = (e as { name?: string }).name;
+        if (name === "NoSuchTagSet") return false;
+        if (name === "NoSuchBucket" || name === "NotFound") return undefined;
+        throw e;
+      } finally {
+        s3.destroy();
+      }
+    }
+    case "aws_glue_database":
+    case "aws_glue_table": {
+      const glue = rawGlue(region);
+      try {
+        if (type === "aws_glue_database") {
+          const db = (await glue.send(new GetDatabaseCommand({ Name: remoteId }))).Database;
+          return hasArchiveMarker(db?.Parameters);
+        }
+        const [database, table] = remoteId.split(".");
+        const t = (await glue.send(new GetTableCommand({ DatabaseName: database, Name: table }))).Table;
+        return hasArchiveMarker(t?.Parameters);
+      } catch (e) {
+        if ((e as { name?: string }).name === "EntityNotFoundException") return undefined;
+        throw e;
+      } finally {
+        glue.destroy();
+      }
+    }
+    case "dbx_cluster": {
+      const c = s.clusters.get(remoteId);
+      return c ? hasArchiveMarker(c.details.custom_tags) : undefined;
+    }
+    case "dbx_job": {
+      const j = s.jobs.get(remoteId);
+      return j ? hasArchiveMarker(j.settings.tags) : undefined;
+    }
+    case "dbx_catalog": {
+      const c = s.catalogs.get(id);
+      return c ? hasArchiveMarker(c.properties) : undefined;
+    }
+    case "dbx_schema": {
+      const x = s.schemas.get(id);
+      return x ? hasArchiveMarker(x.properties) : undefined;
+    }
+    case "dbx_table": {
+      const t = s.tables.get(id);
+      return t ? hasArchiveMarker(t.properties) : undefined;
+    }
+    case "dbx_volume": {
+      if (!s.volumes.has(id)) return undefined;
+      return hasArchiveMarker(Object.fromEntries(s.tags.get(`volumes/${id}`) ?? []));
+    }
+    default:
+      throw new Error(`archivedInCloud: unknown type ${type}`);
+  }
 }
