@@ -122,6 +122,8 @@ function int64(v: unknown, what: string): bigint {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: UC and tag rules are about control characters
 const UC_NAME_FORBIDDEN = /[.\s/\u0000-\u001f\u007f]/;
 const TAG_KEY_FORBIDDEN = /[.,\-=/:]/;
+/** entity_type values of the tag-assignment API (SDK EntityTagAssignment.entity_type docs). */
+const TAG_ENTITY_TYPES = new Set(["catalogs", "schemas", "tables", "columns", "volumes"]);
 
 function ucName(n: unknown, what: string): string {
   if (typeof n !== "string" || !n || n.length > 255 || UC_NAME_FORBIDDEN.test(n)) {
@@ -916,24 +918,36 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       new RegExp(`^${UC}/entity-tag-assignments$`),
       ({ body }) => {
-        const a = (body as unknown as catalog.CreateEntityTagAssignmentRequest).tag_assignment;
-        if (!a?.entity_type || !a.entity_name || !a.tag_key)
+        // HTTP body = CreateEntityTagAssignmentRequest.tag_assignment (an EntityTagAssignment), not
+        // the request object: a body wrapped in {"tag_assignment": …} has no entity_type → 400.
+        const a = body as Partial<catalog.EntityTagAssignment>;
+        for (const f of ["entity_type", "entity_name", "tag_key"] as const) {
+          if (typeof a[f] !== "string" || !a[f])
+            throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Field '${f}' is required.`);
+        }
+        const { entity_type, entity_name, tag_key } = a as catalog.EntityTagAssignment;
+        if (!TAG_ENTITY_TYPES.has(entity_type))
           throw new ApiError(
             400,
             "INVALID_PARAMETER_VALUE",
-            "tag_assignment needs entity_type, entity_name and tag_key",
+            `Invalid entity_type '${entity_type}'; expected one of ${[...TAG_ENTITY_TYPES].join(", ")}.`,
           );
-        if (TAG_KEY_FORBIDDEN.test(a.tag_key))
+        if (TAG_KEY_FORBIDDEN.test(tag_key))
           throw new ApiError(
             400,
             "INVALID_PARAMETER_VALUE",
-            `Tag key '${a.tag_key}' contains invalid characters`,
+            `Tag key '${tag_key}' contains invalid characters`,
           );
-        const tm = tagMap(a.entity_type, a.entity_name);
-        if (tm.has(a.tag_key))
-          throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Tag '${a.tag_key}' is already assigned`);
-        tm.set(a.tag_key, a.tag_value ?? "");
-        return a satisfies catalog.EntityTagAssignment;
+        const tm = tagMap(entity_type, entity_name);
+        if (tm.has(tag_key))
+          throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Tag '${tag_key}' is already assigned`);
+        tm.set(tag_key, a.tag_value ?? "");
+        return {
+          entity_type,
+          entity_name,
+          tag_key,
+          ...(a.tag_value !== undefined ? { tag_value: a.tag_value } : {}),
+        } satisfies catalog.EntityTagAssignment;
       },
     ],
     [
@@ -973,11 +987,18 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     [
       "PATCH",
       new RegExp(`^${UC}/entity-tag-assignments/([^/]+)/([^/]+)/tags/([^/]+)$`),
-      ({ m, body }) => {
+      ({ m, q, body }) => {
+        // HTTP body = UpdateEntityTagAssignmentRequest.tag_assignment; update_mask is a query param.
         const [type, name, key] = m as [string, string, string];
+        const mask = q.get("update_mask");
+        if (!mask) throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Field 'update_mask' is required.");
+        const a = body as Partial<catalog.EntityTagAssignment>;
+        if (a.tag_key !== undefined && a.tag_key !== key)
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", "tag_key in the body does not match the path.");
         const tm = tagMap(type, name);
         if (!tm.has(key)) throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Tag '${key}' is not assigned`);
-        tm.set(key, String((body as { tag_value?: string }).tag_value ?? ""));
+        if (mask.split(",").some((f) => f === "tag_value" || f === "*"))
+          tm.set(key, String(a.tag_value ?? ""));
         return {
           entity_type: type,
           entity_name: name,
