@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ctx, desired, fakeWithClient } from "../../../test/fakes/databricks/harness.js";
 import type { DatabricksFake } from "../../../test/fakes/databricks/server.js";
+import { DatabricksCallError } from "./client.js";
 import { createDatabricksProviders } from "./index.js";
 
 let fake: DatabricksFake | undefined;
@@ -69,7 +70,8 @@ describe("UC entity tag assignments", () => {
           },
         },
       })
-      .catch((e) => e);
+      .catch((e: unknown) => e as DatabricksCallError);
+    expect(err).toBeInstanceOf(DatabricksCallError);
     expect(err).toMatchObject({ category: "invalid_input", outcome: "not_applied" });
     expect(err.api.status).toBe(400);
   });
