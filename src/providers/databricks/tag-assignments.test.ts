@@ -59,8 +59,8 @@ describe("UC entity tag assignments", () => {
   it("the fake refuses the wrapped form like the service (no entity_type / tag_key → 400)", async () => {
     const { client } = await setup();
     await createDatabricksProviders(client).dbx_volume.create(volume({}), ctx());
-    const err = await client
-      .request("POST", "/api/2.1/unity-catalog/entity-tag-assignments", {
+    const err: DatabricksCallError = await client
+      .request<never>("POST", "/api/2.1/unity-catalog/entity-tag-assignments", {
         body: {
           tag_assignment: {
             entity_type: "volumes",
