@@ -198,6 +198,23 @@ describe("SQL against the fake", () => {
     ).toBeGreaterThanOrEqual(3);
   });
 
+  it("CLOSED is success (SDK: execution successful, result closed), inline and after polling", async () => {
+    for (const statementPolls of [0, 2]) {
+      const { p, c, fake } = await withSchema({ statementSuccessState: "CLOSED", statementPolls });
+      const created = await p.dbx_table.create(table("closed_ok", [{ name: "id", type: "int" }]), c);
+      expect(created.remoteId).toBe("cat.sch.closed_ok");
+      const d = table("closed_ok", [{ name: "id", type: "int" }], "now commented");
+      const updated = await p.dbx_table.update(d, created, c);
+      expect(updated.properties.comment).toBe("now commented");
+      const states = fake.log
+        .filter((r) => r.path.startsWith("/api/2.0/sql/statements"))
+        .map((r) => r.status);
+      expect(states.every((s) => s === 200)).toBe(true);
+      await fake.close();
+    }
+    fake = undefined;
+  });
+
   it("a missing warehouse is reported before any SQL is sent", async () => {
     const r = await fakeWithClient();
     fake = r.fake;

@@ -30,6 +30,11 @@ export interface FakeOptions {
   statementPolls?: number;
   /** Cap on saved jobs (QUOTA_EXCEEDED beyond it). */
   maxJobs?: number;
+  /**
+   * State a successful statement ends in: `SUCCEEDED` (default) or `CLOSED` ("execution
+   * successful, and statement closed; result no longer available": sdk-go sql `StatementStatus`).
+   */
+  statementSuccessState?: "SUCCEEDED" | "CLOSED";
 }
 
 /** One request as the server saw it. Authorization values are never recorded. */
@@ -440,7 +445,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     }
     try {
       applyStatement(parseStatement(text));
-      st.resp.status = { state: "SUCCEEDED" };
+      st.resp.status = { state: opts.statementSuccessState ?? "SUCCEEDED" };
       st.resp.manifest = {
         format: "JSON_ARRAY",
         schema: { column_count: 0, columns: [] },
