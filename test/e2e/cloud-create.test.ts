@@ -230,13 +230,14 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     expect(cluster?.autoscale).toEqual({ min_workers: 1, max_workers: 4 });
     expect(cluster?.autotermination_minutes).toBe(30);
     expect(cluster?.data_security_mode).toBe("USER_ISOLATION");
-    // compute tags cannot hold "_": dpn encodes marker keys reversibly (dpn_stack → dpn=5Fstack, values too)
+    // "_" is a valid compute tag character (databricks/cli libs/tags/aws.go): markers are sent as is
     expect(cluster?.custom_tags).toMatchObject({
       Project: project,
       ManagedBy: "dpn",
-      "dpn=5Fstack": String(created.stack_id),
-      "dpn=5Faddress": `dbx=5Fcluster.${project}-etl-shared-dev`,
+      dpn_stack: String(created.stack_id),
+      dpn_address: `dbx_cluster.${project}-etl-shared-dev`,
     });
+    expect(Object.keys(cluster?.custom_tags ?? {}).some((k) => k.includes("=5F"))).toBe(false);
   });
 
   it("creates the job on the new cluster (existing_cluster_id), with tasks and schedule", () => {
@@ -254,7 +255,7 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     ]);
     expect(s?.tasks?.[1]?.depends_on).toEqual([{ task_key: "ingest" }]);
     expect(s?.tasks?.[2]?.depends_on).toEqual([{ task_key: "clean" }]);
-    expect(s?.tags).toMatchObject({ Project: project, "dpn=5Fstack": String(created.stack_id) });
+    expect(s?.tags).toMatchObject({ Project: project, dpn_stack: String(created.stack_id) });
     // the create request itself carried the cluster id (not a reference left unresolved)
     const post = fake.log.find((l) => l.method === "POST" && /\/jobs\/create$/.test(l.path));
     expect(JSON.stringify(post?.body)).toContain(String(cluster?.cluster_id));

@@ -137,6 +137,31 @@ function ucName(n: unknown, what: string): string {
   return n.toLowerCase();
 }
 
+/**
+ * Cluster custom_tags / job tags as Databricks validates them: the AWS rules of databricks/cli
+ * `libs/tags/aws.go` + `tag.go` (key 1–127 bytes, value ≤ 255 bytes, Latin-1, pattern
+ * `^[\d \w\+\-=\.:\/@]*$` with RE2's ASCII `\d`/`\w`), at most 45 custom tags per cluster and 25
+ * tags per job (databricks-sdk-go `compute.ClusterSpec.CustomTags`, `jobs.JobSettings.Tags`; job
+ * tags are "subject to the same limitations as cluster tags").
+ */
+function computeTags(tags: Record<string, string>, max: number, what: string): void {
+  const n = Object.keys(tags).length;
+  if (n > max)
+    throw new ApiError(400, "INVALID_PARAMETER_VALUE", `${what}: ${n} tags exceed the limit of ${max}`);
+  const ok = /^[0-9A-Za-z_ +\-=.:/@]*$/;
+  for (const [k, v] of Object.entries(tags)) {
+    const kb = Buffer.byteLength(k, "utf8");
+    if (kb < 1 || kb > 127 || !ok.test(k))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", `${what}: invalid tag key ${JSON.stringify(k)}`);
+    if (typeof v !== "string" || Buffer.byteLength(v, "utf8") > 255 || !ok.test(v))
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `${what}: invalid value ${JSON.stringify(v)} for tag ${JSON.stringify(k)}`,
+      );
+  }
+}
+
 /** Start the fake on 127.0.0.1 with a free port. */
 export async function startDatabricksFake(opts: FakeOptions = {}): Promise<DatabricksFake> {
   const token = opts.token ?? `dapi${randomBytes(16).toString("hex")}`;
@@ -183,19 +208,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: spark_version");
     if (b.num_workers === undefined && b.autoscale === undefined)
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Either num_workers or autoscale must be set");
-    const tags = (b.custom_tags ?? {}) as Record<string, string>;
-    if (Object.keys(tags).length > 45)
-      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Custom tags exceed the limit of 45");
-    for (const [k, v] of Object.entries(tags)) {
-      if (k === "Name") throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Custom tag key Name is reserved");
-      if (
-        !/^[\p{L}\p{N} +\-=.:/@]{1,127}$/u.test(k) ||
-        !/^[\p{L}\p{N} +\-=.:/@]{0,255}$/u.test(v) ||
-        [...(k + v)].some((ch) => (ch.codePointAt(0) ?? 0) > 0xff)
-      ) {
-        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid custom tag ${JSON.stringify(k)}`);
-      }
-    }
+    computeTags((b.custom_tags ?? {}) as Record<string, string>, 45, "Custom tags");
     const a = b.autotermination_minutes as number | undefined;
     if (a !== undefined && a !== 0 && (a < 10 || a > 10000))
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "autotermination_minutes must be 0 or 10-10000");
@@ -232,9 +245,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     return j;
   };
   const jobSettings = (s: Record<string, unknown>): Job["settings"] => {
-    const tags = (s.tags ?? {}) as Record<string, string>;
-    if (Object.keys(tags).length > 25)
-      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "A job can have at most 25 tags");
+    computeTags((s.tags ?? {}) as Record<string, string>, 25, "Job tags");
     const tasks = (s.tasks ?? []) as jobs.Task[];
     const keys = new Set<string>();
     for (const t of tasks) {
