@@ -144,7 +144,13 @@ describe("the fake validates compute tags like Databricks", () => {
     await expect(create({ cost_center: "data_1" })).resolves.toMatchObject({
       cluster_id: expect.any(String),
     });
-    for (const bad of [{ "a#b": "x" }, { k: "naïve" }, { ["k".repeat(128)]: "x" }, { "": "x" }]) {
+    const bads: Record<string, string>[] = [
+      { "a#b": "x" },
+      { k: "naïve" },
+      { ["k".repeat(128)]: "x" },
+      { "": "x" },
+    ];
+    for (const bad of bads) {
       await expect(create(bad)).rejects.toMatchObject({ category: "invalid_input" });
     }
     await expect(
