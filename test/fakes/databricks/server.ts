@@ -162,6 +162,10 @@ function computeTags(tags: Record<string, string>, max: number, what: string): v
   }
 }
 
+/** Array properties of JobSettings that jobs/get (API 2.2) pages, and the page size. */
+const JOB_PAGED_ARRAYS = ["tasks", "job_clusters", "parameters", "environments"] as const;
+const JOB_PAGE = 100;
+
 /** Start the fake on 127.0.0.1 with a free port. */
 export async function startDatabricksFake(opts: FakeOptions = {}): Promise<DatabricksFake> {
   const token = opts.token ?? `dapi${randomBytes(16).toString("hex")}`;
@@ -247,6 +251,12 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   const jobSettings = (s: Record<string, unknown>): Job["settings"] => {
     computeTags((s.tags ?? {}) as Record<string, string>, 25, "Job tags");
     const tasks = (s.tasks ?? []) as jobs.Task[];
+    if (tasks.length > 1000)
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `A job can have at most 1000 tasks (got ${tasks.length})`,
+      );
     const keys = new Set<string>();
     for (const t of tasks) {
       if (!t.task_key) throw new ApiError(400, "INVALID_PARAMETER_VALUE", "task_key is required");
@@ -257,12 +267,14 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Cluster ${t.existing_cluster_id} does not exist`);
       }
     }
+    // `format` "is ignored in Create/Update/Reset calls" and always MULTI_TASK in API 2.1+
+    // (databricks-sdk-go jobs.JobSettings.Format): whatever a client sends, it reads MULTI_TASK.
     return {
       email_notifications: {},
       timeout_seconds: 0,
       max_concurrent_runs: 1,
-      format: "MULTI_TASK",
       ...s,
+      format: "MULTI_TASK",
     } as Job["settings"];
   };
   const jobOut = (j: Job, withTasks = true): jobs.Job | Record<string, unknown> => {
@@ -607,7 +619,39 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         return { job_id: id };
       },
     ],
-    ["GET", /^\/api\/2\.[12]\/jobs\/get$/, ({ q }) => jobOut(jobOr(q.get("job_id")))],
+    [
+      "GET",
+      /^\/api\/2\.[12]\/jobs\/get$/,
+      ({ q }) => {
+        // API 2.2 pages the array properties at 100 entries: `next_page_token` on the Job (an offset
+        // here, opaque to clients); each later page carries the next slice of tasks, job_clusters,
+        // parameters and environments, and empty arrays for those already complete (databricks-sdk-go
+        // service/jobs/ext_api.go `JobsAPI.Get`, databricks/cli libs/testserver/jobs.go `JobsGet`).
+        const j = jobOr(q.get("job_id"));
+        const out = jobOut(j) as jobs.Job;
+        const token = q.get("page_token");
+        const offset = token === null ? 0 : Number(token);
+        if (!Number.isInteger(offset) || offset < 0 || (token !== null && !/^\d+$/.test(token)))
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid page_token '${token}'`);
+        const settings = { ...(out.settings ?? {}) } as Record<string, unknown>;
+        let more = false;
+        for (const key of JOB_PAGED_ARRAYS) {
+          const all = settings[key] as unknown[] | undefined;
+          if (!all) continue;
+          if (all.length > offset + JOB_PAGE) more = true;
+          if (all.length > JOB_PAGE || offset > 0) {
+            const slice = all.slice(offset, offset + JOB_PAGE);
+            if (slice.length) settings[key] = slice;
+            else delete settings[key];
+          }
+        }
+        return {
+          ...out,
+          settings: settings as jobs.JobSettings,
+          ...(more ? { has_more: true, next_page_token: String(offset + JOB_PAGE) } : {}),
+        } satisfies jobs.Job;
+      },
+    ],
     [
       "GET",
       /^\/api\/2\.[12]\/jobs\/list$/,
@@ -619,7 +663,20 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const all = [...state.jobs.values()]
           .filter((j) => name === null || (j.settings.name ?? "").toLowerCase() === name.toLowerCase())
           .sort((a, b) => (a.job_id < b.job_id ? -1 : 1))
-          .map((j) => jobOut(j, q.get("expand_tasks") === "true"));
+          .map((j) => {
+            const out = jobOut(j, q.get("expand_tasks") === "true") as jobs.BaseJob;
+            // BaseJob.has_more: expanded array properties beyond 100 are only on jobs/get.
+            const st = out.settings as Record<string, unknown[] | undefined> | undefined;
+            let more = false;
+            for (const key of JOB_PAGED_ARRAYS) {
+              const all = st?.[key];
+              if (st && all && all.length > JOB_PAGE) {
+                st[key] = all.slice(0, JOB_PAGE);
+                more = true;
+              }
+            }
+            return more ? { ...out, has_more: true } : out;
+          });
         const p = page(all, q, limit);
         return {
           jobs: p.items,
