@@ -150,9 +150,10 @@ export class JobProvider implements Provider<"dbx_job"> {
         query: { job_id: jobId, page_token: token },
         signal,
       });
+      const acc = settings as Record<string, unknown>;
       for (const key of PAGED_ARRAYS) {
         const more = next.settings?.[key] as unknown[] | undefined;
-        if (more?.length) settings[key] = [...((settings[key] as unknown[] | undefined) ?? []), ...more];
+        if (more?.length) acc[key] = [...((acc[key] as unknown[] | undefined) ?? []), ...more];
       }
       token = next.next_page_token || undefined;
     }
