@@ -37,7 +37,7 @@ export interface ClusterDetailsWire {
 
 export const CLUSTER_TAG_LIMIT = 45;
 
-/** Fields of ClusterDetails/spec that clusters/edit accepts; copied so an edit keeps them. */
+/** Fields of ClusterDetails.spec that clusters/edit accepts; copied so an edit keeps them. */
 const EDITABLE = [
   "cluster_name",
   "spark_version",
@@ -79,7 +79,46 @@ function settingsOf(p: ClusterProps | Record<string, unknown>): Record<string, u
     ...(q.autoscale ? { autoscale: q.autoscale } : { num_workers: q.num_workers ?? 0 }),
     autotermination_minutes: q.autotermination_minutes,
     data_security_mode: q.data_security_mode,
+    ...(typeof q.single_user_name === "string" ? { single_user_name: q.single_user_name } : {}),
   };
+}
+
+/**
+ * Fields Databricks fills in when the user leaves them out, so reading them back says nothing
+ * about what the user chose: databricks/cli bundle/direct/dresources/resources.yml lists them as
+ * cluster `backend_defaults` (and the cloud attributes as server-managed). `driver_node_type_id`
+ * follows `node_type_id` only while it is unset; an echoed `aws_attributes.zone_id` would pin it.
+ */
+const SERVER_DEFAULTED = [
+  "driver_node_type_id",
+  "driver_instance_pool_id",
+  "enable_elastic_disk",
+  "enable_local_disk_encryption",
+  "single_user_name",
+] as const;
+
+/**
+ * The settings a user chose for this cluster: `spec`, "a snapshot of the latest user specified
+ * settings that were used to create/edit the cluster" (databricks-sdk-go compute.ClusterDetails.Spec;
+ * returned by clusters/get, not by clusters/list). clusters/edit is a full replace, so an edit built
+ * from the server's view (`get` minus `spec`) would send its defaults back as choices: the driver
+ * would stay on the old node type and the zone would be pinned. Without `spec` (not expected from
+ * clusters/get) the server view is used minus the fields the server fills in.
+ */
+function userSettings(d: ClusterDetailsWire): Record<string, unknown> {
+  const hasSpec = d.spec !== undefined && d.spec !== null && Object.keys(d.spec).length > 0;
+  const source = (hasSpec ? d.spec : d) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of EDITABLE) if (source[k] !== undefined) out[k] = source[k];
+  if (!hasSpec) {
+    for (const k of SERVER_DEFAULTED) delete out[k];
+    const aws = out.aws_attributes as Record<string, unknown> | undefined;
+    if (aws) {
+      const { zone_id: _zone, ...rest } = aws;
+      out.aws_attributes = rest;
+    }
+  }
+  return out;
 }
 
 function toRemote(d: ClusterDetailsWire): RemoteObject {
@@ -98,6 +137,7 @@ function toRemote(d: ClusterDetailsWire): RemoteObject {
       num_workers: d.num_workers,
       autotermination_minutes: d.autotermination_minutes ?? 0,
       data_security_mode: d.data_security_mode,
+      single_user_name: d.single_user_name,
     }),
     tags: t.tags,
     ownership: t.ownership,
@@ -181,8 +221,11 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
   diff(desired: DesiredResource<"dbx_cluster">, live: RemoteObject): FieldChange[] {
     const changes: FieldChange[] = [];
     const want = settingsOf(desired.properties);
-    for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)]))
+    for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)])) {
+      // The server names the caller when a SINGLE_USER cluster leaves it open: not drift.
+      if (k === "single_user_name" && want[k] === undefined) continue;
       compare(changes, k, live.properties[k], want[k]);
+    }
     compare(changes, "tags", live.tags, desired.tags);
     return changes;
   }
@@ -322,12 +365,7 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
       if (!d) throw vanished("Cluster", clusterId);
       const current = toRemote(d);
       if (skipIf?.(current)) return current;
-      const source = (d.spec && Object.keys(d.spec).length ? { ...d, ...d.spec } : d) as Record<
-        string,
-        unknown
-      >;
-      const spec: Record<string, unknown> = { cluster_id: clusterId };
-      for (const k of EDITABLE) if (source[k] !== undefined) spec[k] = source[k];
+      const spec: Record<string, unknown> = { cluster_id: clusterId, ...userSettings(d) };
       const split = splitComputeTags(d.custom_tags);
       mutate(spec, split.markers, split.tags);
       try {

@@ -222,11 +222,27 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     id: string,
     spec: compute.CreateCluster,
   ): compute.ClusterDetails & { cluster_id: string } => ({
+    // The server's view: what the user sent plus what the server filled in (drift noise a client
+    // must not send back as choices, see SPEC.md "Clusters"). `spec` keeps what the user sent.
     ...spec,
     cluster_id: id,
     driver_node_type_id: spec.driver_node_type_id ?? spec.node_type_id,
     enable_elastic_disk: spec.enable_elastic_disk ?? true,
-    aws_attributes: spec.aws_attributes ?? { availability: "SPOT_WITH_FALLBACK", zone_id: "us-west-2a" },
+    enable_local_disk_encryption: spec.enable_local_disk_encryption ?? false,
+    aws_attributes: {
+      first_on_demand: 1,
+      availability: "SPOT_WITH_FALLBACK",
+      spot_bid_price_percent: 100,
+      ...spec.aws_attributes,
+      zone_id:
+        spec.aws_attributes?.zone_id && spec.aws_attributes.zone_id !== "auto"
+          ? spec.aws_attributes.zone_id
+          : "us-east-1a",
+    },
+    ...(spec.data_security_mode === "SINGLE_USER" ||
+    spec.data_security_mode === "DATA_SECURITY_MODE_DEDICATED"
+      ? { single_user_name: spec.single_user_name ?? "fake@example.com" }
+      : {}),
     default_tags: {
       Vendor: "Databricks",
       Creator: "fake@example.com",
