@@ -14,7 +14,7 @@ import {
 import { sleep } from "../../core/sleep.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { DatabricksCallError } from "./client.js";
-import { buildComputeTags, splitComputeTags } from "./compute-tags.js";
+import { buildComputeTags, PREV_PIN_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
 import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
 
@@ -36,6 +36,13 @@ export interface ClusterDetailsWire {
 }
 
 export const CLUSTER_TAG_LIMIT = 45;
+
+/**
+ * Unpinned, a terminated cluster is kept 30 days after termination (databricks-sdk-go ClustersAPI
+ * doc). Restore leaves dpn's pin in place on a cluster terminated longer ago than this (23 days),
+ * so that restoring never hands Databricks a cluster it removes within a week.
+ */
+const UNPIN_SAFE_MS = 23 * 24 * 3600 * 1000;
 
 /** Fields of ClusterDetails.spec that clusters/edit accepts; copied so an edit keeps them. */
 const EDITABLE = [
@@ -277,11 +284,23 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     );
   }
 
+  /**
+   * Archive = terminate + archive markers + pin. Databricks keeps a terminated all-purpose
+   * cluster's configuration for 30 days only, unless it is pinned (databricks-sdk-go
+   * service/compute/api.go, ClustersAPI doc), so an archive that did not pin would vanish. The
+   * pin state before archive is kept in the `dpn_prev_pin` marker so restore unpins only what
+   * archive pinned. The pin comes last: a crash between the marker edit and the pin is finished
+   * by the next archive (the marker already holds the previous state), and a restore after it is
+   * exact (unpinning an unpinned cluster "will have no effect"). Pinning needs workspace admin
+   * rights: without them archive fails with `DBX_CLUSTER_PIN_FAILED` (outcome unknown: the
+   * cluster is terminated and marked, so the engine rolls the archive back).
+   */
   async archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
     const d = await orNull(this.get(remote.remoteId, ctx.signal));
     if (!d) throw vanished("Cluster", remote.remoteId);
     const current = toRemote(d);
-    if (current.archived && d.state === "TERMINATED") return current;
+    const pinned = await this.isPinned(remote.remoteId, ctx);
+    if (current.archived && d.state === "TERMINATED" && pinned) return current;
     if (d.state !== "TERMINATED" && d.state !== "TERMINATING") {
       await this.client.request("POST", "/api/2.1/clusters/delete", {
         body: { cluster_id: remote.remoteId },
@@ -291,22 +310,44 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     }
     await this.waitFor(remote.remoteId, (s) => s === "TERMINATED", [], ctx);
     // Editing a TERMINATED cluster keeps it terminated, so the marker does not restart it.
-    return this.edit(
+    let result = await this.edit(
       remote.remoteId,
       ctx,
       (spec, markers, tags) => {
         spec.custom_tags = buildComputeTags(
           tags,
-          { ...markers, ...archiveMarkers(ctx) },
+          { ...markers, ...archiveMarkers(ctx), [PREV_PIN_KEY]: pinned ? "PINNED" : "UNPINNED" },
           CLUSTER_TAG_LIMIT,
           `Cluster ${remote.name}`,
         );
       },
       (r) => r.archived,
     );
+    if (!pinned) {
+      await this.pinRequest("pin", remote.remoteId, ctx);
+      result = (await this.read(remote.remoteId, ctx)) ?? result;
+    }
+    return result;
   }
 
+  /**
+   * Restore = unpin (only when archive pinned it: marker `dpn_prev_pin` = UNPINNED; clusters
+   * archived by dpn 0.2.0 carry no such marker and were never pinned) + clear the markers; start
+   * only with `startOnRestore`. Unpin comes first, so a crash in between is finished by the next
+   * restore. One exception: a cluster that stays TERMINATED and was terminated more than
+   * UNPIN_SAFE_MS ago keeps its pin — unpinned, Databricks would drop its configuration (30 days
+   * after termination) within days of the restore.
+   */
   async restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    const d = await orNull(this.get(remote.remoteId, ctx.signal));
+    if (!d) throw vanished("Cluster", remote.remoteId);
+    const split = splitComputeTags(d.custom_tags);
+    const now = this.deps.opts.now?.() ?? Date.now();
+    const staysTerminated = d.state === "TERMINATED" && !this.deps.opts.startOnRestore;
+    const terminatedAgo = typeof d.terminated_time === "number" ? now - d.terminated_time : 0;
+    const unpinWouldLoseIt = staysTerminated && terminatedAgo > UNPIN_SAFE_MS;
+    if (split.archived && split.markers[PREV_PIN_KEY] === "UNPINNED" && !unpinWouldLoseIt)
+      await this.pinRequest("unpin", remote.remoteId, ctx);
     const result = await this.edit(
       remote.remoteId,
       ctx,
@@ -314,6 +355,7 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
         const m = { ...markers };
         delete m[MARKER_KEYS.archivedAt];
         delete m[MARKER_KEYS.archivedBy];
+        delete m[PREV_PIN_KEY];
         spec.custom_tags = buildComputeTags(tags, m, CLUSTER_TAG_LIMIT, `Cluster ${remote.name}`);
       },
       (r) => !r.archived,
@@ -327,6 +369,52 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
       return (await this.read(remote.remoteId, ctx)) ?? result;
     }
     return result;
+  }
+
+  /**
+   * Whether the cluster is pinned. ClusterDetails does not say; clusters/list filters on it
+   * (`filter_by.is_pinned`, databricks-sdk-go compute.ListClustersFilterBy, encoded as the SDK's
+   * query encoder does: nested fields joined with ".").
+   */
+  private async isPinned(clusterId: string, ctx: ProviderContext): Promise<boolean> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.client.request<{ clusters?: ClusterDetailsWire[]; next_page_token?: string }>(
+        "GET",
+        "/api/2.1/clusters/list",
+        { query: { "filter_by.is_pinned": true, page_size: 100, page_token: pageToken }, signal: ctx.signal },
+      );
+      if ((page.clusters ?? []).some((c) => c.cluster_id === clusterId)) return true;
+      pageToken = page.next_page_token || undefined;
+    } while (pageToken);
+    return false;
+  }
+
+  /** clusters/pin or /unpin (idempotent by the API's own terms; workspace admins only). */
+  private async pinRequest(op: "pin" | "unpin", clusterId: string, ctx: ProviderContext): Promise<void> {
+    try {
+      await this.client.request("POST", `/api/2.1/clusters/${op}`, {
+        body: { cluster_id: clusterId },
+        idempotent: true,
+        signal: ctx.signal,
+      });
+    } catch (e) {
+      if (!(e instanceof DatabricksCallError) || e.api.status !== 403) throw e;
+      throw new ProviderError(
+        "auth",
+        "DBX_CLUSTER_PIN_FAILED",
+        `Cluster ${clusterId} could not be ${op}ned: ${e.message}`,
+        {
+          outcome: op === "pin" ? "unknown" : "not_applied",
+          hint:
+            op === "pin"
+              ? "Pinning needs workspace admin rights. Without a pin Databricks removes a terminated cluster's configuration after 30 days, so dpn does not archive clusters it cannot pin."
+              : "Unpinning needs workspace admin rights; the cluster stays pinned until an admin unpins it.",
+          details: { cluster_id: clusterId },
+          cause: e,
+        },
+      );
+    }
   }
 
   async adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject> {

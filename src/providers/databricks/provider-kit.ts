@@ -17,6 +17,8 @@ export interface DatabricksProviderOptions {
   clusterWaitMs?: number;
   /** First poll interval for cluster/statement waits (default 1 s; doubles up to 10 s). */
   pollMs?: number;
+  /** Clock for age checks against platform timestamps (default Date.now; tests move it). */
+  now?: () => number;
 }
 
 export interface ProviderDeps {

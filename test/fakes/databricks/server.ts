@@ -30,6 +30,8 @@ export interface FakeOptions {
   statementPolls?: number;
   /** Cap on saved jobs (QUOTA_EXCEEDED beyond it). */
   maxJobs?: number;
+  /** False: the caller is not a workspace admin (clusters/pin and /unpin → 403). Default true. */
+  workspaceAdmin?: boolean;
   /**
    * State a successful statement ends in: `SUCCEEDED` (default) or `CLOSED` ("execution
    * successful, and statement closed; result no longer available": sdk-go sql `StatementStatus`).
@@ -52,6 +54,8 @@ export interface LoggedRequest {
 interface Cluster {
   details: compute.ClusterDetails & { cluster_id: string };
   getsInState: number;
+  /** Pinned clusters are kept and listed after termination (ClusterDetails has no field for it). */
+  pinned: boolean;
 }
 interface Job {
   job_id: bigint;
@@ -88,6 +92,8 @@ export interface DatabricksFake {
   log: LoggedRequest[];
   faults: Faults;
   state: FakeState;
+  /** Move the fake's clock forward (cluster purge after 30 days, token expiry, timestamps). */
+  advanceTime(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -190,10 +196,23 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   let stmtSeq = 0;
   const notFound400 = (opts.notFoundStyle ?? "400") === "400";
   let baseUrl = "";
-  const now = () => Date.now();
+  let clockOffset = 0;
+  const now = () => Date.now() + clockOffset;
 
   // ------------------------------------------------------------------ clusters
+  // "Databricks retains cluster configuration information for terminated clusters for 30 days"
+  // unless pinned (databricks-sdk-go service/compute/api.go, ClustersAPI doc); ClustersAPI.List
+  // returns "all pinned and active clusters, and all clusters terminated within the last 30 days".
+  const RETAIN_MS = 30 * 24 * 3600 * 1000;
+  const purgeClusters = () => {
+    for (const [id, c] of state.clusters) {
+      const t = c.details.terminated_time;
+      if (!c.pinned && c.details.state === "TERMINATED" && t !== undefined && now() - t > RETAIN_MS)
+        state.clusters.delete(id);
+    }
+  };
   const clusterOr = (id: unknown): Cluster => {
+    purgeClusters();
     const c = typeof id === "string" ? state.clusters.get(id) : undefined;
     if (!c) {
       if (notFound400)
@@ -525,6 +544,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
             state_message: "Finding instances for new nodes",
           },
           getsInState: 0,
+          pinned: false,
         });
         return { cluster_id: id } satisfies compute.CreateClusterResponse;
       },
@@ -549,10 +569,20 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "GET",
       /^\/api\/2\.[01]\/clusters\/list$/,
       ({ q }) => {
-        const all = [...state.clusters.values()].map((c) => {
-          const { spec: _s, ...rest } = c.details;
-          return rest;
-        });
+        purgeClusters();
+        // Filters as the SDK encodes ListClustersRequest.filter_by (go-querystring, "[" → "."):
+        // filter_by.is_pinned=true, filter_by.cluster_states=<state> (repeatable), ….
+        const pinned = q.get("filter_by.is_pinned");
+        const states = q.getAll("filter_by.cluster_states");
+        const sources = q.getAll("filter_by.cluster_sources");
+        const all = [...state.clusters.values()]
+          .filter((c) => pinned === null || c.pinned === (pinned === "true"))
+          .filter((c) => !states.length || states.includes(c.details.state ?? ""))
+          .filter((c) => !sources.length || sources.includes(c.details.cluster_source ?? ""))
+          .map((c) => {
+            const { spec: _s, ...rest } = c.details;
+            return rest;
+          });
         const p = page(all, q, 100);
         return {
           clusters: p.items,
@@ -579,6 +609,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
           ...withDefaults(c.details.cluster_id, spec),
           state: st,
           start_time: c.details.start_time,
+          ...(c.details.terminated_time !== undefined ? { terminated_time: c.details.terminated_time } : {}),
         };
         if (st === "RUNNING") setState(c, "RESTARTING");
         return {};
@@ -608,6 +639,22 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         return {};
       },
     ],
+    // pin / unpin: "Pinning a cluster that is already pinned will have no effect. This API can
+    // only be called by workspace admins." (databricks-sdk-go ClustersAPI.Pin / Unpin)
+    ...(["pin", "unpin"] as const).map(
+      (op): Route => [
+        "POST",
+        new RegExp(`^/api/2\\.[01]/clusters/${op}$`),
+        ({ body }) => {
+          const b = body as Partial<compute.PinCluster>;
+          const c = clusterOr(b.cluster_id);
+          if (opts.workspaceAdmin === false)
+            throw new ApiError(403, "PERMISSION_DENIED", `Only workspace admins can ${op} clusters.`);
+          c.pinned = op === "pin";
+          return {};
+        },
+      ],
+    ),
     [
       "POST",
       /^\/api\/2\.[01]\/clusters\/permanent-delete$/,
@@ -1326,6 +1373,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     log,
     faults,
     state,
+    advanceTime: (ms: number) => {
+      clockOffset += ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
