@@ -13,10 +13,16 @@ import {
 } from "../../core/resources.js";
 import { sleep } from "../../core/sleep.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
-import { DatabricksCallError } from "./client.js";
+import { DatabricksCallError, type DatabricksClient } from "./client.js";
 import { buildComputeTags, PREV_PIN_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
 import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
+import {
+  checkClusterAgainstCatalog,
+  type NodeTypeEntry,
+  type RuntimeCatalog,
+  type SparkVersionEntry,
+} from "./spark-versions.js";
 
 /** Wire shape of the cluster fields dpn reads (subset of ClusterDetails). */
 export interface ClusterDetailsWire {
@@ -81,7 +87,7 @@ const EDITABLE = [
 function settingsOf(p: ClusterProps | Record<string, unknown>): Record<string, unknown> {
   const q = p as Record<string, unknown>;
   return {
-    spark_version: q.spark_version,
+    ...(q.spark_version !== undefined ? { spark_version: q.spark_version } : {}),
     node_type_id: q.node_type_id,
     ...(q.autoscale ? { autoscale: q.autoscale } : { num_workers: q.num_workers ?? 0 }),
     autotermination_minutes: q.autotermination_minutes,
@@ -153,6 +159,34 @@ function toRemote(d: ClusterDetailsWire): RemoteObject {
   };
 }
 
+interface CachedCatalog {
+  versions?: Promise<SparkVersionEntry[]>;
+  nodeTypes?: Promise<NodeTypeEntry[]>;
+}
+
+/** The workspace's runtime and node-type lists, fetched once per client (a failed fetch is retried). */
+const catalogs = new WeakMap<DatabricksClient, CachedCatalog>();
+
+function cachedList<T>(
+  client: DatabricksClient,
+  slot: keyof CachedCatalog,
+  fetchList: () => Promise<T[]>,
+): Promise<T[]> {
+  let entry = catalogs.get(client);
+  if (!entry) {
+    entry = {};
+    catalogs.set(client, entry);
+  }
+  const cached = entry[slot] as Promise<T[]> | undefined;
+  if (cached) return cached;
+  const p = fetchList();
+  (entry as Record<string, Promise<unknown>>)[slot] = p;
+  p.catch(() => {
+    if (entry[slot] === (p as unknown)) delete entry[slot];
+  });
+  return p;
+}
+
 export class ClusterProvider implements Provider<"dbx_cluster"> {
   readonly type = "dbx_cluster" as const;
   readonly service = "clusters";
@@ -160,6 +194,42 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
 
   private get client() {
     return this.deps.client;
+  }
+
+  /** What the workspace offers: `GET /api/2.1/clusters/spark-versions` and `…/list-node-types`, cached per client. */
+  private async runtimeCatalog(signal?: AbortSignal): Promise<RuntimeCatalog> {
+    const [versions, nodeTypes] = await Promise.all([
+      cachedList<SparkVersionEntry>(this.client, "versions", async () => {
+        const r = await this.client.request<{ versions?: SparkVersionEntry[] }>(
+          "GET",
+          "/api/2.1/clusters/spark-versions",
+          { signal },
+        );
+        return r.versions ?? [];
+      }),
+      cachedList<NodeTypeEntry>(this.client, "nodeTypes", async () => {
+        const r = await this.client.request<{ node_types?: NodeTypeEntry[] }>(
+          "GET",
+          "/api/2.1/clusters/list-node-types",
+          { signal },
+        );
+        return r.node_types ?? [];
+      }),
+    ]);
+    return { versions, nodeTypes };
+  }
+
+  /**
+   * Plan-time check: fill an unset `spark_version` with the workspace's latest LTS and refuse a
+   * `spark_version` / `node_type_id` the workspace does not list (spark-versions.ts
+   * `checkClusterAgainstCatalog`: DpnError kind validation, exit 3). Reads both lists once per
+   * client. A failing read throws the client's ProviderError (auth, network).
+   */
+  async check(
+    desired: DesiredResource<"dbx_cluster">,
+    ctx: ProviderContext,
+  ): Promise<DesiredResource<"dbx_cluster">> {
+    return checkClusterAgainstCatalog(desired, await this.runtimeCatalog(ctx.signal));
   }
 
   private get(clusterId: string, signal?: AbortSignal): Promise<ClusterDetailsWire> {
@@ -195,7 +265,9 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     return null;
   }
 
-  async create(desired: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject> {
+  async create(input: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject> {
+    // A caller that skipped the plan-time check still gets the workspace's latest LTS.
+    const desired = input.properties.spark_version ? input : await this.check(input, ctx);
     const ownership: Ownership = { stackId: ctx.stackId, address: desired.address };
     const custom_tags = buildComputeTags(
       desired.tags,
@@ -229,8 +301,9 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     const changes: FieldChange[] = [];
     const want = settingsOf(desired.properties);
     for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)])) {
-      // The server names the caller when a SINGLE_USER cluster leaves it open: not drift.
-      if (k === "single_user_name" && want[k] === undefined) continue;
+      // The server names the caller when a SINGLE_USER cluster leaves it open, and an unset
+      // runtime (no plan-time check ran) means "any": neither is drift.
+      if ((k === "single_user_name" || k === "spark_version") && want[k] === undefined) continue;
       compare(changes, k, live.properties[k], want[k]);
     }
     compare(changes, "tags", live.tags, desired.tags);

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { catalog, compute, jobs, sql } from "@databricks/sdk-experimental";
 import { type FaultRule, Faults } from "./faults.js";
+import { DEFAULT_END_OF_SUPPORT, DEFAULT_NODE_TYPES, DEFAULT_SPARK_VERSIONS } from "./runtime-catalog.js";
 import { parseStatement, SqlError, type Stmt } from "./sql-parser.js";
 
 export interface FakeOptions {
@@ -32,6 +33,12 @@ export interface FakeOptions {
   maxJobs?: number;
   /** False: the caller is not a workspace admin (clusters/pin and /unpin → 403). Default true. */
   workspaceAdmin?: boolean;
+  /** `clusters/spark-versions` answer (default: runtime-catalog.ts, late 2026, AWS). */
+  sparkVersions?: compute.SparkVersion[];
+  /** Runtime keys past end of support: not listed, and refused on create/edit. */
+  endOfSupportVersions?: string[];
+  /** `clusters/list-node-types` answer (default: runtime-catalog.ts). */
+  nodeTypes?: compute.NodeType[];
   /**
    * State a successful statement ends in: `SUCCEEDED` (default) or `CLOSED` ("execution
    * successful, and statement closed; result no longer available": sdk-go sql `StatementStatus`).
@@ -196,6 +203,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   let stmtSeq = 0;
   const notFound400 = (opts.notFoundStyle ?? "400") === "400";
   let baseUrl = "";
+  const sparkVersions = opts.sparkVersions ?? DEFAULT_SPARK_VERSIONS;
+  const endOfSupport = opts.endOfSupportVersions ?? DEFAULT_END_OF_SUPPORT;
+  const nodeTypes = opts.nodeTypes ?? DEFAULT_NODE_TYPES;
   let clockOffset = 0;
   const now = () => Date.now() + clockOffset;
 
@@ -229,6 +239,23 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   const clusterSpec = (b: Record<string, unknown>): compute.CreateCluster => {
     if (typeof b.spark_version !== "string" || !b.spark_version)
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: spark_version");
+    // New clusters only run listed runtimes; one past end of support is refused (release notes:
+    // "end-of-support" dates, docs.databricks.com/aws/en/release-notes/runtime/). Message: [U].
+    if (endOfSupport.includes(b.spark_version))
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `Databricks Runtime ${b.spark_version} has reached end of support and cannot be used to create or edit clusters.`,
+      );
+    if (!sparkVersions.some((v) => v.key === b.spark_version))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid spark version ${b.spark_version}.`);
+    if (b.instance_pool_id === undefined && (typeof b.node_type_id !== "string" || !b.node_type_id))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: node_type_id");
+    for (const f of ["node_type_id", "driver_node_type_id"] as const) {
+      const id = b[f];
+      if (id !== undefined && !nodeTypes.some((n) => n.node_type_id === id))
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Node type ${String(id)} is not supported.`);
+    }
     if (b.num_workers === undefined && b.autoscale === undefined)
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Either num_workers or autoscale must be set");
     computeTags((b.custom_tags ?? {}) as Record<string, string>, 45, "Custom tags");
@@ -638,6 +665,17 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         setState(c, "PENDING");
         return {};
       },
+    ],
+    // runtime and node-type catalogs (2.0 and 2.1 paths)
+    [
+      "GET",
+      /^\/api\/2\.[01]\/clusters\/spark-versions$/,
+      () => ({ versions: sparkVersions }) satisfies compute.GetSparkVersionsResponse,
+    ],
+    [
+      "GET",
+      /^\/api\/2\.[01]\/clusters\/list-node-types$/,
+      () => ({ node_types: nodeTypes }) satisfies compute.ListNodeTypesResponse,
     ],
     // pin / unpin: "Pinning a cluster that is already pinned will have no effect. This API can
     // only be called by workspace admins." (databricks-sdk-go ClustersAPI.Pin / Unpin)
