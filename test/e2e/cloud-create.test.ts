@@ -4,6 +4,9 @@
  * configured property is checked through the raw SDK / the fake's state and request log, and a
  * second run has nothing to do.
  */
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { GetDatabaseCommand, GetTableCommand, GetTagsCommand } from "@aws-sdk/client-glue";
 import {
   GetBucketEncryptionCommand,
@@ -24,6 +27,7 @@ import {
   namesOf,
   preview,
   REGION,
+  REPO_ROOT,
   runCli,
   stateSummary,
   uniqueProject,
@@ -323,5 +327,33 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     expect(fake.log.filter((l) => l.method !== "GET").length).toBe(before);
     expect(await awsInventory(project)).toEqual(awsBefore);
     expect(stateSummary(env.home).transactions).toHaveLength(1);
+  }, 60_000);
+
+  it("a runtime past end of support or an unknown node type stops the run at plan time (exit 3), nothing written", async () => {
+    const bp = JSON.parse(readFileSync(join(REPO_ROOT, DEV_BLUEPRINT), "utf8"));
+    bp.resources.databricks.clusters[0].spark_version = "13.3.x-scala2.12";
+    bp.resources.databricks.clusters.push({
+      ...bp.resources.databricks.clusters[0],
+      workload: "ml",
+      node_type: "i3.xlarg",
+    });
+    delete bp.resources.databricks.clusters[1].spark_version;
+    const file = join(env.dir, "eos.json");
+    writeFileSync(file, JSON.stringify(bp));
+    const other = uniqueProject("eos");
+    const before = fake.log.filter((l) => l.method !== "GET").length;
+    const r = await runCli(
+      ["create", "--blueprint", file, "--yes", "--json", "--override", `project=${other}`],
+      env.env,
+    );
+    expect(r.code, r.stderr).toBe(3);
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(out).toMatch(/PLAN_CHECK_FAILED/);
+    expect(out).toMatch(/DBX_SPARK_VERSION_UNKNOWN/);
+    expect(out).toMatch(/13\.3\.x-scala2\.12/);
+    expect(out).toMatch(/DBX_NODE_TYPE_UNKNOWN/);
+    expect(out).toMatch(/i3\.xlarge/);
+    expect(fake.log.filter((l) => l.method !== "GET").length).toBe(before);
+    expect((await awsInventory(other)).buckets).toEqual([]);
   }, 60_000);
 });
