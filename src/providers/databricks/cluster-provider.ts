@@ -16,7 +16,16 @@ import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../..
 import { DatabricksCallError, type DatabricksClient } from "./client.js";
 import { buildComputeTags, PREV_PIN_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
-import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
+import { principalOf } from "./principal.js";
+import {
+  compare,
+  ignoreNotFound,
+  orNull,
+  type ProviderDeps,
+  provenanceOf,
+  vanished,
+  withProvenance,
+} from "./provider-kit.js";
 import {
   checkClusterAgainstCatalog,
   type NodeTypeEntry,
@@ -156,6 +165,7 @@ function toRemote(d: ClusterDetailsWire): RemoteObject {
     ownership: t.ownership,
     archived: t.archived,
     ...(d.state ? { status: d.state } : {}),
+    ...withProvenance(provenanceOf(d.start_time, d.creator_user_name)),
   };
 }
 
@@ -242,6 +252,11 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const d = await orNull(this.get(remoteId, ctx.signal));
     return d ? toRemote(d) : null;
+  }
+
+  /** SCIM Me `userName`, the spelling of `creator_user_name` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   async lookup(desired: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject | null> {

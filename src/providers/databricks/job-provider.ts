@@ -10,7 +10,16 @@ import { type DesiredResource, type JobTask, MARKER_KEYS, type Ownership } from 
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { buildComputeTags, PREV_PAUSE_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
-import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
+import { principalOf } from "./principal.js";
+import {
+  compare,
+  ignoreNotFound,
+  orNull,
+  type ProviderDeps,
+  provenanceOf,
+  vanished,
+  withProvenance,
+} from "./provider-kit.js";
 
 export const JOB_TAG_LIMIT = 25;
 
@@ -110,6 +119,7 @@ function toRemote(j: JobWire): RemoteObject {
     tags: t.tags,
     ownership: t.ownership,
     archived: t.archived,
+    ...withProvenance(provenanceOf(j.created_time, j.creator_user_name)),
   };
 }
 
@@ -164,6 +174,11 @@ export class JobProvider implements Provider<"dbx_job"> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const j = await orNull(this.get(remoteId, ctx.signal));
     return j ? toRemote(j) : null;
+  }
+
+  /** SCIM Me `userName`, the spelling of `creator_user_name` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   async lookup(desired: DesiredResource<"dbx_job">, ctx: ProviderContext): Promise<RemoteObject | null> {

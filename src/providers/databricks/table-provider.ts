@@ -10,13 +10,16 @@ import { ProviderError } from "../../core/errors.js";
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
+import { principalOf } from "./principal.js";
 import {
   compare,
   ignoreNotFound,
   orNull,
   type ProviderDeps,
+  provenanceOf,
   replaceRequired,
   vanished,
+  withProvenance,
 } from "./provider-kit.js";
 import {
   buildCommentOnTable,
@@ -36,6 +39,8 @@ export interface TableWire {
   table_type?: string;
   comment?: string;
   properties?: Record<string, string>;
+  created_at?: number;
+  created_by?: string;
   columns?: {
     name: string;
     type_text?: string;
@@ -104,6 +109,7 @@ function toRemote(w: TableWire): RemoteObject {
     tags,
     ownership: m.ownership,
     archived: m.archived,
+    ...withProvenance(provenanceOf(w.created_at, w.created_by)),
   };
 }
 
@@ -173,6 +179,11 @@ export class TableProvider implements Provider<"dbx_table"> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const w = await orNull(this.get(remoteId, ctx.signal));
     return w ? toRemote(w) : null;
+  }
+
+  /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   lookup(desired: DesiredResource<"dbx_table">, ctx: ProviderContext): Promise<RemoteObject | null> {

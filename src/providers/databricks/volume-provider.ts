@@ -8,13 +8,16 @@ import type { DesiredResource, Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { DatabricksCallError } from "./client.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
+import { principalOf } from "./principal.js";
 import {
   compare,
   ignoreNotFound,
   orNull,
   type ProviderDeps,
+  provenanceOf,
   replaceRequired,
   vanished,
+  withProvenance,
 } from "./provider-kit.js";
 import { assertUcName } from "./sql-ddl.js";
 import { assertUcTags } from "./uc-namespace-provider.js";
@@ -27,6 +30,8 @@ export interface VolumeWire {
   volume_type?: string;
   storage_location?: string;
   comment?: string;
+  created_at?: number;
+  created_by?: string;
 }
 
 interface TagAssignmentWire {
@@ -149,7 +154,13 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
       tags: m.rest,
       ownership: m.ownership,
       archived: m.archived,
+      ...withProvenance(provenanceOf(w.created_at, w.created_by)),
     };
+  }
+
+  /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {

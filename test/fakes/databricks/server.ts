@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { catalog, compute, jobs, sql } from "@databricks/sdk-experimental";
+import type { catalog, compute, iam, jobs, sql } from "@databricks/sdk-experimental";
 import { type FaultRule, Faults } from "./faults.js";
 import { DEFAULT_END_OF_SUPPORT, DEFAULT_NODE_TYPES, DEFAULT_SPARK_VERSIONS } from "./runtime-catalog.js";
 import { parseStatement, SqlError, type Stmt } from "./sql-parser.js";
@@ -39,6 +39,12 @@ export interface FakeOptions {
   endOfSupportVersions?: string[];
   /** `clusters/list-node-types` answer (default: runtime-catalog.ts). */
   nodeTypes?: compute.NodeType[];
+  /** The user the PAT belongs to (SCIM `Me.userName`, `creator_user_name`, `created_by`); default `fake@example.com`. */
+  userName?: string;
+  /** False: no Unity Catalog metastore is assigned (UC routes → 404 METASTORE_DOES_NOT_EXIST). */
+  metastore?: boolean;
+  /** State of the SQL warehouse `warehouseId` (default RUNNING); null: the warehouse does not exist. */
+  warehouseState?: sql.State | null;
   /**
    * State a successful statement ends in: `SUCCEEDED` (default) or `CLOSED` ("execution
    * successful, and statement closed; result no longer available": sdk-go sql `StatementStatus`).
@@ -67,6 +73,7 @@ interface Cluster {
 interface Job {
   job_id: bigint;
   created_time: number;
+  creator: string;
   settings: Omit<jobs.JobSettings, "tags"> & { tags?: Record<string, string> };
 }
 interface Statement {
@@ -175,6 +182,8 @@ function computeTags(tags: Record<string, string>, max: number, what: string): v
   }
 }
 
+const METASTORE_ID = "120efa64-9b68-46ba-be38-f319458430d2";
+
 /** Array properties of JobSettings that jobs/get (API 2.2) pages, and the page size. */
 const JOB_PAGED_ARRAYS = ["tasks", "job_clusters", "parameters", "environments"] as const;
 const JOB_PAGE = 100;
@@ -183,7 +192,16 @@ const JOB_PAGE = 100;
 export async function startDatabricksFake(opts: FakeOptions = {}): Promise<DatabricksFake> {
   const token = opts.token ?? `dapi${randomBytes(16).toString("hex")}`;
   const warehouseId = opts.warehouseId ?? "wh-fake";
-  const oauthTokens = new Map<string, number>(); // token → expiry (ms epoch)
+  const oauthTokens = new Map<string, { exp: number; clientId: string }>(); // token → expiry, client
+  const userName = opts.userName ?? "fake@example.com";
+  /**
+   * Who the current request acts as, in the spelling Databricks uses in creator fields: a user's
+   * email, or for an OAuth M2M service principal its application id, which is the OAuth client id
+   * (SCIM `Me.userName` of a service principal is its application id: databricks/cli
+   * libs/iamutil/service_principal.go; `jobs.Job.run_as_user_name` "the email of an active workspace
+   * user or the application ID of a service principal"). Set per request before its handler runs.
+   */
+  let caller = userName;
   const faults = new Faults();
   const log: LoggedRequest[] = [];
   const state: FakeState = {
@@ -203,6 +221,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   let stmtSeq = 0;
   const notFound400 = (opts.notFoundStyle ?? "400") === "400";
   let baseUrl = "";
+  const warehouse: { state: sql.State | null } = {
+    state: opts.warehouseState === undefined ? "RUNNING" : opts.warehouseState,
+  };
   const sparkVersions = opts.sparkVersions ?? DEFAULT_SPARK_VERSIONS;
   const endOfSupport = opts.endOfSupportVersions ?? DEFAULT_END_OF_SUPPORT;
   const nodeTypes = opts.nodeTypes ?? DEFAULT_NODE_TYPES;
@@ -267,6 +288,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   const withDefaults = (
     id: string,
     spec: compute.CreateCluster,
+    creator: string,
   ): compute.ClusterDetails & { cluster_id: string } => ({
     // The server's view: what the user sent plus what the server filled in (drift noise a client
     // must not send back as choices, see SPEC.md "Clusters"). `spec` keeps what the user sent.
@@ -287,15 +309,15 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     },
     ...(spec.data_security_mode === "SINGLE_USER" ||
     spec.data_security_mode === "DATA_SECURITY_MODE_DEDICATED"
-      ? { single_user_name: spec.single_user_name ?? "fake@example.com" }
+      ? { single_user_name: spec.single_user_name ?? creator }
       : {}),
     default_tags: {
       Vendor: "Databricks",
-      Creator: "fake@example.com",
+      Creator: creator,
       ClusterName: spec.cluster_name ?? "",
       ClusterId: id,
     },
-    creator_user_name: "fake@example.com",
+    creator_user_name: creator,
     cluster_source: "API",
     spec,
   });
@@ -344,7 +366,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     return {
       job_id: j.job_id,
       created_time: j.created_time,
-      creator_user_name: "fake@example.com",
+      creator_user_name: j.creator,
+      run_as_user_name: j.creator,
       settings: withTasks ? { ...rest, tasks } : rest,
     };
   };
@@ -370,12 +393,13 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     if (!t) throw new ApiError(404, "TABLE_DOES_NOT_EXIST", `Table '${full}' does not exist.`);
     return t;
   };
-  const meta = () => ({
-    metastore_id: "fake-metastore",
-    owner: "fake@example.com",
+  const meta = (who = caller) => ({
+    metastore_id: METASTORE_ID,
+    owner: who,
     created_at: now(),
-    created_by: "fake@example.com",
+    created_by: who,
     updated_at: now(),
+    updated_by: who,
   });
   const mkSchema = (cat: string, name: string, comment?: string, properties?: Record<string, string>) => {
     const info: catalog.SchemaInfo = {
@@ -427,7 +451,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   };
 
   // ------------------------------------------------------------------ SQL
-  const applyStatement = (s: Stmt): void => {
+  const applyStatement = (s: Stmt, who: string): void => {
     const [c, sc, t] = s.name.map((x) => x.toLowerCase()) as [string, string, string];
     const schemaFull = `${c}.${sc}`;
     const full = `${schemaFull}.${t}`;
@@ -479,7 +503,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
           ...s.properties,
         },
         storage_location: `s3://fake-metastore/tables/${randomBytes(8).toString("hex")}`,
-        ...meta(),
+        ...meta(who),
       };
       state.tables.set(full, info);
       return;
@@ -521,7 +545,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     }
     existing.updated_at = now();
   };
-  const runStatement = (st: Statement, text: string) => {
+  const runStatement = (st: Statement, text: string, who: string) => {
     const injected = state.sqlFailures.findIndex((f) => f.match.test(text));
     if (injected >= 0) {
       const f = state.sqlFailures.splice(injected, 1)[0] as FakeState["sqlFailures"][number];
@@ -529,7 +553,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       return;
     }
     try {
-      applyStatement(parseStatement(text));
+      applyStatement(parseStatement(text), who);
       st.resp.status = { state: opts.statementSuccessState ?? "SUCCEEDED" };
       st.resp.manifest = {
         format: "JSON_ARRAY",
@@ -565,7 +589,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const id = `${String(clusterSeq).padStart(4, "0")}-${randomBytes(3).toString("hex")}-fake${String(clusterSeq).padStart(4, "0")}`;
         state.clusters.set(id, {
           details: {
-            ...withDefaults(id, spec),
+            ...withDefaults(id, spec, caller),
             state: "PENDING",
             start_time: now(),
             state_message: "Finding instances for new nodes",
@@ -633,7 +657,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const spec = clusterSpec(rest);
         const st = c.details.state;
         c.details = {
-          ...withDefaults(c.details.cluster_id, spec),
+          ...withDefaults(c.details.cluster_id, spec, c.details.creator_user_name ?? caller),
           state: st,
           start_time: c.details.start_time,
           ...(c.details.terminated_time !== undefined ? { terminated_time: c.details.terminated_time } : {}),
@@ -716,7 +740,12 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         }
         const { access_control_list: _acl, ...settings } = body;
         const id = nextJobId++;
-        state.jobs.set(id.toString(), { job_id: id, created_time: now(), settings: jobSettings(settings) });
+        state.jobs.set(id.toString(), {
+          job_id: id,
+          created_time: now(),
+          creator: caller,
+          settings: jobSettings(settings),
+        });
         return { job_id: id };
       },
     ],
@@ -1192,6 +1221,53 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         return {};
       },
     ],
+    // identity: SCIM Me (iam.User); userName = email, or application id for a service principal
+    [
+      "GET",
+      /^\/api\/2\.0\/preview\/scim\/v2\/Me$/,
+      () =>
+        ({
+          id: caller === userName ? "1000012345" : "2000012345",
+          userName: caller,
+          displayName: caller === userName ? "Fake User" : "fake-service-principal",
+          active: true,
+          schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        }) satisfies iam.User,
+    ],
+    // Unity Catalog metastore assignment of this workspace (catalog.MetastoreAssignment); without
+    // one: 404 METASTORE_DOES_NOT_EXIST, the code databricks/cli libs/template/helpers.go reads
+    // as "default metastore is not assigned to the workspace"
+    [
+      "GET",
+      /^\/api\/2\.1\/unity-catalog\/current-metastore-assignment$/,
+      () => {
+        if (opts.metastore === false)
+          throw new ApiError(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the current workspace.");
+        return {
+          metastore_id: METASTORE_ID,
+          workspace_id: 900800700600,
+          default_catalog_name: "main",
+        } satisfies catalog.MetastoreAssignment;
+      },
+    ],
+    // SQL warehouses: get (sql.GetWarehouseResponse)
+    [
+      "GET",
+      /^\/api\/2\.0\/sql\/warehouses\/([^/]+)$/,
+      ({ m }) => {
+        if (m[0] !== warehouseId || warehouse.state === null)
+          throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Warehouse ${m[0]} does not exist.`);
+        return {
+          id: warehouseId,
+          name: "Fake Serverless Warehouse",
+          state: warehouse.state,
+          warehouse_type: "PRO",
+          enable_serverless_compute: true,
+          cluster_size: "Small",
+          creator_name: userName,
+        } satisfies sql.GetWarehouseResponse;
+      },
+    ],
     // SQL statements
     [
       "POST",
@@ -1200,14 +1276,20 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const b = body as unknown as sql.ExecuteStatementRequest;
         if (!b.statement || !b.warehouse_id)
           throw new ApiError(400, "INVALID_PARAMETER_VALUE", "warehouse_id and statement are required");
-        if (b.warehouse_id !== warehouseId)
+        if (b.warehouse_id !== warehouseId || warehouse.state === null)
           throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Warehouse ${b.warehouse_id} does not exist.`);
+        if (warehouse.state === "DELETED" || warehouse.state === "DELETING")
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Warehouse ${b.warehouse_id} is ${warehouse.state}.`);
+        // "A SQL warehouse auto-restarts [when] a warehouse is stopped and you attempt to run a
+        // query" (docs.databricks.com/aws/en/compute/sql-warehouse/): a stopped one starts.
+        if (warehouse.state === "STOPPED" || warehouse.state === "STOPPING") warehouse.state = "RUNNING";
+        const who = caller;
         state.statements.push(b.statement);
         const id = `01f0-stmt-${++stmtSeq}`;
         const st: Statement = {
           resp: { statement_id: id, status: { state: "PENDING" } },
           pollsLeft: opts.statementPolls ?? 0,
-          run: () => runStatement(st, b.statement),
+          run: () => runStatement(st, b.statement, who),
         };
         if (st.pollsLeft === 0) st.run();
         statements.set(id, st);
@@ -1248,8 +1330,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     const t = /^Bearer (.+)$/.exec(h ?? "")?.[1];
     if (!t) return false;
     if (t === token) return true;
-    const exp = oauthTokens.get(t);
-    return exp !== undefined && exp > now();
+    const issued = oauthTokens.get(t);
+    return issued !== undefined && issued.exp > now();
   };
   const oidc = (
     method: string,
@@ -1279,7 +1361,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       if (form.get("grant_type") !== "client_credentials") return [400, { error: "unsupported_grant_type" }];
       const ttl = opts.oauthTokenTtlSec ?? 3600;
       const access = `eyfake.${randomBytes(12).toString("hex")}`;
-      oauthTokens.set(access, now() + ttl * 1000);
+      oauthTokens.set(access, { exp: now() + ttl * 1000, clientId: id });
       state.issuedTokens++;
       return [
         200,
@@ -1358,6 +1440,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         message: authHeader ? "Invalid access token." : "No authorization header.",
       });
     }
+    const bearer = /^Bearer (.+)$/.exec(authHeader)?.[1] ?? "";
+    caller = oauthTokens.get(bearer)?.clientId ?? userName;
     let body: Record<string, unknown> = {};
     if (method !== "GET" && method !== "DELETE") {
       try {
@@ -1369,6 +1453,16 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
           message: "Could not parse request body as JSON",
         });
       }
+    }
+    if (
+      opts.metastore === false &&
+      path.startsWith("/api/2.1/unity-catalog/") &&
+      path !== "/api/2.1/unity-catalog/current-metastore-assignment"
+    ) {
+      return reply(404, {
+        error_code: "METASTORE_DOES_NOT_EXIST",
+        message: "No metastore assigned for the current workspace.",
+      });
     }
     for (const [m, re, h] of routes) {
       if (m !== method) continue;
