@@ -52,6 +52,38 @@ export interface TableWire {
 
 const PLATFORM_PROPERTY = /^(delta\.|unity\.catalog\.|spark\.|option\.|clustering)/;
 
+/**
+ * Table property keys Spark reserves for their own clauses (Apache Spark CatalogV2Util
+ * TABLE_RESERVED_PROPERTIES; `TBLPROPERTIES ('owner' = …)` fails UNSUPPORTED_FEATURE.SET_TABLE_PROPERTY).
+ * Tags are TBLPROPERTIES here, so such a tag is refused before any SQL is sent. Exact keys, as
+ * Spark's parser matches them (`Owner` is fine).
+ */
+const RESERVED_TABLE_PROPERTIES = new Set([
+  "comment",
+  "location",
+  "provider",
+  "owner",
+  "external",
+  "is_managed_location",
+]);
+
+function assertTableTags(tags: Record<string, string>, what: string): void {
+  assertUcTags(tags, what);
+  for (const k of Object.keys(tags)) {
+    if (RESERVED_TABLE_PROPERTIES.has(k)) {
+      throw new ProviderError(
+        "invalid_input",
+        "DBX_TAG_INVALID",
+        `${what}: tag key "${k}" is a reserved table property`,
+        {
+          hint: `Databricks reserves ${[...RESERVED_TABLE_PROPERTIES].join(", ")} as table property keys; use another key (e.g. "${k}_team").`,
+          details: { key: k },
+        },
+      );
+    }
+  }
+}
+
 /** TBLPROPERTY holding dpn's logical table type (fact, dim, …); the UC table type stays MANAGED. */
 export const TABLE_TYPE_PROPERTY = "dpn_table_type";
 /** Unity Catalog's own table types; any other `table_type` value is dpn's logical type. */
@@ -203,7 +235,7 @@ export class TableProvider implements Provider<"dbx_table"> {
         },
       );
     }
-    assertUcTags(desired.tags, `Table ${desired.name}`);
+    assertTableTags(desired.tags, `Table ${desired.name}`);
     const ownership: Ownership = { stackId: ctx.stackId, address: desired.address };
     const statement = buildCreateTable({
       catalog: p.catalog_name,
@@ -277,7 +309,7 @@ export class TableProvider implements Provider<"dbx_table"> {
           (f === "table_type" && isUcTableType(p.table_type) && p.table_type.toUpperCase() !== "MANAGED"),
       );
     if (fixed.length) throw replaceRequired(`Table ${live.fullName}`, fixed);
-    assertUcTags(desired.tags, `Table ${desired.name}`);
+    assertTableTags(desired.tags, `Table ${desired.name}`);
     return this.converge(live.remoteId, ctx, p.comment, p.table_type, (m) => ({
       ...desired.tags,
       ...m.markers,

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import type { catalog, compute, iam, jobs, sql } from "@databricks/sdk-experimental";
 import { type FaultRule, Faults } from "./faults.js";
 import { DEFAULT_END_OF_SUPPORT, DEFAULT_NODE_TYPES, DEFAULT_SPARK_VERSIONS } from "./runtime-catalog.js";
-import { parseStatement, SqlError, type Stmt } from "./sql-parser.js";
+import { parseStatement, SqlError, type Stmt, type TypeNode } from "./sql-parser.js";
 
 export interface FakeOptions {
   /** PAT accepted as `Authorization: Bearer`; random when omitted. */
@@ -39,6 +39,12 @@ export interface FakeOptions {
   endOfSupportVersions?: string[];
   /** `clusters/list-node-types` answer (default: runtime-catalog.ts). */
   nodeTypes?: compute.NodeType[];
+  /**
+   * True: Delta accepts top-level VOID columns (Databricks Runtime 18.2 and above); default false,
+   * as on earlier runtimes. VOID inside ARRAY/MAP, all-VOID structs and all-VOID tables are refused
+   * either way (docs.databricks.com/aws/en/sql/language-manual/data-types/null-type).
+   */
+  voidColumns?: boolean;
   /** The user the PAT belongs to (SCIM `Me.userName`, `creator_user_name`, `created_by`); default `fake@example.com`. */
   userName?: string;
   /** False: no Unity Catalog metastore is assigned (UC routes → 404 METASTORE_DOES_NOT_EXIST). */
@@ -187,6 +193,119 @@ const METASTORE_ID = "120efa64-9b68-46ba-be38-f319458430d2";
 /** Array properties of JobSettings that jobs/get (API 2.2) pages, and the page size. */
 const JOB_PAGED_ARRAYS = ["tasks", "job_clusters", "parameters", "environments"] as const;
 const JOB_PAGE = 100;
+
+// ---------------------------------------------------------------------------------------------
+// What Databricks SQL refuses in a CREATE TABLE / ALTER TABLE, independently of dpn's validator.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Table property keys Spark reserves for their own clauses (Apache Spark `CatalogV2Util.
+ * TABLE_RESERVED_PROPERTIES`: comment, location, provider, owner, external, is_managed_location);
+ * `SET`/`UNSET TBLPROPERTIES` or `TBLPROPERTIES` with one fails `UNSUPPORTED_FEATURE.SET_TABLE_PROPERTY`.
+ */
+const RESERVED_TABLE_PROPERTIES = [
+  "comment",
+  "location",
+  "provider",
+  "owner",
+  "external",
+  "is_managed_location",
+];
+
+function assertNoReservedProperties(keys: string[]): void {
+  for (const k of keys) {
+    // exact keys, as Spark's parser matches them (`cleanTableProperties`)
+    if (RESERVED_TABLE_PROPERTIES.includes(k))
+      throw new SqlError(
+        "UNSUPPORTED_FEATURE.SET_TABLE_PROPERTY",
+        `The feature is not supported: ${k} is a reserved table property, please use the matching clause (COMMENT, LOCATION, USING, OWNER TO) to specify it.`,
+        "0A000",
+      );
+  }
+}
+
+/**
+ * Characters Delta refuses in column names unless column mapping is on: " ,;{}()\n\t=" (Delta column
+ * mapping docs, docs.databricks.com/aws/en/delta/column-mapping: with `delta.columnMapping.mode`
+ * set, "you can include spaces as well as any of these characters in the table's column names:
+ * ,;{}()\n\t=").
+ */
+const DELTA_BAD_COLUMN_CHARS = /[ ,;{}()\n\t=]/;
+
+function fieldNames(node: TypeNode): string[] {
+  if (node.kind === "struct") return node.fields.flatMap((f) => [f.name, ...fieldNames(f.type)]);
+  if (node.kind === "array") return fieldNames(node.element);
+  if (node.kind === "map") return [...fieldNames(node.key), ...fieldNames(node.value)];
+  return [];
+}
+
+const isVoid = (n: TypeNode) => n.kind === "primitive" && n.name === "void";
+
+/** VOID / empty-struct rules of Delta (null-type docs; Parquet cannot store a group with no leaves). */
+function checkTypeNode(node: TypeNode, column: string, inComplex: boolean, voidColumns: boolean): void {
+  if (isVoid(node) && (inComplex || !voidColumns))
+    throw new SqlError(
+      "DELTA_UNSUPPORTED_DATA_TYPES",
+      `Column ${column}: Delta does not accept the VOID type${inComplex ? " inside ARRAY or MAP" : ""}.`,
+      "0AKDC",
+    );
+  if (node.kind === "struct") {
+    if (node.fields.length === 0)
+      throw new SqlError(
+        "DELTA_UNSUPPORTED_DATA_TYPES",
+        `Column ${column}: STRUCT<> with no fields cannot be stored in a Delta table.`,
+        "0AKDC",
+      );
+    if (node.fields.every((f) => isVoid(f.type)))
+      throw new SqlError(
+        "DELTA_UNSUPPORTED_DATA_TYPES",
+        `Column ${column}: a STRUCT cannot have only VOID fields.`,
+        "0AKDC",
+      );
+    for (const f of node.fields) checkTypeNode(f.type, `${column}.${f.name}`, inComplex, voidColumns);
+  }
+  if (node.kind === "array") checkTypeNode(node.element, column, true, voidColumns);
+  if (node.kind === "map") {
+    checkTypeNode(node.key, column, true, voidColumns);
+    checkTypeNode(node.value, column, true, voidColumns);
+  }
+}
+
+/** The semantic checks of CREATE TABLE … USING DELTA that the grammar alone does not make. */
+function checkTableDefinition(s: Extract<Stmt, { kind: "create_table" }>, voidColumns: boolean): void {
+  assertNoReservedProperties(Object.keys(s.properties));
+  const mapping = (s.properties["delta.columnMapping.mode"] ?? "none").toLowerCase();
+  if (mapping !== "name" && mapping !== "id") {
+    const bad = s.columns
+      .flatMap((c) => [c.name, ...fieldNames(c.node)])
+      .filter((n) => DELTA_BAD_COLUMN_CHARS.test(n));
+    if (bad.length)
+      throw new SqlError(
+        "DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES",
+        `Found invalid character(s) among ' ,;{}()\\n\\t=' in the column names of your schema: ${bad.map((b) => JSON.stringify(b)).join(", ")}. Please use other characters and try again, or enable Column Mapping.`,
+        "42K05",
+      );
+  }
+  for (const c of s.columns) checkTypeNode(c.node, c.name, false, voidColumns);
+  if (s.columns.length > 0 && s.columns.every((c) => isVoid(c.node)))
+    throw new SqlError(
+      "DELTA_UNSUPPORTED_DATA_TYPES",
+      "A Delta table cannot have only VOID columns.",
+      "0AKDC",
+    );
+  for (const p of s.partitionBy) {
+    const col = s.columns.find((c) => c.name.toLowerCase() === p.toLowerCase());
+    const node = col?.node;
+    // "You can't use variant columns to partition a table" (docs.databricks.com/aws/en/tables/features/variant);
+    // Spark refuses nested types as partition columns too (SPARK-45827).
+    if (node && (node.kind !== "primitive" || node.name === "variant"))
+      throw new SqlError(
+        "INVALID_PARTITION_COLUMN_DATA_TYPE",
+        `Cannot use ${col?.type} for partition column ${p}.`,
+        "0A000",
+      );
+  }
+}
 
 /** Start the fake on 127.0.0.1 with a free port. */
 export async function startDatabricksFake(opts: FakeOptions = {}): Promise<DatabricksFake> {
@@ -475,6 +594,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       for (const p of s.partitionBy)
         if (!names.has(p.toLowerCase()))
           throw new SqlError("COLUMN_NOT_DEFINED_IN_TABLE", `Partition column ${p} not found.`, "42703");
+      checkTableDefinition(s, opts.voidColumns === true);
       const info: catalog.TableInfo = {
         name: t,
         catalog_name: c,
@@ -526,6 +646,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         `The table or view \`${c}\`.\`${sc}\`.\`${t}\` cannot be found.`,
         "42P01",
       );
+    if (s.kind === "set_props" || s.kind === "unset_props")
+      assertNoReservedProperties(s.kind === "set_props" ? Object.keys(s.properties) : s.keys);
     if (s.kind === "set_props") existing.properties = { ...existing.properties, ...s.properties };
     else if (s.kind === "unset_props") {
       const props = { ...existing.properties };
@@ -1242,7 +1364,11 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       /^\/api\/2\.1\/unity-catalog\/current-metastore-assignment$/,
       () => {
         if (opts.metastore === false)
-          throw new ApiError(404, "METASTORE_DOES_NOT_EXIST", "No metastore assigned for the current workspace.");
+          throw new ApiError(
+            404,
+            "METASTORE_DOES_NOT_EXIST",
+            "No metastore assigned for the current workspace.",
+          );
         return {
           metastore_id: METASTORE_ID,
           workspace_id: 900800700600,
@@ -1279,7 +1405,11 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         if (b.warehouse_id !== warehouseId || warehouse.state === null)
           throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Warehouse ${b.warehouse_id} does not exist.`);
         if (warehouse.state === "DELETED" || warehouse.state === "DELETING")
-          throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Warehouse ${b.warehouse_id} is ${warehouse.state}.`);
+          throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            `Warehouse ${b.warehouse_id} is ${warehouse.state}.`,
+          );
         // "A SQL warehouse auto-restarts [when] a warehouse is stopped and you attempt to run a
         // query" (docs.databricks.com/aws/en/compute/sql-warehouse/): a stopped one starts.
         if (warehouse.state === "STOPPED" || warehouse.state === "STOPPING") warehouse.state = "RUNNING";
