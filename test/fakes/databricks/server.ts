@@ -706,7 +706,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/create$/,
       ({ body }) => {
-        const spec = clusterSpec(body);
+        // body: compute.CreateCluster (the request itself)
+        const spec = clusterSpec(body as Partial<compute.CreateCluster> as Record<string, unknown>);
         clusterSeq++;
         const id = `${String(clusterSeq).padStart(4, "0")}-${randomBytes(3).toString("hex")}-fake${String(clusterSeq).padStart(4, "0")}`;
         state.clusters.set(id, {
@@ -767,7 +768,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/edit$/,
       ({ body }) => {
-        const c = clusterOr(body.cluster_id);
+        // body: compute.EditCluster (a full spec + cluster_id)
+        const b = body as Partial<compute.EditCluster>;
+        const c = clusterOr(b.cluster_id);
         if (c.details.state !== "RUNNING" && c.details.state !== "TERMINATED") {
           throw new ApiError(
             400,
@@ -792,7 +795,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/delete$/,
       ({ body }) => {
-        const c = clusterOr(body.cluster_id);
+        // body: compute.DeleteCluster
+        const c = clusterOr((body as Partial<compute.DeleteCluster>).cluster_id);
         if (c.details.state !== "TERMINATED" && c.details.state !== "TERMINATING") setState(c, "TERMINATING");
         return {};
       },
@@ -801,7 +805,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/start$/,
       ({ body }) => {
-        const c = clusterOr(body.cluster_id);
+        // body: compute.StartCluster
+        const c = clusterOr((body as Partial<compute.StartCluster>).cluster_id);
         if (c.details.state !== "TERMINATED")
           throw new ApiError(
             400,
@@ -843,8 +848,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/permanent-delete$/,
       ({ body }) => {
-        clusterOr(body.cluster_id);
-        state.clusters.delete(body.cluster_id as string);
+        // body: compute.PermanentDeleteCluster
+        const b = body as Partial<compute.PermanentDeleteCluster>;
+        clusterOr(b.cluster_id);
+        state.clusters.delete(b.cluster_id as string);
         return {};
       },
     ],
@@ -860,7 +867,11 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
             `The maximum number of saved jobs (${opts.maxJobs}) has been reached.`,
           );
         }
-        const { access_control_list: _acl, ...settings } = body;
+        // body: jobs.CreateJob (JobSettings + access_control_list)
+        const { access_control_list: _acl, ...settings } = body as Partial<jobs.CreateJob> as Record<
+          string,
+          unknown
+        >;
         const id = nextJobId++;
         state.jobs.set(id.toString(), {
           job_id: id,
@@ -941,8 +952,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[12]\/jobs\/reset$/,
       ({ body }) => {
-        const j = jobOr(body.job_id);
-        j.settings = jobSettings((body.new_settings ?? {}) as Record<string, unknown>);
+        // body: jobs.ResetJob {job_id, new_settings}
+        const b = body as Partial<Omit<jobs.ResetJob, "job_id">> & { job_id?: unknown };
+        const j = jobOr(b.job_id);
+        j.settings = jobSettings((b.new_settings ?? {}) as Record<string, unknown>);
         return {};
       },
     ],
@@ -950,15 +963,17 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[12]\/jobs\/update$/,
       ({ body }) => {
-        const j = jobOr(body.job_id);
-        const ns = (body.new_settings ?? {}) as Record<string, unknown>;
+        // body: jobs.UpdateJob {job_id, new_settings, fields_to_remove}
+        const b = body as Partial<Omit<jobs.UpdateJob, "job_id">> & { job_id?: unknown };
+        const j = jobOr(b.job_id);
+        const ns = (b.new_settings ?? {}) as Record<string, unknown>;
         const merged: Record<string, unknown> = { ...j.settings, ...ns };
         if (ns.tasks) {
           const byKey = new Map((j.settings.tasks ?? []).map((t) => [t.task_key, t]));
           for (const t of ns.tasks as jobs.Task[]) byKey.set(t.task_key, t);
           merged.tasks = [...byKey.values()];
         }
-        for (const f of (body.fields_to_remove ?? []) as string[]) {
+        for (const f of b.fields_to_remove ?? []) {
           if (f.startsWith("tasks/"))
             merged.tasks = ((merged.tasks ?? []) as jobs.Task[]).filter((t) => t.task_key !== f.slice(6));
           else delete merged[f];
@@ -971,7 +986,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[12]\/jobs\/delete$/,
       ({ body }) => {
-        const j = jobOr(body.job_id);
+        // body: jobs.DeleteJob
+        const j = jobOr((body as { job_id?: unknown }).job_id);
         state.jobs.delete(j.job_id.toString());
         return {};
       },
@@ -980,7 +996,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     [
       "POST",
       new RegExp(`^${UC}/catalogs$`),
-      ({ body }) => {
+      ({ body: raw }) => {
+        // body: catalog.CreateCatalog (the request itself)
+        const body = raw as Partial<catalog.CreateCatalog>;
         const name = ucName(body.name, "catalog");
         if (/^(sys|databricks)/.test(name))
           throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Catalog name '${name}' is reserved.`);
@@ -989,12 +1007,12 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const info: catalog.CatalogInfo = {
           name,
           full_name: name,
-          ...(body.comment !== undefined ? { comment: body.comment as string } : {}),
-          ...(body.properties ? { properties: body.properties as Record<string, string> } : {}),
+          ...(body.comment !== undefined ? { comment: body.comment } : {}),
+          ...(body.properties ? { properties: body.properties } : {}),
           ...(body.storage_root
             ? {
-                storage_root: body.storage_root as string,
-                storage_location: `${body.storage_root as string}/__unitystorage`,
+                storage_root: body.storage_root,
+                storage_location: `${body.storage_root}/__unitystorage`,
               }
             : {}),
           catalog_type: "MANAGED_CATALOG",
@@ -1025,7 +1043,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       new RegExp(`^${UC}/catalogs/([^/]+)$`),
       ({ m, body }) => {
         const c = catalogOr(m[0] as string);
-        const u = body as unknown as catalog.UpdateCatalog;
+        const u = body as Partial<catalog.UpdateCatalog>; // body: the request itself (name is the path)
         if (u.comment !== undefined) c.comment = u.comment;
         if (u.properties !== undefined) c.properties = u.properties; // the whole map is replaced
         if (u.owner !== undefined) c.owner = u.owner;
@@ -1059,18 +1077,15 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     [
       "POST",
       new RegExp(`^${UC}/schemas$`),
-      ({ body }) => {
+      ({ body: raw }) => {
+        // body: catalog.CreateSchema (the request itself)
+        const body = raw as Partial<catalog.CreateSchema>;
         const cat = ucName(body.catalog_name, "catalog");
         const name = ucName(body.name, "schema");
         catalogOr(cat);
         if (state.schemas.has(`${cat}.${name}`))
           throw new ApiError(409, "SCHEMA_ALREADY_EXISTS", `Schema '${name}' already exists`);
-        return mkSchema(
-          cat,
-          name,
-          body.comment as string | undefined,
-          body.properties as Record<string, string> | undefined,
-        );
+        return mkSchema(cat, name, body.comment, body.properties);
       },
     ],
     [
@@ -1095,7 +1110,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       new RegExp(`^${UC}/schemas/([^/]+)$`),
       ({ m, body }) => {
         const s = schemaOr(m[0] as string);
-        const u = body as unknown as catalog.UpdateSchema;
+        const u = body as Partial<catalog.UpdateSchema>; // body: the request itself (full_name is the path)
         if (u.comment !== undefined) s.comment = u.comment;
         if (u.properties !== undefined) s.properties = u.properties;
         s.updated_at = now();
@@ -1124,7 +1139,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       new RegExp(`^${UC}/volumes$`),
       ({ body }) => {
-        const b = body as unknown as catalog.CreateVolumeRequestContent;
+        const b = body as Partial<catalog.CreateVolumeRequestContent>; // body: the request itself
         const cat = ucName(b.catalog_name, "catalog");
         const sch = ucName(b.schema_name, "schema");
         const name = ucName(b.name, "volume");
@@ -1185,7 +1200,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       new RegExp(`^${UC}/volumes/([^/]+)$`),
       ({ m, body }) => {
         const v = volumeOr(m[0] as string);
-        const u = body as unknown as catalog.UpdateVolumeRequestContent;
+        const u = body as Partial<catalog.UpdateVolumeRequestContent>; // body: the request itself
         if (u.comment !== undefined) v.comment = u.comment;
         if (u.owner !== undefined) v.owner = u.owner;
         return v;
@@ -1399,7 +1414,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.0\/sql\/statements\/?$/,
       ({ body }) => {
-        const b = body as unknown as sql.ExecuteStatementRequest;
+        const b = body as Partial<sql.ExecuteStatementRequest>; // body: the request itself
         if (!b.statement || !b.warehouse_id)
           throw new ApiError(400, "INVALID_PARAMETER_VALUE", "warehouse_id and statement are required");
         if (b.warehouse_id !== warehouseId || warehouse.state === null)
@@ -1414,12 +1429,13 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         // query" (docs.databricks.com/aws/en/compute/sql-warehouse/): a stopped one starts.
         if (warehouse.state === "STOPPED" || warehouse.state === "STOPPING") warehouse.state = "RUNNING";
         const who = caller;
-        state.statements.push(b.statement);
+        const text = b.statement;
+        state.statements.push(text);
         const id = `01f0-stmt-${++stmtSeq}`;
         const st: Statement = {
           resp: { statement_id: id, status: { state: "PENDING" } },
           pollsLeft: opts.statementPolls ?? 0,
-          run: () => runStatement(st, b.statement, who),
+          run: () => runStatement(st, text, who),
         };
         if (st.pollsLeft === 0) st.run();
         statements.set(id, st);
