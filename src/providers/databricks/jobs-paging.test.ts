@@ -92,7 +92,7 @@ describe("jobs/get paging", () => {
     const d2 = { ...d, properties: { ...d.properties, max_concurrent_runs: 2 } };
     await p.dbx_job.update(d2, read, c);
     const [body] = resetBodies(fake);
-    expect((body?.tasks as unknown[]).length).toBe(250);
+    expect(body?.tasks).toHaveLength(250);
     expect(fake.state.jobs.get(created.remoteId)?.settings.tasks).toHaveLength(250);
     expect(fake.state.jobs.get(created.remoteId)?.settings.max_concurrent_runs).toBe(2);
   });

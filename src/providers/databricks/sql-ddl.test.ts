@@ -129,7 +129,10 @@ describe("SQL against the fake", () => {
     // and is refused there (no column mapping): nothing else happens either.
     await expect(
       p.dbx_table.create(table("t2", [{ name: "a`) ; DROP TABLE keep_me; --", type: "int" }]), c),
-    ).rejects.toMatchObject({ code: "DBX_SQL_FAILED", message: expect.stringContaining("DELTA_INVALID_CHARACTERS") });
+    ).rejects.toMatchObject({
+      code: "DBX_SQL_FAILED",
+      message: expect.stringContaining("DELTA_INVALID_CHARACTERS"),
+    });
     expect(fake.state.tables.has("cat.sch.keep_me")).toBe(true);
     expect(fake.state.tables.size).toBe(2);
   });
