@@ -114,7 +114,6 @@ describe("resolveBlueprint: names, addresses, defaults", () => {
       location: "s3://dataplatform-landing-raw-dev-use1/dataplatform_sales_bronze_dev/fact_orders/",
     });
     expect(byAddress(rs, "dbx_cluster.dataplatform-etl-shared-dev").properties).toEqual({
-      spark_version: "13.3.x-scala2.12",
       node_type_id: "i3.xlarge",
       autoscale: { min_workers: 2, max_workers: 8 },
       autotermination_minutes: 60,

@@ -490,8 +490,10 @@ export function resolveBlueprint(
       case "dbx_cluster": {
         const clusterType =
           e.cluster_type === "dedicated" || e.cluster_type === "job" ? e.cluster_type : "shared";
+        // spark_version stays unset unless given: the plan-time check fills the latest LTS.
+        const sparkVersion = str(e.spark_version);
         const props: ClusterProps = {
-          spark_version: str(e.spark_version) ?? "13.3.x-scala2.12",
+          ...(sparkVersion !== undefined ? { spark_version: sparkVersion } : {}),
           node_type_id: str(e.node_type) ?? "",
           autotermination_minutes:
             typeof e.autotermination_minutes === "number" ? e.autotermination_minutes : 60,

@@ -127,7 +127,13 @@ const cluster = d.define(
       workload: name("What runs on the cluster; part of the name. Jobs reference clusters by it."),
       cluster_type: oneOfStrings(CLUSTER_TYPES),
       node_type: name("Node type id, e.g. i3.xlarge."),
-      spark_version: opt(str({ minLength: 1, default: "13.3.x-scala2.12" })),
+      spark_version: opt(
+        str({
+          minLength: 1,
+          description:
+            "Databricks runtime key, e.g. 17.3.x-scala2.13. Unset: the workspace's latest LTS runtime, resolved at plan time.",
+        }),
+      ),
       autoscale: opt(
         obj(
           {

@@ -65,7 +65,6 @@ export function starterBlueprint({
             workload: "etl",
             cluster_type: "shared",
             node_type: "i3.xlarge",
-            spark_version: "13.3.x-scala2.12",
             autoscale: { min: 2, max: 8 },
             autotermination_minutes: 60,
           },

@@ -82,7 +82,11 @@ export interface GlueTableProps {
 }
 
 export interface ClusterProps {
-  spark_version: string;
+  /**
+   * Databricks runtime key, e.g. `17.3.x-scala2.13`. Unset until the plan-time check fills it
+   * with the workspace's latest LTS (Provider.check of `dbx_cluster`).
+   */
+  spark_version?: string;
   node_type_id: string;
   autoscale?: { min_workers: number; max_workers: number };
   num_workers?: number;

@@ -129,9 +129,9 @@ describe("dpn delete --archive / dpn restore on cloud resources", () => {
 
     expect((await glueParams()).dpn_archived_at).toBeTruthy();
     expect(cluster()?.state).toBe("TERMINATED");
-    expect(cluster()?.custom_tags?.["dpn=5Farchived=5Fat"]).toBeTruthy();
+    expect(cluster()?.custom_tags?.dpn_archived_at).toBeTruthy();
     expect(job()?.schedule?.pause_status).toBe("PAUSED");
-    expect(job()?.tags?.["dpn=5Farchived=5Fat"]).toBeTruthy();
+    expect(job()?.tags?.dpn_archived_at).toBeTruthy();
     expect(ucTable()?.properties?.dpn_archived_at).toBeTruthy();
     expect(Object.keys(volumeTags()).some((k) => k.includes("archived"))).toBe(true);
 

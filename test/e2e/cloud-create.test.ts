@@ -4,6 +4,9 @@
  * configured property is checked through the raw SDK / the fake's state and request log, and a
  * second run has nothing to do.
  */
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { GetDatabaseCommand, GetTableCommand, GetTagsCommand } from "@aws-sdk/client-glue";
 import {
   GetBucketEncryptionCommand,
@@ -24,6 +27,7 @@ import {
   namesOf,
   preview,
   REGION,
+  REPO_ROOT,
   runCli,
   stateSummary,
   uniqueProject,
@@ -226,17 +230,19 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     expect(cluster).toBeDefined();
     expect(cluster?.cluster_name).toBe(`${project}-etl-shared-dev`);
     expect(cluster?.node_type_id).toBe("i3.xlarge");
-    expect(cluster?.spark_version).toBe("13.3.x-scala2.12");
+    // the blueprint leaves spark_version open: the plan-time check picked the workspace's latest LTS
+    expect(cluster?.spark_version).toBe("18.x-scala2.13");
     expect(cluster?.autoscale).toEqual({ min_workers: 1, max_workers: 4 });
     expect(cluster?.autotermination_minutes).toBe(30);
     expect(cluster?.data_security_mode).toBe("USER_ISOLATION");
-    // compute tags cannot hold "_": dpn encodes marker keys reversibly (dpn_stack → dpn=5Fstack, values too)
+    // "_" is a valid compute tag character (databricks/cli libs/tags/aws.go): markers are sent as is
     expect(cluster?.custom_tags).toMatchObject({
       Project: project,
       ManagedBy: "dpn",
-      "dpn=5Fstack": String(created.stack_id),
-      "dpn=5Faddress": `dbx=5Fcluster.${project}-etl-shared-dev`,
+      dpn_stack: String(created.stack_id),
+      dpn_address: `dbx_cluster.${project}-etl-shared-dev`,
     });
+    expect(Object.keys(cluster?.custom_tags ?? {}).some((k) => k.includes("=5F"))).toBe(false);
   });
 
   it("creates the job on the new cluster (existing_cluster_id), with tasks and schedule", () => {
@@ -254,7 +260,7 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     ]);
     expect(s?.tasks?.[1]?.depends_on).toEqual([{ task_key: "ingest" }]);
     expect(s?.tasks?.[2]?.depends_on).toEqual([{ task_key: "clean" }]);
-    expect(s?.tags).toMatchObject({ Project: project, "dpn=5Fstack": String(created.stack_id) });
+    expect(s?.tags).toMatchObject({ Project: project, dpn_stack: String(created.stack_id) });
     // the create request itself carried the cluster id (not a reference left unresolved)
     const post = fake.log.find((l) => l.method === "POST" && /\/jobs\/create$/.test(l.path));
     expect(JSON.stringify(post?.body)).toContain(String(cluster?.cluster_id));
@@ -321,5 +327,33 @@ describe("dpn create --target cloud (dev blueprint)", () => {
     expect(fake.log.filter((l) => l.method !== "GET").length).toBe(before);
     expect(await awsInventory(project)).toEqual(awsBefore);
     expect(stateSummary(env.home).transactions).toHaveLength(1);
+  }, 60_000);
+
+  it("a runtime past end of support or an unknown node type stops the run at plan time (exit 3), nothing written", async () => {
+    const bp = JSON.parse(readFileSync(join(REPO_ROOT, DEV_BLUEPRINT), "utf8"));
+    bp.resources.databricks.clusters[0].spark_version = "13.3.x-scala2.12";
+    bp.resources.databricks.clusters.push({
+      ...bp.resources.databricks.clusters[0],
+      workload: "ml",
+      node_type: "i3.xlarg",
+    });
+    delete bp.resources.databricks.clusters[1].spark_version;
+    const file = join(env.dir, "eos.json");
+    writeFileSync(file, JSON.stringify(bp));
+    const other = uniqueProject("eos");
+    const before = fake.log.filter((l) => l.method !== "GET").length;
+    const r = await runCli(
+      ["create", "--blueprint", file, "--yes", "--json", "--override", `project=${other}`],
+      env.env,
+    );
+    expect(r.code, r.stderr).toBe(3);
+    const out = `${r.stdout}\n${r.stderr}`;
+    expect(out).toMatch(/PLAN_CHECK_FAILED/);
+    expect(out).toMatch(/DBX_SPARK_VERSION_UNKNOWN/);
+    expect(out).toMatch(/13\.3\.x-scala2\.12/);
+    expect(out).toMatch(/DBX_NODE_TYPE_UNKNOWN/);
+    expect(out).toMatch(/i3\.xlarge/);
+    expect(fake.log.filter((l) => l.method !== "GET").length).toBe(before);
+    expect((await awsInventory(other)).buckets).toEqual([]);
   }, 60_000);
 });

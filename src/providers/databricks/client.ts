@@ -4,6 +4,7 @@
  * Retry-After) and network failures of requests that are safe to repeat. Every failure is a
  * ProviderError (or a DpnError kind `auth` from the credential source).
  */
+import { remoteCallPoint } from "../../core/crash-points.js";
 import { DpnError, ProviderError } from "../../core/errors.js";
 import { sleep } from "../../core/sleep.js";
 import type { TokenBucket } from "../../core/token-bucket.js";
@@ -126,6 +127,7 @@ export class DatabricksClient {
         ? undefined
         : stringifyJsonWithInt64(opts.body);
     const call = { method, path: url.pathname };
+    const callName = `${method} ${url.pathname}`;
     const started = Date.now();
     let refreshedAuth = false;
 
@@ -157,6 +159,9 @@ export class DatabricksClient {
         text = await res.text();
       } catch (e) {
         this.log(method, call.path, "network_error", attempt, t0);
+        // A crash point after every exchange, answered or not (crash-points.ts): the kill-point
+        // tests need one between every pair of remote calls of a step.
+        remoteCallPoint(callName);
         const notSent = connectionRefused(e);
         const outcome = notSent ? "not_applied" : "unknown";
         if (
@@ -176,6 +181,7 @@ export class DatabricksClient {
         );
       }
       this.log(method, call.path, res.status, attempt, t0);
+      remoteCallPoint(callName);
       if (res.ok) {
         if (!text.trim()) return {} as T;
         try {

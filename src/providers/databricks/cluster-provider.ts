@@ -13,10 +13,25 @@ import {
 } from "../../core/resources.js";
 import { sleep } from "../../core/sleep.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
-import { DatabricksCallError } from "./client.js";
-import { buildComputeTags, splitComputeTags } from "./compute-tags.js";
+import { DatabricksCallError, type DatabricksClient } from "./client.js";
+import { buildComputeTags, PREV_PIN_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
-import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
+import { principalOf } from "./principal.js";
+import {
+  compare,
+  ignoreNotFound,
+  orNull,
+  type ProviderDeps,
+  provenanceOf,
+  vanished,
+  withProvenance,
+} from "./provider-kit.js";
+import {
+  checkClusterAgainstCatalog,
+  type NodeTypeEntry,
+  type RuntimeCatalog,
+  type SparkVersionEntry,
+} from "./spark-versions.js";
 
 /** Wire shape of the cluster fields dpn reads (subset of ClusterDetails). */
 export interface ClusterDetailsWire {
@@ -37,7 +52,14 @@ export interface ClusterDetailsWire {
 
 export const CLUSTER_TAG_LIMIT = 45;
 
-/** Fields of ClusterDetails/spec that clusters/edit accepts; copied so an edit keeps them. */
+/**
+ * Unpinned, a terminated cluster is kept 30 days after termination (databricks-sdk-go ClustersAPI
+ * doc). Restore leaves dpn's pin in place on a cluster terminated longer ago than this (23 days),
+ * so that restoring never hands Databricks a cluster it removes within a week.
+ */
+const UNPIN_SAFE_MS = 23 * 24 * 3600 * 1000;
+
+/** Fields of ClusterDetails.spec that clusters/edit accepts; copied so an edit keeps them. */
 const EDITABLE = [
   "cluster_name",
   "spark_version",
@@ -74,12 +96,51 @@ const EDITABLE = [
 function settingsOf(p: ClusterProps | Record<string, unknown>): Record<string, unknown> {
   const q = p as Record<string, unknown>;
   return {
-    spark_version: q.spark_version,
+    ...(q.spark_version !== undefined ? { spark_version: q.spark_version } : {}),
     node_type_id: q.node_type_id,
     ...(q.autoscale ? { autoscale: q.autoscale } : { num_workers: q.num_workers ?? 0 }),
     autotermination_minutes: q.autotermination_minutes,
     data_security_mode: q.data_security_mode,
+    ...(typeof q.single_user_name === "string" ? { single_user_name: q.single_user_name } : {}),
   };
+}
+
+/**
+ * Fields Databricks fills in when the user leaves them out, so reading them back says nothing
+ * about what the user chose: databricks/cli bundle/direct/dresources/resources.yml lists them as
+ * cluster `backend_defaults` (and the cloud attributes as server-managed). `driver_node_type_id`
+ * follows `node_type_id` only while it is unset; an echoed `aws_attributes.zone_id` would pin it.
+ */
+const SERVER_DEFAULTED = [
+  "driver_node_type_id",
+  "driver_instance_pool_id",
+  "enable_elastic_disk",
+  "enable_local_disk_encryption",
+  "single_user_name",
+] as const;
+
+/**
+ * The settings a user chose for this cluster: `spec`, "a snapshot of the latest user specified
+ * settings that were used to create/edit the cluster" (databricks-sdk-go compute.ClusterDetails.Spec;
+ * returned by clusters/get, not by clusters/list). clusters/edit is a full replace, so an edit built
+ * from the server's view (`get` minus `spec`) would send its defaults back as choices: the driver
+ * would stay on the old node type and the zone would be pinned. Without `spec` (not expected from
+ * clusters/get) the server view is used minus the fields the server fills in.
+ */
+function userSettings(d: ClusterDetailsWire): Record<string, unknown> {
+  const hasSpec = d.spec !== undefined && d.spec !== null && Object.keys(d.spec).length > 0;
+  const source = (hasSpec ? d.spec : d) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of EDITABLE) if (source[k] !== undefined) out[k] = source[k];
+  if (!hasSpec) {
+    for (const k of SERVER_DEFAULTED) delete out[k];
+    const aws = out.aws_attributes as Record<string, unknown> | undefined;
+    if (aws) {
+      const { zone_id: _zone, ...rest } = aws;
+      out.aws_attributes = rest;
+    }
+  }
+  return out;
 }
 
 function toRemote(d: ClusterDetailsWire): RemoteObject {
@@ -98,12 +159,42 @@ function toRemote(d: ClusterDetailsWire): RemoteObject {
       num_workers: d.num_workers,
       autotermination_minutes: d.autotermination_minutes ?? 0,
       data_security_mode: d.data_security_mode,
+      single_user_name: d.single_user_name,
     }),
     tags: t.tags,
     ownership: t.ownership,
     archived: t.archived,
     ...(d.state ? { status: d.state } : {}),
+    ...withProvenance(provenanceOf(d.start_time, d.creator_user_name)),
   };
+}
+
+interface CachedCatalog {
+  versions?: Promise<SparkVersionEntry[]>;
+  nodeTypes?: Promise<NodeTypeEntry[]>;
+}
+
+/** The workspace's runtime and node-type lists, fetched once per client (a failed fetch is retried). */
+const catalogs = new WeakMap<DatabricksClient, CachedCatalog>();
+
+function cachedList<T>(
+  client: DatabricksClient,
+  slot: keyof CachedCatalog,
+  fetchList: () => Promise<T[]>,
+): Promise<T[]> {
+  let entry = catalogs.get(client);
+  if (!entry) {
+    entry = {};
+    catalogs.set(client, entry);
+  }
+  const cached = entry[slot] as Promise<T[]> | undefined;
+  if (cached) return cached;
+  const p = fetchList();
+  (entry as Record<string, Promise<unknown>>)[slot] = p;
+  p.catch(() => {
+    if (entry[slot] === (p as unknown)) delete entry[slot];
+  });
+  return p;
 }
 
 export class ClusterProvider implements Provider<"dbx_cluster"> {
@@ -113,6 +204,42 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
 
   private get client() {
     return this.deps.client;
+  }
+
+  /** What the workspace offers: `GET /api/2.1/clusters/spark-versions` and `…/list-node-types`, cached per client. */
+  private async runtimeCatalog(signal?: AbortSignal): Promise<RuntimeCatalog> {
+    const [versions, nodeTypes] = await Promise.all([
+      cachedList<SparkVersionEntry>(this.client, "versions", async () => {
+        const r = await this.client.request<{ versions?: SparkVersionEntry[] }>(
+          "GET",
+          "/api/2.1/clusters/spark-versions",
+          { signal },
+        );
+        return r.versions ?? [];
+      }),
+      cachedList<NodeTypeEntry>(this.client, "nodeTypes", async () => {
+        const r = await this.client.request<{ node_types?: NodeTypeEntry[] }>(
+          "GET",
+          "/api/2.1/clusters/list-node-types",
+          { signal },
+        );
+        return r.node_types ?? [];
+      }),
+    ]);
+    return { versions, nodeTypes };
+  }
+
+  /**
+   * Plan-time check: fill an unset `spark_version` with the workspace's latest LTS and refuse a
+   * `spark_version` / `node_type_id` the workspace does not list (spark-versions.ts
+   * `checkClusterAgainstCatalog`: DpnError kind validation, exit 3). Reads both lists once per
+   * client. A failing read throws the client's ProviderError (auth, network).
+   */
+  async check(
+    desired: DesiredResource<"dbx_cluster">,
+    ctx: ProviderContext,
+  ): Promise<DesiredResource<"dbx_cluster">> {
+    return checkClusterAgainstCatalog(desired, await this.runtimeCatalog(ctx.signal));
   }
 
   private get(clusterId: string, signal?: AbortSignal): Promise<ClusterDetailsWire> {
@@ -125,6 +252,11 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const d = await orNull(this.get(remoteId, ctx.signal));
     return d ? toRemote(d) : null;
+  }
+
+  /** SCIM Me `userName`, the spelling of `creator_user_name` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   async lookup(desired: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject | null> {
@@ -148,7 +280,9 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     return null;
   }
 
-  async create(desired: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject> {
+  async create(input: DesiredResource<"dbx_cluster">, ctx: ProviderContext): Promise<RemoteObject> {
+    // A caller that skipped the plan-time check still gets the workspace's latest LTS.
+    const desired = input.properties.spark_version ? input : await this.check(input, ctx);
     const ownership: Ownership = { stackId: ctx.stackId, address: desired.address };
     const custom_tags = buildComputeTags(
       desired.tags,
@@ -181,8 +315,12 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
   diff(desired: DesiredResource<"dbx_cluster">, live: RemoteObject): FieldChange[] {
     const changes: FieldChange[] = [];
     const want = settingsOf(desired.properties);
-    for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)]))
+    for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)])) {
+      // The server names the caller when a SINGLE_USER cluster leaves it open, and an unset
+      // runtime (no plan-time check ran) means "any": neither is drift.
+      if ((k === "single_user_name" || k === "spark_version") && want[k] === undefined) continue;
       compare(changes, k, live.properties[k], want[k]);
+    }
     compare(changes, "tags", live.tags, desired.tags);
     return changes;
   }
@@ -234,11 +372,23 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     );
   }
 
+  /**
+   * Archive = terminate + archive markers + pin. Databricks keeps a terminated all-purpose
+   * cluster's configuration for 30 days only, unless it is pinned (databricks-sdk-go
+   * service/compute/api.go, ClustersAPI doc), so an archive that did not pin would vanish. The
+   * pin state before archive is kept in the `dpn_prev_pin` marker so restore unpins only what
+   * archive pinned. The pin comes last: a crash between the marker edit and the pin is finished
+   * by the next archive (the marker already holds the previous state), and a restore after it is
+   * exact (unpinning an unpinned cluster "will have no effect"). Pinning needs workspace admin
+   * rights: without them archive fails with `DBX_CLUSTER_PIN_FAILED` (outcome unknown: the
+   * cluster is terminated and marked, so the engine rolls the archive back).
+   */
   async archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
     const d = await orNull(this.get(remote.remoteId, ctx.signal));
     if (!d) throw vanished("Cluster", remote.remoteId);
     const current = toRemote(d);
-    if (current.archived && d.state === "TERMINATED") return current;
+    const pinned = await this.isPinned(remote.remoteId, ctx);
+    if (current.archived && d.state === "TERMINATED" && pinned) return current;
     if (d.state !== "TERMINATED" && d.state !== "TERMINATING") {
       await this.client.request("POST", "/api/2.1/clusters/delete", {
         body: { cluster_id: remote.remoteId },
@@ -248,22 +398,44 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     }
     await this.waitFor(remote.remoteId, (s) => s === "TERMINATED", [], ctx);
     // Editing a TERMINATED cluster keeps it terminated, so the marker does not restart it.
-    return this.edit(
+    let result = await this.edit(
       remote.remoteId,
       ctx,
       (spec, markers, tags) => {
         spec.custom_tags = buildComputeTags(
           tags,
-          { ...markers, ...archiveMarkers(ctx) },
+          { ...markers, ...archiveMarkers(ctx), [PREV_PIN_KEY]: pinned ? "PINNED" : "UNPINNED" },
           CLUSTER_TAG_LIMIT,
           `Cluster ${remote.name}`,
         );
       },
       (r) => r.archived,
     );
+    if (!pinned) {
+      await this.pinRequest("pin", remote.remoteId, ctx);
+      result = (await this.read(remote.remoteId, ctx)) ?? result;
+    }
+    return result;
   }
 
+  /**
+   * Restore = unpin (only when archive pinned it: marker `dpn_prev_pin` = UNPINNED; clusters
+   * archived by dpn 0.2.0 carry no such marker and were never pinned) + clear the markers; start
+   * only with `startOnRestore`. Unpin comes first, so a crash in between is finished by the next
+   * restore. One exception: a cluster that stays TERMINATED and was terminated more than
+   * UNPIN_SAFE_MS ago keeps its pin — unpinned, Databricks would drop its configuration (30 days
+   * after termination) within days of the restore.
+   */
   async restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
+    const d = await orNull(this.get(remote.remoteId, ctx.signal));
+    if (!d) throw vanished("Cluster", remote.remoteId);
+    const split = splitComputeTags(d.custom_tags);
+    const now = this.deps.opts.now?.() ?? Date.now();
+    const staysTerminated = d.state === "TERMINATED" && !this.deps.opts.startOnRestore;
+    const terminatedAgo = typeof d.terminated_time === "number" ? now - d.terminated_time : 0;
+    const unpinWouldLoseIt = staysTerminated && terminatedAgo > UNPIN_SAFE_MS;
+    if (split.archived && split.markers[PREV_PIN_KEY] === "UNPINNED" && !unpinWouldLoseIt)
+      await this.pinRequest("unpin", remote.remoteId, ctx);
     const result = await this.edit(
       remote.remoteId,
       ctx,
@@ -271,6 +443,7 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
         const m = { ...markers };
         delete m[MARKER_KEYS.archivedAt];
         delete m[MARKER_KEYS.archivedBy];
+        delete m[PREV_PIN_KEY];
         spec.custom_tags = buildComputeTags(tags, m, CLUSTER_TAG_LIMIT, `Cluster ${remote.name}`);
       },
       (r) => !r.archived,
@@ -284,6 +457,52 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
       return (await this.read(remote.remoteId, ctx)) ?? result;
     }
     return result;
+  }
+
+  /**
+   * Whether the cluster is pinned. ClusterDetails does not say; clusters/list filters on it
+   * (`filter_by.is_pinned`, databricks-sdk-go compute.ListClustersFilterBy, encoded as the SDK's
+   * query encoder does: nested fields joined with ".").
+   */
+  private async isPinned(clusterId: string, ctx: ProviderContext): Promise<boolean> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.client.request<{ clusters?: ClusterDetailsWire[]; next_page_token?: string }>(
+        "GET",
+        "/api/2.1/clusters/list",
+        { query: { "filter_by.is_pinned": true, page_size: 100, page_token: pageToken }, signal: ctx.signal },
+      );
+      if ((page.clusters ?? []).some((c) => c.cluster_id === clusterId)) return true;
+      pageToken = page.next_page_token || undefined;
+    } while (pageToken);
+    return false;
+  }
+
+  /** clusters/pin or /unpin (idempotent by the API's own terms; workspace admins only). */
+  private async pinRequest(op: "pin" | "unpin", clusterId: string, ctx: ProviderContext): Promise<void> {
+    try {
+      await this.client.request("POST", `/api/2.1/clusters/${op}`, {
+        body: { cluster_id: clusterId },
+        idempotent: true,
+        signal: ctx.signal,
+      });
+    } catch (e) {
+      if (!(e instanceof DatabricksCallError) || e.api.status !== 403) throw e;
+      throw new ProviderError(
+        "auth",
+        "DBX_CLUSTER_PIN_FAILED",
+        `Cluster ${clusterId} could not be ${op}ned: ${e.message}`,
+        {
+          outcome: op === "pin" ? "unknown" : "not_applied",
+          hint:
+            op === "pin"
+              ? "Pinning needs workspace admin rights. Without a pin Databricks removes a terminated cluster's configuration after 30 days, so dpn does not archive clusters it cannot pin."
+              : "Unpinning needs workspace admin rights; the cluster stays pinned until an admin unpins it.",
+          details: { cluster_id: clusterId },
+          cause: e,
+        },
+      );
+    }
   }
 
   async adopt(remote: RemoteObject, ownership: Ownership, ctx: ProviderContext): Promise<RemoteObject> {
@@ -322,12 +541,7 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
       if (!d) throw vanished("Cluster", clusterId);
       const current = toRemote(d);
       if (skipIf?.(current)) return current;
-      const source = (d.spec && Object.keys(d.spec).length ? { ...d, ...d.spec } : d) as Record<
-        string,
-        unknown
-      >;
-      const spec: Record<string, unknown> = { cluster_id: clusterId };
-      for (const k of EDITABLE) if (source[k] !== undefined) spec[k] = source[k];
+      const spec: Record<string, unknown> = { cluster_id: clusterId, ...userSettings(d) };
       const split = splitComputeTags(d.custom_tags);
       mutate(spec, split.markers, split.tags);
       try {

@@ -26,6 +26,7 @@ export type DatabricksProviders = { [T in DatabricksType]: Provider<T> };
 export { DatabricksClient } from "./client.js";
 export type { DatabricksConfig, DatabricksConfigOptions } from "./config.js";
 export { resolveDatabricksConfig } from "./config.js";
+export { type DatabricksPreflightInput, databricksPreflight } from "./preflight.js";
 export type { DatabricksProviderOptions } from "./provider-kit.js";
 
 /** The six Databricks providers over one client. Never throws. */

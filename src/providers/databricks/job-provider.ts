@@ -10,7 +10,16 @@ import { type DesiredResource, type JobTask, MARKER_KEYS, type Ownership } from 
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { buildComputeTags, PREV_PAUSE_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
-import { compare, ignoreNotFound, orNull, type ProviderDeps, vanished } from "./provider-kit.js";
+import { principalOf } from "./principal.js";
+import {
+  compare,
+  ignoreNotFound,
+  orNull,
+  type ProviderDeps,
+  provenanceOf,
+  vanished,
+  withProvenance,
+} from "./provider-kit.js";
 
 export const JOB_TAG_LIMIT = 25;
 
@@ -29,6 +38,31 @@ export interface JobWire {
   /** Decimal string: parsed from the raw JSON text without precision loss. */
   job_id: string;
   settings?: JobSettingsWire;
+  creator_user_name?: string;
+  /** Epoch ms. */
+  created_time?: number;
+  /** API 2.2 jobs/get: more array entries on the next page (see `getJob`). */
+  next_page_token?: string;
+  has_more?: boolean;
+}
+
+/**
+ * JobSettings arrays that jobs/get (API 2.2) returns 100 at a time; later pages carry the rest
+ * (databricks-sdk-go service/jobs/ext_api.go `JobsAPI.Get` merges exactly these four).
+ */
+const PAGED_ARRAYS = ["tasks", "job_clusters", "parameters", "environments"] as const;
+
+/**
+ * Settings fields jobs/get returns that are not settings one writes: `format` "is ignored in
+ * Create/Update/Reset calls" (databricks-sdk-go jobs.JobSettings.Format), so a reset never echoes it.
+ */
+const READ_ONLY_SETTINGS = ["format"] as const;
+
+/** Settings as jobs/reset should get them: read-only fields removed. */
+export function writableSettings(s: JobSettingsWire): JobSettingsWire {
+  const out: JobSettingsWire = { ...s };
+  for (const k of READ_ONLY_SETTINGS) delete out[k];
+  return out;
 }
 
 const COMPUTE_KEYS = ["existing_cluster_id", "job_cluster_key", "new_cluster", "environment_key"];
@@ -85,6 +119,7 @@ function toRemote(j: JobWire): RemoteObject {
     tags: t.tags,
     ownership: t.ownership,
     archived: t.archived,
+    ...withProvenance(provenanceOf(j.created_time, j.creator_user_name)),
   };
 }
 
@@ -97,13 +132,53 @@ export class JobProvider implements Provider<"dbx_job"> {
     return this.deps.client;
   }
 
-  private get(jobId: string, signal?: AbortSignal): Promise<JobWire> {
-    return this.client.request<JobWire>("GET", "/api/2.2/jobs/get", { query: { job_id: jobId }, signal });
+  /**
+   * jobs/get with every page followed: API 2.2 returns at most 100 tasks / job_clusters /
+   * parameters / environments per response and a `next_page_token` on the Job; each later page
+   * holds the next entries of those arrays, which are appended (as the SDK's `JobsAPI.Get` does).
+   * A job built from the first page alone would lose tasks on the next reset.
+   */
+  private async get(jobId: string, signal?: AbortSignal): Promise<JobWire> {
+    const first = await this.client.request<JobWire>("GET", "/api/2.2/jobs/get", {
+      query: { job_id: jobId },
+      signal,
+    });
+    const settings: JobSettingsWire = { ...(first.settings ?? {}) };
+    let token = first.next_page_token || undefined;
+    for (let pages = 1; token; pages++) {
+      if (pages > 100) {
+        throw new ProviderError(
+          "internal",
+          "DBX_BAD_RESPONSE",
+          `jobs/get for job ${jobId} never stopped paging`,
+          {
+            details: { job_id: jobId },
+          },
+        );
+      }
+      const next = await this.client.request<JobWire>("GET", "/api/2.2/jobs/get", {
+        query: { job_id: jobId, page_token: token },
+        signal,
+      });
+      const acc = settings as Record<string, unknown>;
+      for (const key of PAGED_ARRAYS) {
+        const more = next.settings?.[key] as unknown[] | undefined;
+        if (more?.length) acc[key] = [...((acc[key] as unknown[] | undefined) ?? []), ...more];
+      }
+      token = next.next_page_token || undefined;
+    }
+    const { next_page_token: _t, has_more: _m, ...job } = first;
+    return { ...job, settings };
   }
 
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const j = await orNull(this.get(remoteId, ctx.signal));
     return j ? toRemote(j) : null;
+  }
+
+  /** SCIM Me `userName`, the spelling of `creator_user_name` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   async lookup(desired: DesiredResource<"dbx_job">, ctx: ProviderContext): Promise<RemoteObject | null> {
@@ -297,7 +372,7 @@ export class JobProvider implements Provider<"dbx_job"> {
     if (!j) throw vanished("Job", jobId);
     const current = toRemote(j);
     if (skipIf?.(current)) return current;
-    const settings: JobSettingsWire = { ...(j.settings ?? {}) };
+    const settings = writableSettings(j.settings ?? {});
     const split = splitComputeTags(settings.tags);
     mutate(settings, split.markers, split.tags);
     await this.client.request("POST", "/api/2.2/jobs/reset", {

@@ -2,7 +2,7 @@
  * Shared pieces of the Databricks providers: options, not-found handling, diff helpers.
  */
 import { ProviderError } from "../../core/errors.js";
-import type { FieldChange } from "../../engine/ports.js";
+import type { FieldChange, Provenance } from "../../engine/ports.js";
 import { type DatabricksClient, isNotFoundError } from "./client.js";
 
 /** Behaviour switches for the Databricks providers. */
@@ -17,6 +17,8 @@ export interface DatabricksProviderOptions {
   clusterWaitMs?: number;
   /** First poll interval for cluster/statement waits (default 1 s; doubles up to 10 s). */
   pollMs?: number;
+  /** Clock for age checks against platform timestamps (default Date.now; tests move it). */
+  now?: () => number;
 }
 
 export interface ProviderDeps {
@@ -81,4 +83,23 @@ export function vanished(what: string, id: string): ProviderError {
   return new ProviderError("not_found", "DBX_NOT_FOUND", `${what} ${id} does not exist (any more)`, {
     hint: "Refresh state: the object was deleted outside dpn.",
   });
+}
+
+/**
+ * Provenance from the creation facts Databricks reports (epoch ms + creator name); undefined when
+ * it reports neither. `createdAt` is the platform's clock, as ISO-8601.
+ */
+export function provenanceOf(createdAtMs: unknown, createdBy: unknown): Provenance | undefined {
+  const at =
+    typeof createdAtMs === "number" && Number.isFinite(createdAtMs) && createdAtMs > 0
+      ? new Date(createdAtMs).toISOString()
+      : undefined;
+  const by = typeof createdBy === "string" && createdBy ? createdBy : undefined;
+  if (!at && !by) return undefined;
+  return { ...(at ? { createdAt: at } : {}), ...(by ? { createdBy: by } : {}) };
+}
+
+/** `{ provenance }` when there is one, else nothing (for spreading into a RemoteObject). */
+export function withProvenance(p: Provenance | undefined): { provenance?: Provenance } {
+  return p ? { provenance: p } : {};
 }

@@ -39,10 +39,14 @@ describe("dbx_cluster", () => {
     const created = await p.dbx_cluster.create(d, c);
     expect(created.status).toBe("PENDING");
     expect(created.ownership).toEqual({ stackId: "stack-1", address: "dbx_cluster.dp-main-dev-etl" });
-    // On the wire the markers and tags use the cluster-tag charset (no `_`).
+    // On the wire markers and tags are spelt as written: `_` is a valid cluster tag character.
     const wire = fake.state.clusters.get(created.remoteId)?.details.custom_tags ?? {};
-    expect(Object.keys(wire).every((k) => !k.includes("_"))).toBe(true);
-    expect(wire["dpn=5Fstack"]).toBe("stack-1");
+    expect(wire).toEqual({
+      env: "dev",
+      cost_center: "data_1",
+      dpn_stack: "stack-1",
+      dpn_address: "dbx_cluster.dp-main-dev-etl",
+    });
     const body = fake.log.find((r) => r.path === "/api/2.1/clusters/create")?.body as Record<string, unknown>;
     expect(body).toMatchObject({
       cluster_name: "dp-main-dev-etl",

@@ -112,7 +112,7 @@ describe("SQL against the fake", () => {
     const created = await p.dbx_table.create(
       table(
         hostileName,
-        [{ name: "a`) ; DROP TABLE keep_me; --", type: "int", comment: "'); DROP TABLE keep_me; -- \\' /*" }],
+        [{ name: "a`_--'#DROP_TABLE_keep_me", type: "int", comment: "'); DROP TABLE keep_me; -- \\' /*" }],
         "c'; DROP TABLE keep_me; --",
       ),
       c,
@@ -120,9 +120,20 @@ describe("SQL against the fake", () => {
     expect(created.name).toBe(hostileName.toLowerCase());
     expect(fake.state.tables.has("cat.sch.keep_me")).toBe(true);
     const t = fake.state.tables.get(`cat.sch.${hostileName.toLowerCase()}`);
-    expect(t?.columns?.[0]?.name).toBe("a`) ; DROP TABLE keep_me; --");
+    expect(t?.columns?.[0]?.name).toBe("a`_--'#DROP_TABLE_keep_me");
     expect(t?.columns?.[0]?.comment).toBe("'); DROP TABLE keep_me; -- \\' /*");
     expect(t?.comment).toBe("c'; DROP TABLE keep_me; --");
+    expect(fake.state.tables.size).toBe(2);
+
+    // A column name with Delta's forbidden characters (space ; ( ) …) reaches the service quoted
+    // and is refused there (no column mapping): nothing else happens either.
+    await expect(
+      p.dbx_table.create(table("t2", [{ name: "a`) ; DROP TABLE keep_me; --", type: "int" }]), c),
+    ).rejects.toMatchObject({
+      code: "DBX_SQL_FAILED",
+      message: expect.stringContaining("DELTA_INVALID_CHARACTERS"),
+    });
+    expect(fake.state.tables.has("cat.sch.keep_me")).toBe(true);
     expect(fake.state.tables.size).toBe(2);
   });
 
@@ -196,6 +207,36 @@ describe("SQL against the fake", () => {
     expect(
       fake.log.filter((r) => r.method === "GET" && r.path.startsWith("/api/2.0/sql/statements/")).length,
     ).toBeGreaterThanOrEqual(3);
+  });
+
+  it("CLOSED is success (SDK: execution successful, result closed), inline and after polling", async () => {
+    for (const statementPolls of [0, 2]) {
+      const { p, c, fake } = await withSchema({ statementSuccessState: "CLOSED", statementPolls });
+      const created = await p.dbx_table.create(table("closed_ok", [{ name: "id", type: "int" }]), c);
+      expect(created.remoteId).toBe("cat.sch.closed_ok");
+      const d = table("closed_ok", [{ name: "id", type: "int" }], "now commented");
+      const updated = await p.dbx_table.update(d, created, c);
+      expect(updated.properties.comment).toBe("now commented");
+      const states = fake.log
+        .filter((r) => r.path.startsWith("/api/2.0/sql/statements"))
+        .map((r) => r.status);
+      expect(states.every((s) => s === 200)).toBe(true);
+      await fake.close();
+    }
+    fake = undefined;
+  });
+
+  it("a tag that would be a reserved table property (owner, location, …) is refused before any SQL", async () => {
+    const { p, c, fake } = await withSchema();
+    const sent = fake.state.statements.length;
+    const d = { ...table("tagged", [{ name: "id", type: "int" }]), tags: { owner: "data-team" } };
+    await expect(p.dbx_table.create(d, c)).rejects.toMatchObject({
+      code: "DBX_TAG_INVALID",
+      outcome: "not_applied",
+    });
+    expect(fake.state.statements.length).toBe(sent);
+    const ok = await p.dbx_table.create({ ...d, tags: { Owner: "data-team" } }, c);
+    expect(ok.tags).toEqual({ Owner: "data-team" });
   });
 
   it("a missing warehouse is reported before any SQL is sent", async () => {

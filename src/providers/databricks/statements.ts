@@ -56,9 +56,17 @@ function failure(r: StatementResult): ProviderError {
 }
 
 /**
- * Execute `statement` on `warehouseId` and wait until it SUCCEEDS. Throws ProviderError for
- * FAILED/CANCELED/CLOSED statements (outcome not_applied), for HTTP errors (from the client),
- * and `DBX_SQL_TIMEOUT` (outcome unknown) when it does not finish within `maxWaitMs`.
+ * Terminal states that mean the statement ran to completion. `CLOSED` is "execution successful,
+ * and statement closed; result no longer available for fetch" (databricks-sdk-go
+ * service/sql/model.go `StatementStatus.State`): for DDL, which has no result to fetch, it is a
+ * success like `SUCCEEDED`.
+ */
+const SUCCESS_STATES = new Set(["SUCCEEDED", "CLOSED"]);
+
+/**
+ * Execute `statement` on `warehouseId` and wait until it succeeds (SUCCEEDED or CLOSED). Throws
+ * ProviderError for FAILED/CANCELED statements (outcome not_applied), for HTTP errors (from the
+ * client), and `DBX_SQL_TIMEOUT` (outcome unknown) when it does not finish within `maxWaitMs`.
  */
 export async function executeStatement(
   client: DatabricksClient,
@@ -101,6 +109,6 @@ export async function executeStatement(
       { signal: opts.signal },
     );
   }
-  if (r.status?.state !== "SUCCEEDED") throw failure(r);
+  if (!SUCCESS_STATES.has(r.status?.state ?? "")) throw failure(r);
   return r;
 }

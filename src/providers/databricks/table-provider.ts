@@ -10,13 +10,16 @@ import { ProviderError } from "../../core/errors.js";
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
+import { principalOf } from "./principal.js";
 import {
   compare,
   ignoreNotFound,
   orNull,
   type ProviderDeps,
+  provenanceOf,
   replaceRequired,
   vanished,
+  withProvenance,
 } from "./provider-kit.js";
 import {
   buildCommentOnTable,
@@ -36,6 +39,8 @@ export interface TableWire {
   table_type?: string;
   comment?: string;
   properties?: Record<string, string>;
+  created_at?: number;
+  created_by?: string;
   columns?: {
     name: string;
     type_text?: string;
@@ -46,6 +51,38 @@ export interface TableWire {
 }
 
 const PLATFORM_PROPERTY = /^(delta\.|unity\.catalog\.|spark\.|option\.|clustering)/;
+
+/**
+ * Table property keys Spark reserves for their own clauses (Apache Spark CatalogV2Util
+ * TABLE_RESERVED_PROPERTIES; `TBLPROPERTIES ('owner' = …)` fails UNSUPPORTED_FEATURE.SET_TABLE_PROPERTY).
+ * Tags are TBLPROPERTIES here, so such a tag is refused before any SQL is sent. Exact keys, as
+ * Spark's parser matches them (`Owner` is fine).
+ */
+const RESERVED_TABLE_PROPERTIES = new Set([
+  "comment",
+  "location",
+  "provider",
+  "owner",
+  "external",
+  "is_managed_location",
+]);
+
+function assertTableTags(tags: Record<string, string>, what: string): void {
+  assertUcTags(tags, what);
+  for (const k of Object.keys(tags)) {
+    if (RESERVED_TABLE_PROPERTIES.has(k)) {
+      throw new ProviderError(
+        "invalid_input",
+        "DBX_TAG_INVALID",
+        `${what}: tag key "${k}" is a reserved table property`,
+        {
+          hint: `Databricks reserves ${[...RESERVED_TABLE_PROPERTIES].join(", ")} as table property keys; use another key (e.g. "${k}_team").`,
+          details: { key: k },
+        },
+      );
+    }
+  }
+}
 
 /** TBLPROPERTY holding dpn's logical table type (fact, dim, …); the UC table type stays MANAGED. */
 export const TABLE_TYPE_PROPERTY = "dpn_table_type";
@@ -104,6 +141,7 @@ function toRemote(w: TableWire): RemoteObject {
     tags,
     ownership: m.ownership,
     archived: m.archived,
+    ...withProvenance(provenanceOf(w.created_at, w.created_by)),
   };
 }
 
@@ -175,6 +213,11 @@ export class TableProvider implements Provider<"dbx_table"> {
     return w ? toRemote(w) : null;
   }
 
+  /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
+  }
+
   lookup(desired: DesiredResource<"dbx_table">, ctx: ProviderContext): Promise<RemoteObject | null> {
     const p = desired.properties;
     return this.read(`${p.catalog_name}.${p.schema_name}.${desired.name}`.toLowerCase(), ctx);
@@ -192,7 +235,7 @@ export class TableProvider implements Provider<"dbx_table"> {
         },
       );
     }
-    assertUcTags(desired.tags, `Table ${desired.name}`);
+    assertTableTags(desired.tags, `Table ${desired.name}`);
     const ownership: Ownership = { stackId: ctx.stackId, address: desired.address };
     const statement = buildCreateTable({
       catalog: p.catalog_name,
@@ -266,7 +309,7 @@ export class TableProvider implements Provider<"dbx_table"> {
           (f === "table_type" && isUcTableType(p.table_type) && p.table_type.toUpperCase() !== "MANAGED"),
       );
     if (fixed.length) throw replaceRequired(`Table ${live.fullName}`, fixed);
-    assertUcTags(desired.tags, `Table ${desired.name}`);
+    assertTableTags(desired.tags, `Table ${desired.name}`);
     return this.converge(live.remoteId, ctx, p.comment, p.table_type, (m) => ({
       ...desired.tags,
       ...m.markers,

@@ -9,13 +9,16 @@ import type { CatalogProps, DesiredResource, Ownership, SchemaProps } from "../.
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { DatabricksCallError, isNotFoundError } from "./client.js";
 import { archiveMarkers, isMarkerKey, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
+import { principalOf } from "./principal.js";
 import {
   compare,
   ignoreNotFound,
   orNull,
   type ProviderDeps,
+  provenanceOf,
   replaceRequired,
   vanished,
+  withProvenance,
 } from "./provider-kit.js";
 import { assertUcName } from "./sql-ddl.js";
 
@@ -91,6 +94,7 @@ class UcNamespaceProvider<T extends NsType> implements Provider<T> {
       tags: s.tags,
       ownership: s.ownership,
       archived: s.archived,
+      ...withProvenance(provenanceOf(w.created_at, w.created_by)),
     };
   }
 
@@ -101,6 +105,11 @@ class UcNamespaceProvider<T extends NsType> implements Provider<T> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const w = await orNull(this.get(remoteId, ctx.signal));
     return w ? this.toRemote(w) : null;
+  }
+
+  /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.deps.client, ctx.signal);
   }
 
   lookup(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject | null> {

@@ -8,13 +8,16 @@ import type { DesiredResource, Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { DatabricksCallError } from "./client.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
+import { principalOf } from "./principal.js";
 import {
   compare,
   ignoreNotFound,
   orNull,
   type ProviderDeps,
+  provenanceOf,
   replaceRequired,
   vanished,
+  withProvenance,
 } from "./provider-kit.js";
 import { assertUcName } from "./sql-ddl.js";
 import { assertUcTags } from "./uc-namespace-provider.js";
@@ -27,6 +30,8 @@ export interface VolumeWire {
   volume_type?: string;
   storage_location?: string;
   comment?: string;
+  created_at?: number;
+  created_by?: string;
 }
 
 interface TagAssignmentWire {
@@ -77,7 +82,14 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
     return out;
   }
 
-  /** Make the volume's tag assignments equal `want` (decoded keys): create, patch, delete. */
+  /**
+   * Make the volume's tag assignments equal `want` (decoded keys): create, patch, delete.
+   * Wire shape (databricks-sdk-go service/catalog/impl.go `entityTagAssignmentsImpl`): create is
+   * `POST …/entity-tag-assignments` with the EntityTagAssignment itself as the body
+   * (`request.TagAssignment`); update is `PATCH …/{entity_type}/{entity_name}/tags/{tag_key}`
+   * with the assignment as the body and `update_mask=tag_value` in the query; entity_type is the
+   * plural `volumes` (allowed: catalogs, schemas, tables, columns, volumes — SDK type docs).
+   */
   private async writeTags(
     fullName: string,
     have: Record<string, string>,
@@ -86,25 +98,33 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
   ): Promise<void> {
     for (const [k, v] of Object.entries(want)) {
       if (have[k] === v) continue;
-      const tag_assignment = {
+      const assignment: TagAssignmentWire = {
         entity_type: "volumes",
         entity_name: fullName,
         tag_key: encodeUcTagKey(k),
         tag_value: v,
       };
-      if (k in have) {
-        await this.client.request("PATCH", this.tagsPath(fullName, encodeUcTagKey(k)), {
+      const patch = () =>
+        this.client.request("PATCH", this.tagsPath(fullName, encodeUcTagKey(k)), {
           query: { update_mask: "tag_value" },
-          body: tag_assignment,
+          body: assignment,
           idempotent: true,
           signal: ctx.signal,
         });
-      } else {
+      if (k in have) {
+        await patch();
+        continue;
+      }
+      try {
         await this.client.request("POST", `${BASE}/entity-tag-assignments`, {
-          body: { tag_assignment },
+          body: assignment,
           idempotent: true,
           signal: ctx.signal,
         });
+      } catch (e) {
+        // A resend after a lost answer finds the assignment there already: set its value instead.
+        if (!(e instanceof DatabricksCallError && e.category === "conflict")) throw e;
+        await patch();
       }
     }
     for (const k of Object.keys(have)) {
@@ -134,7 +154,13 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
       tags: m.rest,
       ownership: m.ownership,
       archived: m.archived,
+      ...withProvenance(provenanceOf(w.created_at, w.created_by)),
     };
+  }
+
+  /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */
+  principal(ctx: ProviderContext): Promise<string | undefined> {
+    return principalOf(this.client, ctx.signal);
   }
 
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {

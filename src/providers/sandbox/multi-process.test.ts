@@ -19,7 +19,7 @@ const ctx = { stackId: "s-" + who, txId: "t", actor: who, resolveRef: () => unde
 const catalog = (name) => ({ type: "dbx_catalog", address: "dbx_catalog." + name, name, fullName: name,
   properties: { comment: who }, tags: {}, dependencies: [], source: "$" });
 const cluster = { type: "dbx_cluster", address: "dbx_cluster.c", name: "c", fullName: "c", tags: {}, dependencies: [], source: "$",
-  properties: { spark_version: "13.3.x-scala2.12", node_type_id: "i3.xlarge", num_workers: 1, autotermination_minutes: 0,
+  properties: { spark_version: "16.4.x-scala2.12", node_type_id: "i3.xlarge", num_workers: 1, autotermination_minutes: 0,
     cluster_type: "job", data_security_mode: "SINGLE_USER" } };
 if (mode === "jobs") {
   const c = await reg.get("dbx_cluster").create(cluster, ctx);

@@ -80,7 +80,7 @@ export const glueTable = (
 
 export const cluster = (name = "demo-etl-dev", p: Partial<PropsByType["dbx_cluster"]> = {}) =>
   make("dbx_cluster", name, name, {
-    spark_version: "13.3.x-scala2.12",
+    spark_version: "16.4.x-scala2.12",
     node_type_id: "i3.xlarge",
     autoscale: { min_workers: 2, max_workers: 8 },
     autotermination_minutes: 60,

@@ -48,6 +48,11 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
    * invisible to lookup.
    */
   foreignError?(o: StoredObject): Error;
+  /**
+   * Plan-time check against facts of the simulated platform (Provider.check): fill platform
+   * defaults, refuse what the platform does not offer (DpnError kind validation). Pure.
+   */
+  check?(desired: DesiredResource<T>): DesiredResource<T>;
   /** Validate and build the object; throws ProviderError (not_applied) on platform refusals. */
   build(
     desired: DesiredResource<T>,

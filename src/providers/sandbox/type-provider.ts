@@ -105,6 +105,8 @@ function changes(
 export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
   readonly type: T;
   readonly service: string;
+  /** Only for models with a plan-time check (clusters): a pure read of the simulated platform. */
+  readonly check?: (desired: DesiredResource<T>, ctx: ProviderContext) => Promise<DesiredResource<T>>;
 
   constructor(
     private readonly model: TypeModel<T>,
@@ -114,6 +116,8 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
   ) {
     this.type = model.type;
     this.service = serviceOf(model.type);
+    const check = model.check?.bind(model);
+    if (check) this.check = async (desired) => check(desired);
   }
 
   /** Wrap one call: faults and latency first, the effect, then the after-effect fault. */

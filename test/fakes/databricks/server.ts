@@ -7,9 +7,10 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { catalog, compute, jobs, sql } from "@databricks/sdk-experimental";
+import type { catalog, compute, iam, jobs, sql } from "@databricks/sdk-experimental";
 import { type FaultRule, Faults } from "./faults.js";
-import { parseStatement, SqlError, type Stmt } from "./sql-parser.js";
+import { DEFAULT_END_OF_SUPPORT, DEFAULT_NODE_TYPES, DEFAULT_SPARK_VERSIONS } from "./runtime-catalog.js";
+import { parseStatement, SqlError, type Stmt, type TypeNode } from "./sql-parser.js";
 
 export interface FakeOptions {
   /** PAT accepted as `Authorization: Bearer`; random when omitted. */
@@ -30,6 +31,31 @@ export interface FakeOptions {
   statementPolls?: number;
   /** Cap on saved jobs (QUOTA_EXCEEDED beyond it). */
   maxJobs?: number;
+  /** False: the caller is not a workspace admin (clusters/pin and /unpin → 403). Default true. */
+  workspaceAdmin?: boolean;
+  /** `clusters/spark-versions` answer (default: runtime-catalog.ts, late 2026, AWS). */
+  sparkVersions?: compute.SparkVersion[];
+  /** Runtime keys past end of support: not listed, and refused on create/edit. */
+  endOfSupportVersions?: string[];
+  /** `clusters/list-node-types` answer (default: runtime-catalog.ts). */
+  nodeTypes?: compute.NodeType[];
+  /**
+   * True: Delta accepts top-level VOID columns (Databricks Runtime 18.2 and above); default false,
+   * as on earlier runtimes. VOID inside ARRAY/MAP, all-VOID structs and all-VOID tables are refused
+   * either way (docs.databricks.com/aws/en/sql/language-manual/data-types/null-type).
+   */
+  voidColumns?: boolean;
+  /** The user the PAT belongs to (SCIM `Me.userName`, `creator_user_name`, `created_by`); default `fake@example.com`. */
+  userName?: string;
+  /** False: no Unity Catalog metastore is assigned (UC routes → 404 METASTORE_DOES_NOT_EXIST). */
+  metastore?: boolean;
+  /** State of the SQL warehouse `warehouseId` (default RUNNING); null: the warehouse does not exist. */
+  warehouseState?: sql.State | null;
+  /**
+   * State a successful statement ends in: `SUCCEEDED` (default) or `CLOSED` ("execution
+   * successful, and statement closed; result no longer available": sdk-go sql `StatementStatus`).
+   */
+  statementSuccessState?: "SUCCEEDED" | "CLOSED";
 }
 
 /** One request as the server saw it. Authorization values are never recorded. */
@@ -47,10 +73,13 @@ export interface LoggedRequest {
 interface Cluster {
   details: compute.ClusterDetails & { cluster_id: string };
   getsInState: number;
+  /** Pinned clusters are kept and listed after termination (ClusterDetails has no field for it). */
+  pinned: boolean;
 }
 interface Job {
   job_id: bigint;
   created_time: number;
+  creator: string;
   settings: Omit<jobs.JobSettings, "tags"> & { tags?: Record<string, string> };
 }
 interface Statement {
@@ -83,6 +112,8 @@ export interface DatabricksFake {
   log: LoggedRequest[];
   faults: Faults;
   state: FakeState;
+  /** Move the fake's clock forward (cluster purge after 30 days, token expiry, timestamps). */
+  advanceTime(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -122,6 +153,8 @@ function int64(v: unknown, what: string): bigint {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: UC and tag rules are about control characters
 const UC_NAME_FORBIDDEN = /[.\s/\u0000-\u001f\u007f]/;
 const TAG_KEY_FORBIDDEN = /[.,\-=/:]/;
+/** entity_type values of the tag-assignment API (SDK EntityTagAssignment.entity_type docs). */
+const TAG_ENTITY_TYPES = new Set(["catalogs", "schemas", "tables", "columns", "volumes"]);
 
 function ucName(n: unknown, what: string): string {
   if (typeof n !== "string" || !n || n.length > 255 || UC_NAME_FORBIDDEN.test(n)) {
@@ -130,11 +163,164 @@ function ucName(n: unknown, what: string): string {
   return n.toLowerCase();
 }
 
+/**
+ * Cluster custom_tags / job tags as Databricks validates them: the AWS rules of databricks/cli
+ * `libs/tags/aws.go` + `tag.go` (key 1–127 bytes, value ≤ 255 bytes, Latin-1, pattern
+ * `^[\d \w\+\-=\.:\/@]*$` with RE2's ASCII `\d`/`\w`), at most 45 custom tags per cluster and 25
+ * tags per job (databricks-sdk-go `compute.ClusterSpec.CustomTags`, `jobs.JobSettings.Tags`; job
+ * tags are "subject to the same limitations as cluster tags").
+ */
+function computeTags(tags: Record<string, string>, max: number, what: string): void {
+  const n = Object.keys(tags).length;
+  if (n > max)
+    throw new ApiError(400, "INVALID_PARAMETER_VALUE", `${what}: ${n} tags exceed the limit of ${max}`);
+  const ok = /^[0-9A-Za-z_ +\-=.:/@]*$/;
+  for (const [k, v] of Object.entries(tags)) {
+    const kb = Buffer.byteLength(k, "utf8");
+    if (kb < 1 || kb > 127 || !ok.test(k))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", `${what}: invalid tag key ${JSON.stringify(k)}`);
+    if (typeof v !== "string" || Buffer.byteLength(v, "utf8") > 255 || !ok.test(v))
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `${what}: invalid value ${JSON.stringify(v)} for tag ${JSON.stringify(k)}`,
+      );
+  }
+}
+
+const METASTORE_ID = "120efa64-9b68-46ba-be38-f319458430d2";
+
+/** Array properties of JobSettings that jobs/get (API 2.2) pages, and the page size. */
+const JOB_PAGED_ARRAYS = ["tasks", "job_clusters", "parameters", "environments"] as const;
+const JOB_PAGE = 100;
+
+// ---------------------------------------------------------------------------------------------
+// What Databricks SQL refuses in a CREATE TABLE / ALTER TABLE, independently of dpn's validator.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Table property keys Spark reserves for their own clauses (Apache Spark `CatalogV2Util.
+ * TABLE_RESERVED_PROPERTIES`: comment, location, provider, owner, external, is_managed_location);
+ * `SET`/`UNSET TBLPROPERTIES` or `TBLPROPERTIES` with one fails `UNSUPPORTED_FEATURE.SET_TABLE_PROPERTY`.
+ */
+const RESERVED_TABLE_PROPERTIES = [
+  "comment",
+  "location",
+  "provider",
+  "owner",
+  "external",
+  "is_managed_location",
+];
+
+function assertNoReservedProperties(keys: string[]): void {
+  for (const k of keys) {
+    // exact keys, as Spark's parser matches them (`cleanTableProperties`)
+    if (RESERVED_TABLE_PROPERTIES.includes(k))
+      throw new SqlError(
+        "UNSUPPORTED_FEATURE.SET_TABLE_PROPERTY",
+        `The feature is not supported: ${k} is a reserved table property, please use the matching clause (COMMENT, LOCATION, USING, OWNER TO) to specify it.`,
+        "0A000",
+      );
+  }
+}
+
+/**
+ * Characters Delta refuses in column names unless column mapping is on: " ,;{}()\n\t=" (Delta column
+ * mapping docs, docs.databricks.com/aws/en/delta/column-mapping: with `delta.columnMapping.mode`
+ * set, "you can include spaces as well as any of these characters in the table's column names:
+ * ,;{}()\n\t=").
+ */
+const DELTA_BAD_COLUMN_CHARS = /[ ,;{}()\n\t=]/;
+
+function fieldNames(node: TypeNode): string[] {
+  if (node.kind === "struct") return node.fields.flatMap((f) => [f.name, ...fieldNames(f.type)]);
+  if (node.kind === "array") return fieldNames(node.element);
+  if (node.kind === "map") return [...fieldNames(node.key), ...fieldNames(node.value)];
+  return [];
+}
+
+const isVoid = (n: TypeNode) => n.kind === "primitive" && n.name === "void";
+
+/** VOID / empty-struct rules of Delta (null-type docs; Parquet cannot store a group with no leaves). */
+function checkTypeNode(node: TypeNode, column: string, inComplex: boolean, voidColumns: boolean): void {
+  if (isVoid(node) && (inComplex || !voidColumns))
+    throw new SqlError(
+      "DELTA_UNSUPPORTED_DATA_TYPES",
+      `Column ${column}: Delta does not accept the VOID type${inComplex ? " inside ARRAY or MAP" : ""}.`,
+      "0AKDC",
+    );
+  if (node.kind === "struct") {
+    if (node.fields.length === 0)
+      throw new SqlError(
+        "DELTA_UNSUPPORTED_DATA_TYPES",
+        `Column ${column}: STRUCT<> with no fields cannot be stored in a Delta table.`,
+        "0AKDC",
+      );
+    if (node.fields.every((f) => isVoid(f.type)))
+      throw new SqlError(
+        "DELTA_UNSUPPORTED_DATA_TYPES",
+        `Column ${column}: a STRUCT cannot have only VOID fields.`,
+        "0AKDC",
+      );
+    for (const f of node.fields) checkTypeNode(f.type, `${column}.${f.name}`, inComplex, voidColumns);
+  }
+  if (node.kind === "array") checkTypeNode(node.element, column, true, voidColumns);
+  if (node.kind === "map") {
+    checkTypeNode(node.key, column, true, voidColumns);
+    checkTypeNode(node.value, column, true, voidColumns);
+  }
+}
+
+/** The semantic checks of CREATE TABLE … USING DELTA that the grammar alone does not make. */
+function checkTableDefinition(s: Extract<Stmt, { kind: "create_table" }>, voidColumns: boolean): void {
+  assertNoReservedProperties(Object.keys(s.properties));
+  const mapping = (s.properties["delta.columnMapping.mode"] ?? "none").toLowerCase();
+  if (mapping !== "name" && mapping !== "id") {
+    const bad = s.columns
+      .flatMap((c) => [c.name, ...fieldNames(c.node)])
+      .filter((n) => DELTA_BAD_COLUMN_CHARS.test(n));
+    if (bad.length)
+      throw new SqlError(
+        "DELTA_INVALID_CHARACTERS_IN_COLUMN_NAMES",
+        `Found invalid character(s) among ' ,;{}()\\n\\t=' in the column names of your schema: ${bad.map((b) => JSON.stringify(b)).join(", ")}. Please use other characters and try again, or enable Column Mapping.`,
+        "42K05",
+      );
+  }
+  for (const c of s.columns) checkTypeNode(c.node, c.name, false, voidColumns);
+  if (s.columns.length > 0 && s.columns.every((c) => isVoid(c.node)))
+    throw new SqlError(
+      "DELTA_UNSUPPORTED_DATA_TYPES",
+      "A Delta table cannot have only VOID columns.",
+      "0AKDC",
+    );
+  for (const p of s.partitionBy) {
+    const col = s.columns.find((c) => c.name.toLowerCase() === p.toLowerCase());
+    const node = col?.node;
+    // "You can't use variant columns to partition a table" (docs.databricks.com/aws/en/tables/features/variant);
+    // Spark refuses nested types as partition columns too (SPARK-45827).
+    if (node && (node.kind !== "primitive" || node.name === "variant"))
+      throw new SqlError(
+        "INVALID_PARTITION_COLUMN_DATA_TYPE",
+        `Cannot use ${col?.type} for partition column ${p}.`,
+        "0A000",
+      );
+  }
+}
+
 /** Start the fake on 127.0.0.1 with a free port. */
 export async function startDatabricksFake(opts: FakeOptions = {}): Promise<DatabricksFake> {
   const token = opts.token ?? `dapi${randomBytes(16).toString("hex")}`;
   const warehouseId = opts.warehouseId ?? "wh-fake";
-  const oauthTokens = new Map<string, number>(); // token → expiry (ms epoch)
+  const oauthTokens = new Map<string, { exp: number; clientId: string }>(); // token → expiry, client
+  const userName = opts.userName ?? "fake@example.com";
+  /**
+   * Who the current request acts as, in the spelling Databricks uses in creator fields: a user's
+   * email, or for an OAuth M2M service principal its application id, which is the OAuth client id
+   * (SCIM `Me.userName` of a service principal is its application id: databricks/cli
+   * libs/iamutil/service_principal.go; `jobs.Job.run_as_user_name` "the email of an active workspace
+   * user or the application ID of a service principal"). Set per request before its handler runs.
+   */
+  let caller = userName;
   const faults = new Faults();
   const log: LoggedRequest[] = [];
   const state: FakeState = {
@@ -154,10 +340,29 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   let stmtSeq = 0;
   const notFound400 = (opts.notFoundStyle ?? "400") === "400";
   let baseUrl = "";
-  const now = () => Date.now();
+  const warehouse: { state: sql.State | null } = {
+    state: opts.warehouseState === undefined ? "RUNNING" : opts.warehouseState,
+  };
+  const sparkVersions = opts.sparkVersions ?? DEFAULT_SPARK_VERSIONS;
+  const endOfSupport = opts.endOfSupportVersions ?? DEFAULT_END_OF_SUPPORT;
+  const nodeTypes = opts.nodeTypes ?? DEFAULT_NODE_TYPES;
+  let clockOffset = 0;
+  const now = () => Date.now() + clockOffset;
 
   // ------------------------------------------------------------------ clusters
+  // "Databricks retains cluster configuration information for terminated clusters for 30 days"
+  // unless pinned (databricks-sdk-go service/compute/api.go, ClustersAPI doc); ClustersAPI.List
+  // returns "all pinned and active clusters, and all clusters terminated within the last 30 days".
+  const RETAIN_MS = 30 * 24 * 3600 * 1000;
+  const purgeClusters = () => {
+    for (const [id, c] of state.clusters) {
+      const t = c.details.terminated_time;
+      if (!c.pinned && c.details.state === "TERMINATED" && t !== undefined && now() - t > RETAIN_MS)
+        state.clusters.delete(id);
+    }
+  };
   const clusterOr = (id: unknown): Cluster => {
+    purgeClusters();
     const c = typeof id === "string" ? state.clusters.get(id) : undefined;
     if (!c) {
       if (notFound400)
@@ -174,21 +379,26 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   const clusterSpec = (b: Record<string, unknown>): compute.CreateCluster => {
     if (typeof b.spark_version !== "string" || !b.spark_version)
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: spark_version");
+    // New clusters only run listed runtimes; one past end of support is refused (release notes:
+    // "end-of-support" dates, docs.databricks.com/aws/en/release-notes/runtime/). Message: [U].
+    if (endOfSupport.includes(b.spark_version))
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `Databricks Runtime ${b.spark_version} has reached end of support and cannot be used to create or edit clusters.`,
+      );
+    if (!sparkVersions.some((v) => v.key === b.spark_version))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid spark version ${b.spark_version}.`);
+    if (b.instance_pool_id === undefined && (typeof b.node_type_id !== "string" || !b.node_type_id))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Missing required field: node_type_id");
+    for (const f of ["node_type_id", "driver_node_type_id"] as const) {
+      const id = b[f];
+      if (id !== undefined && !nodeTypes.some((n) => n.node_type_id === id))
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Node type ${String(id)} is not supported.`);
+    }
     if (b.num_workers === undefined && b.autoscale === undefined)
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Either num_workers or autoscale must be set");
-    const tags = (b.custom_tags ?? {}) as Record<string, string>;
-    if (Object.keys(tags).length > 45)
-      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Custom tags exceed the limit of 45");
-    for (const [k, v] of Object.entries(tags)) {
-      if (k === "Name") throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Custom tag key Name is reserved");
-      if (
-        !/^[\p{L}\p{N} +\-=.:/@]{1,127}$/u.test(k) ||
-        !/^[\p{L}\p{N} +\-=.:/@]{0,255}$/u.test(v) ||
-        [...(k + v)].some((ch) => (ch.codePointAt(0) ?? 0) > 0xff)
-      ) {
-        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid custom tag ${JSON.stringify(k)}`);
-      }
-    }
+    computeTags((b.custom_tags ?? {}) as Record<string, string>, 45, "Custom tags");
     const a = b.autotermination_minutes as number | undefined;
     if (a !== undefined && a !== 0 && (a < 10 || a > 10000))
       throw new ApiError(400, "INVALID_PARAMETER_VALUE", "autotermination_minutes must be 0 or 10-10000");
@@ -197,19 +407,36 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   const withDefaults = (
     id: string,
     spec: compute.CreateCluster,
+    creator: string,
   ): compute.ClusterDetails & { cluster_id: string } => ({
+    // The server's view: what the user sent plus what the server filled in (drift noise a client
+    // must not send back as choices, see SPEC.md "Clusters"). `spec` keeps what the user sent.
     ...spec,
     cluster_id: id,
     driver_node_type_id: spec.driver_node_type_id ?? spec.node_type_id,
     enable_elastic_disk: spec.enable_elastic_disk ?? true,
-    aws_attributes: spec.aws_attributes ?? { availability: "SPOT_WITH_FALLBACK", zone_id: "us-west-2a" },
+    enable_local_disk_encryption: spec.enable_local_disk_encryption ?? false,
+    aws_attributes: {
+      first_on_demand: 1,
+      availability: "SPOT_WITH_FALLBACK",
+      spot_bid_price_percent: 100,
+      ...spec.aws_attributes,
+      zone_id:
+        spec.aws_attributes?.zone_id && spec.aws_attributes.zone_id !== "auto"
+          ? spec.aws_attributes.zone_id
+          : "us-east-1a",
+    },
+    ...(spec.data_security_mode === "SINGLE_USER" ||
+    spec.data_security_mode === "DATA_SECURITY_MODE_DEDICATED"
+      ? { single_user_name: spec.single_user_name ?? creator }
+      : {}),
     default_tags: {
       Vendor: "Databricks",
-      Creator: "fake@example.com",
+      Creator: creator,
       ClusterName: spec.cluster_name ?? "",
       ClusterId: id,
     },
-    creator_user_name: "fake@example.com",
+    creator_user_name: creator,
     cluster_source: "API",
     spec,
   });
@@ -225,10 +452,14 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     return j;
   };
   const jobSettings = (s: Record<string, unknown>): Job["settings"] => {
-    const tags = (s.tags ?? {}) as Record<string, string>;
-    if (Object.keys(tags).length > 25)
-      throw new ApiError(400, "INVALID_PARAMETER_VALUE", "A job can have at most 25 tags");
+    computeTags((s.tags ?? {}) as Record<string, string>, 25, "Job tags");
     const tasks = (s.tasks ?? []) as jobs.Task[];
+    if (tasks.length > 1000)
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `A job can have at most 1000 tasks (got ${tasks.length})`,
+      );
     const keys = new Set<string>();
     for (const t of tasks) {
       if (!t.task_key) throw new ApiError(400, "INVALID_PARAMETER_VALUE", "task_key is required");
@@ -239,12 +470,14 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Cluster ${t.existing_cluster_id} does not exist`);
       }
     }
+    // `format` "is ignored in Create/Update/Reset calls" and always MULTI_TASK in API 2.1+
+    // (databricks-sdk-go jobs.JobSettings.Format): whatever a client sends, it reads MULTI_TASK.
     return {
       email_notifications: {},
       timeout_seconds: 0,
       max_concurrent_runs: 1,
-      format: "MULTI_TASK",
       ...s,
+      format: "MULTI_TASK",
     } as Job["settings"];
   };
   const jobOut = (j: Job, withTasks = true): jobs.Job | Record<string, unknown> => {
@@ -252,7 +485,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     return {
       job_id: j.job_id,
       created_time: j.created_time,
-      creator_user_name: "fake@example.com",
+      creator_user_name: j.creator,
+      run_as_user_name: j.creator,
       settings: withTasks ? { ...rest, tasks } : rest,
     };
   };
@@ -278,12 +512,13 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     if (!t) throw new ApiError(404, "TABLE_DOES_NOT_EXIST", `Table '${full}' does not exist.`);
     return t;
   };
-  const meta = () => ({
-    metastore_id: "fake-metastore",
-    owner: "fake@example.com",
+  const meta = (who = caller) => ({
+    metastore_id: METASTORE_ID,
+    owner: who,
     created_at: now(),
-    created_by: "fake@example.com",
+    created_by: who,
     updated_at: now(),
+    updated_by: who,
   });
   const mkSchema = (cat: string, name: string, comment?: string, properties?: Record<string, string>) => {
     const info: catalog.SchemaInfo = {
@@ -335,7 +570,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   };
 
   // ------------------------------------------------------------------ SQL
-  const applyStatement = (s: Stmt): void => {
+  const applyStatement = (s: Stmt, who: string): void => {
     const [c, sc, t] = s.name.map((x) => x.toLowerCase()) as [string, string, string];
     const schemaFull = `${c}.${sc}`;
     const full = `${schemaFull}.${t}`;
@@ -359,6 +594,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       for (const p of s.partitionBy)
         if (!names.has(p.toLowerCase()))
           throw new SqlError("COLUMN_NOT_DEFINED_IN_TABLE", `Partition column ${p} not found.`, "42703");
+      checkTableDefinition(s, opts.voidColumns === true);
       const info: catalog.TableInfo = {
         name: t,
         catalog_name: c,
@@ -387,7 +623,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
           ...s.properties,
         },
         storage_location: `s3://fake-metastore/tables/${randomBytes(8).toString("hex")}`,
-        ...meta(),
+        ...meta(who),
       };
       state.tables.set(full, info);
       return;
@@ -410,6 +646,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         `The table or view \`${c}\`.\`${sc}\`.\`${t}\` cannot be found.`,
         "42P01",
       );
+    if (s.kind === "set_props" || s.kind === "unset_props")
+      assertNoReservedProperties(s.kind === "set_props" ? Object.keys(s.properties) : s.keys);
     if (s.kind === "set_props") existing.properties = { ...existing.properties, ...s.properties };
     else if (s.kind === "unset_props") {
       const props = { ...existing.properties };
@@ -429,7 +667,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     }
     existing.updated_at = now();
   };
-  const runStatement = (st: Statement, text: string) => {
+  const runStatement = (st: Statement, text: string, who: string) => {
     const injected = state.sqlFailures.findIndex((f) => f.match.test(text));
     if (injected >= 0) {
       const f = state.sqlFailures.splice(injected, 1)[0] as FakeState["sqlFailures"][number];
@@ -437,8 +675,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       return;
     }
     try {
-      applyStatement(parseStatement(text));
-      st.resp.status = { state: "SUCCEEDED" };
+      applyStatement(parseStatement(text), who);
+      st.resp.status = { state: opts.statementSuccessState ?? "SUCCEEDED" };
       st.resp.manifest = {
         format: "JSON_ARRAY",
         schema: { column_count: 0, columns: [] },
@@ -468,17 +706,19 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/create$/,
       ({ body }) => {
-        const spec = clusterSpec(body);
+        // body: compute.CreateCluster (the request itself)
+        const spec = clusterSpec(body as Partial<compute.CreateCluster> as Record<string, unknown>);
         clusterSeq++;
         const id = `${String(clusterSeq).padStart(4, "0")}-${randomBytes(3).toString("hex")}-fake${String(clusterSeq).padStart(4, "0")}`;
         state.clusters.set(id, {
           details: {
-            ...withDefaults(id, spec),
+            ...withDefaults(id, spec, caller),
             state: "PENDING",
             start_time: now(),
             state_message: "Finding instances for new nodes",
           },
           getsInState: 0,
+          pinned: false,
         });
         return { cluster_id: id } satisfies compute.CreateClusterResponse;
       },
@@ -503,10 +743,20 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "GET",
       /^\/api\/2\.[01]\/clusters\/list$/,
       ({ q }) => {
-        const all = [...state.clusters.values()].map((c) => {
-          const { spec: _s, ...rest } = c.details;
-          return rest;
-        });
+        purgeClusters();
+        // Filters as the SDK encodes ListClustersRequest.filter_by (go-querystring, "[" → "."):
+        // filter_by.is_pinned=true, filter_by.cluster_states=<state> (repeatable), ….
+        const pinned = q.get("filter_by.is_pinned");
+        const states = q.getAll("filter_by.cluster_states");
+        const sources = q.getAll("filter_by.cluster_sources");
+        const all = [...state.clusters.values()]
+          .filter((c) => pinned === null || c.pinned === (pinned === "true"))
+          .filter((c) => !states.length || states.includes(c.details.state ?? ""))
+          .filter((c) => !sources.length || sources.includes(c.details.cluster_source ?? ""))
+          .map((c) => {
+            const { spec: _s, ...rest } = c.details;
+            return rest;
+          });
         const p = page(all, q, 100);
         return {
           clusters: p.items,
@@ -518,7 +768,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/edit$/,
       ({ body }) => {
-        const c = clusterOr(body.cluster_id);
+        // body: compute.EditCluster (a full spec + cluster_id)
+        const b = body as Partial<compute.EditCluster>;
+        const c = clusterOr(b.cluster_id);
         if (c.details.state !== "RUNNING" && c.details.state !== "TERMINATED") {
           throw new ApiError(
             400,
@@ -530,9 +782,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const spec = clusterSpec(rest);
         const st = c.details.state;
         c.details = {
-          ...withDefaults(c.details.cluster_id, spec),
+          ...withDefaults(c.details.cluster_id, spec, c.details.creator_user_name ?? caller),
           state: st,
           start_time: c.details.start_time,
+          ...(c.details.terminated_time !== undefined ? { terminated_time: c.details.terminated_time } : {}),
         };
         if (st === "RUNNING") setState(c, "RESTARTING");
         return {};
@@ -542,7 +795,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/delete$/,
       ({ body }) => {
-        const c = clusterOr(body.cluster_id);
+        // body: compute.DeleteCluster
+        const c = clusterOr((body as Partial<compute.DeleteCluster>).cluster_id);
         if (c.details.state !== "TERMINATED" && c.details.state !== "TERMINATING") setState(c, "TERMINATING");
         return {};
       },
@@ -551,7 +805,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[01]\/clusters\/start$/,
       ({ body }) => {
-        const c = clusterOr(body.cluster_id);
+        // body: compute.StartCluster
+        const c = clusterOr((body as Partial<compute.StartCluster>).cluster_id);
         if (c.details.state !== "TERMINATED")
           throw new ApiError(
             400,
@@ -562,12 +817,41 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         return {};
       },
     ],
+    // runtime and node-type catalogs (2.0 and 2.1 paths)
+    [
+      "GET",
+      /^\/api\/2\.[01]\/clusters\/spark-versions$/,
+      () => ({ versions: sparkVersions }) satisfies compute.GetSparkVersionsResponse,
+    ],
+    [
+      "GET",
+      /^\/api\/2\.[01]\/clusters\/list-node-types$/,
+      () => ({ node_types: nodeTypes }) satisfies compute.ListNodeTypesResponse,
+    ],
+    // pin / unpin: "Pinning a cluster that is already pinned will have no effect. This API can
+    // only be called by workspace admins." (databricks-sdk-go ClustersAPI.Pin / Unpin)
+    ...(["pin", "unpin"] as const).map(
+      (op): Route => [
+        "POST",
+        new RegExp(`^/api/2\\.[01]/clusters/${op}$`),
+        ({ body }) => {
+          const b = body as Partial<compute.PinCluster>;
+          const c = clusterOr(b.cluster_id);
+          if (opts.workspaceAdmin === false)
+            throw new ApiError(403, "PERMISSION_DENIED", `Only workspace admins can ${op} clusters.`);
+          c.pinned = op === "pin";
+          return {};
+        },
+      ],
+    ),
     [
       "POST",
       /^\/api\/2\.[01]\/clusters\/permanent-delete$/,
       ({ body }) => {
-        clusterOr(body.cluster_id);
-        state.clusters.delete(body.cluster_id as string);
+        // body: compute.PermanentDeleteCluster
+        const b = body as Partial<compute.PermanentDeleteCluster>;
+        clusterOr(b.cluster_id);
+        state.clusters.delete(b.cluster_id as string);
         return {};
       },
     ],
@@ -583,13 +867,54 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
             `The maximum number of saved jobs (${opts.maxJobs}) has been reached.`,
           );
         }
-        const { access_control_list: _acl, ...settings } = body;
+        // body: jobs.CreateJob (JobSettings + access_control_list)
+        const { access_control_list: _acl, ...settings } = body as Partial<jobs.CreateJob> as Record<
+          string,
+          unknown
+        >;
         const id = nextJobId++;
-        state.jobs.set(id.toString(), { job_id: id, created_time: now(), settings: jobSettings(settings) });
+        state.jobs.set(id.toString(), {
+          job_id: id,
+          created_time: now(),
+          creator: caller,
+          settings: jobSettings(settings),
+        });
         return { job_id: id };
       },
     ],
-    ["GET", /^\/api\/2\.[12]\/jobs\/get$/, ({ q }) => jobOut(jobOr(q.get("job_id")))],
+    [
+      "GET",
+      /^\/api\/2\.[12]\/jobs\/get$/,
+      ({ q }) => {
+        // API 2.2 pages the array properties at 100 entries: `next_page_token` on the Job (an offset
+        // here, opaque to clients); each later page carries the next slice of tasks, job_clusters,
+        // parameters and environments, and empty arrays for those already complete (databricks-sdk-go
+        // service/jobs/ext_api.go `JobsAPI.Get`, databricks/cli libs/testserver/jobs.go `JobsGet`).
+        const j = jobOr(q.get("job_id"));
+        const out = jobOut(j) as jobs.Job;
+        const token = q.get("page_token");
+        const offset = token === null ? 0 : Number(token);
+        if (!Number.isInteger(offset) || offset < 0 || (token !== null && !/^\d+$/.test(token)))
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid page_token '${token}'`);
+        const settings = { ...(out.settings ?? {}) } as Record<string, unknown>;
+        let more = false;
+        for (const key of JOB_PAGED_ARRAYS) {
+          const all = settings[key] as unknown[] | undefined;
+          if (!all) continue;
+          if (all.length > offset + JOB_PAGE) more = true;
+          if (all.length > JOB_PAGE || offset > 0) {
+            const slice = all.slice(offset, offset + JOB_PAGE);
+            if (slice.length) settings[key] = slice;
+            else delete settings[key];
+          }
+        }
+        return {
+          ...out,
+          settings: settings as jobs.JobSettings,
+          ...(more ? { has_more: true, next_page_token: String(offset + JOB_PAGE) } : {}),
+        } satisfies jobs.Job;
+      },
+    ],
     [
       "GET",
       /^\/api\/2\.[12]\/jobs\/list$/,
@@ -601,7 +926,20 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const all = [...state.jobs.values()]
           .filter((j) => name === null || (j.settings.name ?? "").toLowerCase() === name.toLowerCase())
           .sort((a, b) => (a.job_id < b.job_id ? -1 : 1))
-          .map((j) => jobOut(j, q.get("expand_tasks") === "true"));
+          .map((j) => {
+            const out = jobOut(j, q.get("expand_tasks") === "true") as jobs.BaseJob;
+            // BaseJob.has_more: expanded array properties beyond 100 are only on jobs/get.
+            const st = out.settings as Record<string, unknown[] | undefined> | undefined;
+            let more = false;
+            for (const key of JOB_PAGED_ARRAYS) {
+              const all = st?.[key];
+              if (st && all && all.length > JOB_PAGE) {
+                st[key] = all.slice(0, JOB_PAGE);
+                more = true;
+              }
+            }
+            return more ? { ...out, has_more: true } : out;
+          });
         const p = page(all, q, limit);
         return {
           jobs: p.items,
@@ -614,8 +952,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[12]\/jobs\/reset$/,
       ({ body }) => {
-        const j = jobOr(body.job_id);
-        j.settings = jobSettings((body.new_settings ?? {}) as Record<string, unknown>);
+        // body: jobs.ResetJob {job_id, new_settings}
+        const b = body as Partial<Omit<jobs.ResetJob, "job_id">> & { job_id?: unknown };
+        const j = jobOr(b.job_id);
+        j.settings = jobSettings((b.new_settings ?? {}) as Record<string, unknown>);
         return {};
       },
     ],
@@ -623,15 +963,17 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[12]\/jobs\/update$/,
       ({ body }) => {
-        const j = jobOr(body.job_id);
-        const ns = (body.new_settings ?? {}) as Record<string, unknown>;
+        // body: jobs.UpdateJob {job_id, new_settings, fields_to_remove}
+        const b = body as Partial<Omit<jobs.UpdateJob, "job_id">> & { job_id?: unknown };
+        const j = jobOr(b.job_id);
+        const ns = (b.new_settings ?? {}) as Record<string, unknown>;
         const merged: Record<string, unknown> = { ...j.settings, ...ns };
         if (ns.tasks) {
           const byKey = new Map((j.settings.tasks ?? []).map((t) => [t.task_key, t]));
           for (const t of ns.tasks as jobs.Task[]) byKey.set(t.task_key, t);
           merged.tasks = [...byKey.values()];
         }
-        for (const f of (body.fields_to_remove ?? []) as string[]) {
+        for (const f of b.fields_to_remove ?? []) {
           if (f.startsWith("tasks/"))
             merged.tasks = ((merged.tasks ?? []) as jobs.Task[]).filter((t) => t.task_key !== f.slice(6));
           else delete merged[f];
@@ -644,7 +986,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       /^\/api\/2\.[12]\/jobs\/delete$/,
       ({ body }) => {
-        const j = jobOr(body.job_id);
+        // body: jobs.DeleteJob
+        const j = jobOr((body as { job_id?: unknown }).job_id);
         state.jobs.delete(j.job_id.toString());
         return {};
       },
@@ -653,7 +996,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     [
       "POST",
       new RegExp(`^${UC}/catalogs$`),
-      ({ body }) => {
+      ({ body: raw }) => {
+        // body: catalog.CreateCatalog (the request itself)
+        const body = raw as Partial<catalog.CreateCatalog>;
         const name = ucName(body.name, "catalog");
         if (/^(sys|databricks)/.test(name))
           throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Catalog name '${name}' is reserved.`);
@@ -662,12 +1007,12 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const info: catalog.CatalogInfo = {
           name,
           full_name: name,
-          ...(body.comment !== undefined ? { comment: body.comment as string } : {}),
-          ...(body.properties ? { properties: body.properties as Record<string, string> } : {}),
+          ...(body.comment !== undefined ? { comment: body.comment } : {}),
+          ...(body.properties ? { properties: body.properties } : {}),
           ...(body.storage_root
             ? {
-                storage_root: body.storage_root as string,
-                storage_location: `${body.storage_root as string}/__unitystorage`,
+                storage_root: body.storage_root,
+                storage_location: `${body.storage_root}/__unitystorage`,
               }
             : {}),
           catalog_type: "MANAGED_CATALOG",
@@ -698,7 +1043,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       new RegExp(`^${UC}/catalogs/([^/]+)$`),
       ({ m, body }) => {
         const c = catalogOr(m[0] as string);
-        const u = body as unknown as catalog.UpdateCatalog;
+        const u = body as Partial<catalog.UpdateCatalog>; // body: the request itself (name is the path)
         if (u.comment !== undefined) c.comment = u.comment;
         if (u.properties !== undefined) c.properties = u.properties; // the whole map is replaced
         if (u.owner !== undefined) c.owner = u.owner;
@@ -732,18 +1077,15 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     [
       "POST",
       new RegExp(`^${UC}/schemas$`),
-      ({ body }) => {
+      ({ body: raw }) => {
+        // body: catalog.CreateSchema (the request itself)
+        const body = raw as Partial<catalog.CreateSchema>;
         const cat = ucName(body.catalog_name, "catalog");
         const name = ucName(body.name, "schema");
         catalogOr(cat);
         if (state.schemas.has(`${cat}.${name}`))
           throw new ApiError(409, "SCHEMA_ALREADY_EXISTS", `Schema '${name}' already exists`);
-        return mkSchema(
-          cat,
-          name,
-          body.comment as string | undefined,
-          body.properties as Record<string, string> | undefined,
-        );
+        return mkSchema(cat, name, body.comment, body.properties);
       },
     ],
     [
@@ -768,7 +1110,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       new RegExp(`^${UC}/schemas/([^/]+)$`),
       ({ m, body }) => {
         const s = schemaOr(m[0] as string);
-        const u = body as unknown as catalog.UpdateSchema;
+        const u = body as Partial<catalog.UpdateSchema>; // body: the request itself (full_name is the path)
         if (u.comment !== undefined) s.comment = u.comment;
         if (u.properties !== undefined) s.properties = u.properties;
         s.updated_at = now();
@@ -797,7 +1139,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       new RegExp(`^${UC}/volumes$`),
       ({ body }) => {
-        const b = body as unknown as catalog.CreateVolumeRequestContent;
+        const b = body as Partial<catalog.CreateVolumeRequestContent>; // body: the request itself
         const cat = ucName(b.catalog_name, "catalog");
         const sch = ucName(b.schema_name, "schema");
         const name = ucName(b.name, "volume");
@@ -858,7 +1200,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       new RegExp(`^${UC}/volumes/([^/]+)$`),
       ({ m, body }) => {
         const v = volumeOr(m[0] as string);
-        const u = body as unknown as catalog.UpdateVolumeRequestContent;
+        const u = body as Partial<catalog.UpdateVolumeRequestContent>; // body: the request itself
         if (u.comment !== undefined) v.comment = u.comment;
         if (u.owner !== undefined) v.owner = u.owner;
         return v;
@@ -916,24 +1258,36 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "POST",
       new RegExp(`^${UC}/entity-tag-assignments$`),
       ({ body }) => {
-        const a = (body as unknown as catalog.CreateEntityTagAssignmentRequest).tag_assignment;
-        if (!a?.entity_type || !a.entity_name || !a.tag_key)
+        // HTTP body = CreateEntityTagAssignmentRequest.tag_assignment (an EntityTagAssignment), not
+        // the request object: a body wrapped in {"tag_assignment": …} has no entity_type → 400.
+        const a = body as Partial<catalog.EntityTagAssignment>;
+        for (const f of ["entity_type", "entity_name", "tag_key"] as const) {
+          if (typeof a[f] !== "string" || !a[f])
+            throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Field '${f}' is required.`);
+        }
+        const { entity_type, entity_name, tag_key } = a as catalog.EntityTagAssignment;
+        if (!TAG_ENTITY_TYPES.has(entity_type))
           throw new ApiError(
             400,
             "INVALID_PARAMETER_VALUE",
-            "tag_assignment needs entity_type, entity_name and tag_key",
+            `Invalid entity_type '${entity_type}'; expected one of ${[...TAG_ENTITY_TYPES].join(", ")}.`,
           );
-        if (TAG_KEY_FORBIDDEN.test(a.tag_key))
+        if (TAG_KEY_FORBIDDEN.test(tag_key))
           throw new ApiError(
             400,
             "INVALID_PARAMETER_VALUE",
-            `Tag key '${a.tag_key}' contains invalid characters`,
+            `Tag key '${tag_key}' contains invalid characters`,
           );
-        const tm = tagMap(a.entity_type, a.entity_name);
-        if (tm.has(a.tag_key))
-          throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Tag '${a.tag_key}' is already assigned`);
-        tm.set(a.tag_key, a.tag_value ?? "");
-        return a satisfies catalog.EntityTagAssignment;
+        const tm = tagMap(entity_type, entity_name);
+        if (tm.has(tag_key))
+          throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Tag '${tag_key}' is already assigned`);
+        tm.set(tag_key, a.tag_value ?? "");
+        return {
+          entity_type,
+          entity_name,
+          tag_key,
+          ...(a.tag_value !== undefined ? { tag_value: a.tag_value } : {}),
+        } satisfies catalog.EntityTagAssignment;
       },
     ],
     [
@@ -973,11 +1327,18 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     [
       "PATCH",
       new RegExp(`^${UC}/entity-tag-assignments/([^/]+)/([^/]+)/tags/([^/]+)$`),
-      ({ m, body }) => {
+      ({ m, q, body }) => {
+        // HTTP body = UpdateEntityTagAssignmentRequest.tag_assignment; update_mask is a query param.
         const [type, name, key] = m as [string, string, string];
+        const mask = q.get("update_mask");
+        if (!mask) throw new ApiError(400, "INVALID_PARAMETER_VALUE", "Field 'update_mask' is required.");
+        const a = body as Partial<catalog.EntityTagAssignment>;
+        if (a.tag_key !== undefined && a.tag_key !== key)
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", "tag_key in the body does not match the path.");
         const tm = tagMap(type, name);
         if (!tm.has(key)) throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Tag '${key}' is not assigned`);
-        tm.set(key, String((body as { tag_value?: string }).tag_value ?? ""));
+        if (mask.split(",").some((f) => f === "tag_value" || f === "*"))
+          tm.set(key, String(a.tag_value ?? ""));
         return {
           entity_type: type,
           entity_name: name,
@@ -997,22 +1358,84 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         return {};
       },
     ],
+    // identity: SCIM Me (iam.User); userName = email, or application id for a service principal
+    [
+      "GET",
+      /^\/api\/2\.0\/preview\/scim\/v2\/Me$/,
+      () =>
+        ({
+          id: caller === userName ? "1000012345" : "2000012345",
+          userName: caller,
+          displayName: caller === userName ? "Fake User" : "fake-service-principal",
+          active: true,
+          schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        }) satisfies iam.User,
+    ],
+    // Unity Catalog metastore assignment of this workspace (catalog.MetastoreAssignment); without
+    // one: 404 METASTORE_DOES_NOT_EXIST, the code databricks/cli libs/template/helpers.go reads
+    // as "default metastore is not assigned to the workspace"
+    [
+      "GET",
+      /^\/api\/2\.1\/unity-catalog\/current-metastore-assignment$/,
+      () => {
+        if (opts.metastore === false)
+          throw new ApiError(
+            404,
+            "METASTORE_DOES_NOT_EXIST",
+            "No metastore assigned for the current workspace.",
+          );
+        return {
+          metastore_id: METASTORE_ID,
+          workspace_id: 900800700600,
+          default_catalog_name: "main",
+        } satisfies catalog.MetastoreAssignment;
+      },
+    ],
+    // SQL warehouses: get (sql.GetWarehouseResponse)
+    [
+      "GET",
+      /^\/api\/2\.0\/sql\/warehouses\/([^/]+)$/,
+      ({ m }) => {
+        if (m[0] !== warehouseId || warehouse.state === null)
+          throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Warehouse ${m[0]} does not exist.`);
+        return {
+          id: warehouseId,
+          name: "Fake Serverless Warehouse",
+          state: warehouse.state,
+          warehouse_type: "PRO",
+          enable_serverless_compute: true,
+          cluster_size: "Small",
+          creator_name: userName,
+        } satisfies sql.GetWarehouseResponse;
+      },
+    ],
     // SQL statements
     [
       "POST",
       /^\/api\/2\.0\/sql\/statements\/?$/,
       ({ body }) => {
-        const b = body as unknown as sql.ExecuteStatementRequest;
+        const b = body as Partial<sql.ExecuteStatementRequest>; // body: the request itself
         if (!b.statement || !b.warehouse_id)
           throw new ApiError(400, "INVALID_PARAMETER_VALUE", "warehouse_id and statement are required");
-        if (b.warehouse_id !== warehouseId)
+        if (b.warehouse_id !== warehouseId || warehouse.state === null)
           throw new ApiError(404, "RESOURCE_DOES_NOT_EXIST", `Warehouse ${b.warehouse_id} does not exist.`);
-        state.statements.push(b.statement);
+        if (warehouse.state === "DELETED" || warehouse.state === "DELETING")
+          throw new ApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            `Warehouse ${b.warehouse_id} is ${warehouse.state}.`,
+          );
+        // "A SQL warehouse auto-restarts [when] a warehouse is stopped and you attempt to run a
+        // query" (docs.databricks.com/aws/en/compute/sql-warehouse/): a stopped one starts.
+        if (warehouse.state === "STOPPED" || warehouse.state === "STOPPING") warehouse.state = "RUNNING";
+        const who = caller;
+        const text = b.statement;
+        state.statements.push(text);
         const id = `01f0-stmt-${++stmtSeq}`;
         const st: Statement = {
           resp: { statement_id: id, status: { state: "PENDING" } },
           pollsLeft: opts.statementPolls ?? 0,
-          run: () => runStatement(st, b.statement),
+          run: () => runStatement(st, text, who),
         };
         if (st.pollsLeft === 0) st.run();
         statements.set(id, st);
@@ -1053,8 +1476,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     const t = /^Bearer (.+)$/.exec(h ?? "")?.[1];
     if (!t) return false;
     if (t === token) return true;
-    const exp = oauthTokens.get(t);
-    return exp !== undefined && exp > now();
+    const issued = oauthTokens.get(t);
+    return issued !== undefined && issued.exp > now();
   };
   const oidc = (
     method: string,
@@ -1084,7 +1507,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       if (form.get("grant_type") !== "client_credentials") return [400, { error: "unsupported_grant_type" }];
       const ttl = opts.oauthTokenTtlSec ?? 3600;
       const access = `eyfake.${randomBytes(12).toString("hex")}`;
-      oauthTokens.set(access, now() + ttl * 1000);
+      oauthTokens.set(access, { exp: now() + ttl * 1000, clientId: id });
       state.issuedTokens++;
       return [
         200,
@@ -1163,6 +1586,8 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         message: authHeader ? "Invalid access token." : "No authorization header.",
       });
     }
+    const bearer = /^Bearer (.+)$/.exec(authHeader)?.[1] ?? "";
+    caller = oauthTokens.get(bearer)?.clientId ?? userName;
     let body: Record<string, unknown> = {};
     if (method !== "GET" && method !== "DELETE") {
       try {
@@ -1174,6 +1599,16 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
           message: "Could not parse request body as JSON",
         });
       }
+    }
+    if (
+      opts.metastore === false &&
+      path.startsWith("/api/2.1/unity-catalog/") &&
+      path !== "/api/2.1/unity-catalog/current-metastore-assignment"
+    ) {
+      return reply(404, {
+        error_code: "METASTORE_DOES_NOT_EXIST",
+        message: "No metastore assigned for the current workspace.",
+      });
     }
     for (const [m, re, h] of routes) {
       if (m !== method) continue;
@@ -1216,6 +1651,9 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     log,
     faults,
     state,
+    advanceTime: (ms: number) => {
+      clockOffset += ms;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

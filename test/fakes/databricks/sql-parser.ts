@@ -5,12 +5,19 @@
  * injection that escaped its quoting shows up as a FAILED statement.
  */
 
+/** A parsed column type, for the semantic checks the service makes (server.ts). */
+export type TypeNode =
+  | { kind: "primitive"; name: string }
+  | { kind: "array"; element: TypeNode }
+  | { kind: "map"; key: TypeNode; value: TypeNode }
+  | { kind: "struct"; fields: { name: string; type: TypeNode }[] };
+
 export type Stmt =
   | {
       kind: "create_table";
       ifNotExists: boolean;
       name: [string, string, string];
-      columns: { name: string; type: string; nullable: boolean; comment?: string }[];
+      columns: { name: string; type: string; node: TypeNode; nullable: boolean; comment?: string }[];
       using?: string;
       partitionBy: string[];
       comment?: string;
@@ -171,55 +178,58 @@ export function parseStatement(sql: string): Stmt {
     const c = ident();
     return [a, b, c];
   };
-  const type = (depth: number): string => {
+  const type = (depth: number): [string, TypeNode] => {
     if (depth > 40) throw syntax("type nested too deeply");
     const w = next();
     if (w.t !== "word") throw syntax(`at or near '${w.v}': expected a type`);
     const n = w.v.toLowerCase();
-    if (PRIMITIVE[n]) return PRIMITIVE[n] as string;
+    const prim = (name: string): [string, TypeNode] => [name, { kind: "primitive", name }];
+    if (PRIMITIVE[n]) return prim(PRIMITIVE[n] as string);
     if (n === "decimal" || n === "dec" || n === "numeric") {
-      if (!isPunct("(")) return "decimal(10,0)";
+      if (!isPunct("(")) return prim("decimal(10,0)");
       punct("(");
       const p = Number(next().v);
-      let s = 0;
+      let sc = 0;
       if (isPunct(",")) {
         punct(",");
-        s = Number(next().v);
+        sc = Number(next().v);
       }
       punct(")");
-      if (!(p >= 1 && p <= 38 && s >= 0 && s <= p))
-        throw new SqlError("DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION", `decimal(${p},${s})`, "22003");
-      return `decimal(${p},${s})`;
+      if (!(p >= 1 && p <= 38 && sc >= 0 && sc <= p))
+        throw new SqlError("DECIMAL_PRECISION_EXCEEDS_MAX_PRECISION", `decimal(${p},${sc})`, "22003");
+      return prim(`decimal(${p},${sc})`);
     }
     if (n === "varchar" || n === "char") {
       punct("(");
       const len = next();
       if (len.t !== "num") throw syntax("expected length");
       punct(")");
-      return `${n}(${len.v})`;
+      return prim(`${n}(${len.v})`);
     }
     if (n === "array") {
       punct("<");
-      const e = type(depth + 1);
+      const [e, en] = type(depth + 1);
       punct(">");
-      return `array<${e}>`;
+      return [`array<${e}>`, { kind: "array", element: en }];
     }
     if (n === "map") {
       punct("<");
-      const k = type(depth + 1);
+      const [k, kn] = type(depth + 1);
       punct(",");
-      const v = type(depth + 1);
+      const [v, vn] = type(depth + 1);
       punct(">");
-      return `map<${k},${v}>`;
+      return [`map<${k},${v}>`, { kind: "map", key: kn, value: vn }];
     }
     if (n === "struct") {
       punct("<");
       const fields: string[] = [];
+      const nodes: { name: string; type: TypeNode }[] = [];
       while (!isPunct(">")) {
         if (fields.length) punct(",");
         const f = ident();
         punct(":");
-        let def = `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(f) ? f : `\`${f.replaceAll("`", "``")}\``}:${type(depth + 1)}`;
+        const [ft, fn] = type(depth + 1);
+        let def = `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(f) ? f : `\`${f.replaceAll("`", "``")}\``}:${ft}`;
         if (isWord("NOT")) {
           word("NOT");
           word("NULL");
@@ -230,9 +240,10 @@ export function parseStatement(sql: string): Stmt {
           def += ` comment '${str().replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
         }
         fields.push(def);
+        nodes.push({ name: f, type: fn });
       }
       punct(">");
-      return `struct<${fields.join(",")}>`;
+      return [`struct<${fields.join(",")}>`, { kind: "struct", fields: nodes }];
     }
     throw new SqlError("UNSUPPORTED_DATATYPE", `Unsupported data type "${w.v}"`, "0A000");
   };
@@ -266,11 +277,11 @@ export function parseStatement(sql: string): Stmt {
     }
     const name = qname();
     punct("(");
-    const columns: { name: string; type: string; nullable: boolean; comment?: string }[] = [];
+    const columns: { name: string; type: string; node: TypeNode; nullable: boolean; comment?: string }[] = [];
     while (!isPunct(")")) {
       if (columns.length) punct(",");
       const cn = ident();
-      const ct = type(0);
+      const [ct, node] = type(0);
       let nullable = true;
       let comment: string | undefined;
       if (isWord("NOT")) {
@@ -282,7 +293,7 @@ export function parseStatement(sql: string): Stmt {
         word("COMMENT");
         comment = str();
       }
-      columns.push({ name: cn, type: ct, nullable, ...(comment !== undefined ? { comment } : {}) });
+      columns.push({ name: cn, type: ct, node, nullable, ...(comment !== undefined ? { comment } : {}) });
     }
     punct(")");
     const s: Extract<Stmt, { kind: "create_table" }> = {

@@ -7,7 +7,25 @@
  * Databricks provider does by default); delete is a permanent delete.
  */
 import type { ClusterProps } from "../../../core/resources.js";
+import { checkClusterAgainstCatalog, latestLtsSparkVersion } from "../../databricks/spark-versions.js";
 import { compact, type ModelOptions, platformError, stringMap, type TypeModel } from "../type-model.js";
+import { SANDBOX_RUNTIME_CATALOG } from "./dbx-runtime-catalog.js";
+
+const invalidSetting = (what: string, message: string) =>
+  platformError("invalid_input", "REMOTE_INVALID_INPUT", `Cluster ${what}: ${message}`, {
+    platform: "databricks",
+    platformCode: "INVALID_PARAMETER_VALUE",
+    status: 400,
+  });
+
+/** Like clusters/create and /edit: only runtimes and node types the workspace lists. */
+function assertOffered(what: string, field: string, value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (field === "spark_version" && !SANDBOX_RUNTIME_CATALOG.versions.some((v) => v.key === value))
+    throw invalidSetting(what, `Invalid spark version ${String(value)}.`);
+  if (field === "node_type_id" && !SANDBOX_RUNTIME_CATALOG.nodeTypes.some((n) => n.node_type_id === value))
+    throw invalidSetting(what, `Node type ${String(value)} is not supported.`);
+}
 
 const TRANSIENT = ["PENDING", "RESTARTING"];
 
@@ -39,8 +57,14 @@ export const dbxClusterModel: TypeModel<"dbx_cluster"> = {
   candidates(desired, store) {
     return store.byName("dbx_cluster", desired.name).filter((o) => o.name === desired.name);
   },
+  check: (desired) => checkClusterAgainstCatalog(desired, SANDBOX_RUNTIME_CATALOG),
   build(desired, ctx, store, opts) {
-    const p: ClusterProps = desired.properties;
+    const given: ClusterProps = desired.properties;
+    // As the cloud provider does when no plan-time check ran: the latest LTS.
+    const p: ClusterProps = {
+      ...given,
+      spark_version: given.spark_version || latestLtsSparkVersion(SANDBOX_RUNTIME_CATALOG.versions),
+    };
     const invalid = (message: string) =>
       platformError("invalid_input", "REMOTE_INVALID_INPUT", `Cluster ${desired.name}: ${message}`, {
         platform: "databricks",
@@ -48,6 +72,8 @@ export const dbxClusterModel: TypeModel<"dbx_cluster"> = {
         status: 400,
       });
     if (!p.spark_version) throw invalid("spark_version is required.");
+    assertOffered(desired.name, "spark_version", p.spark_version);
+    assertOffered(desired.name, "node_type_id", p.node_type_id);
     if (p.num_workers === undefined && p.autoscale === undefined)
       throw invalid("one of num_workers or autoscale is required.");
     if (p.autoscale && (p.autoscale.min_workers < 0 || p.autoscale.max_workers < p.autoscale.min_workers)) {
@@ -145,8 +171,15 @@ export const dbxClusterModel: TypeModel<"dbx_cluster"> = {
       data_security_mode: p.data_security_mode,
     });
   },
+  liveForDiff(live, desired) {
+    // An unset runtime (no plan-time check ran) means "any", as in the cloud provider's diff.
+    if (desired.spark_version !== undefined) return live;
+    const { spark_version: _v, ...rest } = live;
+    return rest;
+  },
   applyField(o, field, value) {
     const d = o.data;
+    assertOffered(o.name, field, value);
     const key = field === "cluster_type" ? "sandbox_cluster_type" : field;
     if (value === undefined || value === null) delete d[key];
     else d[key] = value;
