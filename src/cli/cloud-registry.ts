@@ -12,6 +12,7 @@ import {
   type DatabricksClient,
   type DatabricksProviders,
   databricksClientFromEnv,
+  databricksPreflight,
 } from "../providers/databricks/index.js";
 import type { RegistryOptions } from "./compose.js";
 import type { CliContext } from "./context.js";
@@ -38,7 +39,8 @@ export function createCloudRegistry(ctx: CliContext, o: RegistryOptions): Provid
         client,
         providers: createDatabricksProviders(client, {
           waitForClusters: Boolean(o.wait),
-          ...(ctx.env.DATABRICKS_WAREHOUSE_ID ? { warehouseId: ctx.env.DATABRICKS_WAREHOUSE_ID } : {}),
+          // env, else the profile's warehouse_id (resolved with the rest of the config)
+          ...(client.warehouseId ? { warehouseId: client.warehouseId } : {}),
         }),
       };
     }
@@ -56,10 +58,11 @@ export function createCloudRegistry(ctx: CliContext, o: RegistryOptions): Provid
         await awsPreflight({ clients: awsSide().clients, ...(o.region ? { region: o.region } : {}) });
       }
       if (types.some((t) => cloudOf(t) === "databricks")) {
-        // a cheap authenticated read: fails with an auth error (exit 4) before any change
-        await dbxSide().client.request("GET", "/api/2.1/unity-catalog/catalogs", {
-          query: { max_results: 1 },
-          idempotent: true,
+        // credentials, the Unity Catalog metastore and the SQL warehouse, with reads only
+        const { client } = dbxSide();
+        await databricksPreflight(client, {
+          types,
+          ...(client.warehouseId ? { warehouseId: client.warehouseId } : {}),
         });
       }
     },

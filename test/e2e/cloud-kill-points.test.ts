@@ -38,6 +38,8 @@ const PINNED_POINTS: string[] = [];
 
 let fake: DatabricksFake;
 let points: TracePoint[] = [];
+/** The traced run's project (calls name objects: they are listed with it written as `{p}`). */
+let tracedProject = "";
 /** The blueprint's addresses, with the project written as `{p}` (each run has its own project). */
 let expected: string[];
 const pointsFile = join(__dirname, "cloud-kill-points.points.txt");
@@ -51,6 +53,7 @@ beforeAll(async () => {
   const t = await traced(CREATE(r), r, "create");
   expect(t.result.code, describeResult(t.result)).toBe(0);
   points = t.points;
+  tracedProject = r.project;
   const pv = await preview(r.env, r.project, r.file);
   expected = pv.map((x) => generic(x.address, r.project)).sort();
 }, 60_000);
@@ -61,7 +64,7 @@ afterAll(async () => {
 
 describe("SIGKILL at every crash point of a create on moto + the Databricks fake", () => {
   it("enumerates the kill points: every remote call of every step has one (list printed and pinned)", () => {
-    const listed = points.map(describePoint);
+    const listed = points.map((p) => generic(describePoint(p), tracedProject));
     // Printed so a reviewer sees exactly what the proof covers.
     console.log(
       `${listed.length} crash points (${distinctPoints(points).length} distinct; a kill right after a read is the same as one before it):\n${listed.map((l, i) => `  ${i + 1}. ${l}`).join("\n")}`,

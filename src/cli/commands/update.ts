@@ -67,9 +67,12 @@ export async function updateCommand(ctx: CliContext, opts: unknown): Promise<num
     const base: DesiredResource =
       storedDesired(session.store, session.stack.id).get(row.address) ??
       desiredFromObject(row.address, row, rows);
-    const desired = applyUpdateParams(base, params);
     const registry = await session.registry();
     await registry.preflight([row.type]);
+    // platform facts (e.g. a runtime the workspace offers) are checked before anything is read or changed
+    const merged = applyUpdateParams(base, params);
+    const provider = registry.get(row.type);
+    const desired = provider.check ? await provider.check(merged, readContext(session)) : merged;
 
     const preview = async () => {
       const live = await registry.get(row.type).read(row.remoteId, readContext(session));
