@@ -93,6 +93,18 @@ const EDITABLE = [
   "workload_type",
 ] as const;
 
+/**
+ * The settings dpn manages, as compared in diffs: the wire fields, plus `single_node` for a
+ * cluster without workers (true when the single-node configuration is in place).
+ */
+function propertiesOf(
+  p: ClusterProps | Record<string, unknown>,
+  singleNode?: boolean,
+): Record<string, unknown> {
+  const settings = settingsOf(p);
+  return isSingleNode(p) ? { ...settings, single_node: singleNode ?? true } : settings;
+}
+
 function settingsOf(p: ClusterProps | Record<string, unknown>): Record<string, unknown> {
   const q = p as Record<string, unknown>;
   return {
@@ -103,6 +115,53 @@ function settingsOf(p: ClusterProps | Record<string, unknown>): Record<string, u
     data_security_mode: q.data_security_mode,
     ...(typeof q.single_user_name === "string" ? { single_user_name: q.single_user_name } : {}),
   };
+}
+
+/**
+ * A cluster with `num_workers: 0` is a single-node cluster, which Databricks runs only with this
+ * configuration (databricks/cli bundle/config/validate/single_node_cluster.go warns on any
+ * `num_workers: 0` spec without it): Spark in local mode and the `ResourceClass` tag. Without it
+ * the cluster starts with a driver and no workers and cannot run Spark jobs. dpn sends it with
+ * every create and edit of such a cluster, and removes it again when the cluster gets workers.
+ */
+const SINGLE_NODE_CONF: Record<string, string> = {
+  "spark.databricks.cluster.profile": "singleNode",
+  "spark.master": "local[*]",
+};
+const SINGLE_NODE_TAG = { ResourceClass: "SingleNode" } as const;
+
+function isSingleNode(p: ClusterProps | Record<string, unknown>): boolean {
+  const q = p as Record<string, unknown>;
+  return !q.autoscale && (q.num_workers ?? 0) === 0;
+}
+
+/**
+ * Put the single-node configuration on a create/edit body when `singleNode`, or take dpn's keys
+ * of it off (leaving any other `spark_conf` the user set) when not. `tags` are the encoded
+ * custom tags dpn is about to send.
+ */
+function withSingleNode(
+  body: Record<string, unknown>,
+  tags: Record<string, string>,
+  singleNode: boolean,
+): void {
+  const conf = { ...((body.spark_conf as Record<string, string> | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(SINGLE_NODE_CONF)) {
+    if (singleNode) conf[k] = v;
+    else if (conf[k] === v) delete conf[k];
+  }
+  if (Object.keys(conf).length > 0) body.spark_conf = conf;
+  else delete body.spark_conf;
+  body.custom_tags = singleNode ? { ...tags, ...SINGLE_NODE_TAG } : tags;
+}
+
+/** Whether a read cluster carries the complete single-node configuration. */
+function singleNodeConfigured(d: ClusterDetailsWire): boolean {
+  const conf = ((d.spec?.spark_conf ?? d.spark_conf) as Record<string, string> | undefined) ?? {};
+  return (
+    Object.entries(SINGLE_NODE_CONF).every(([k, v]) => conf[k] === v) &&
+    d.custom_tags?.ResourceClass === SINGLE_NODE_TAG.ResourceClass
+  );
 }
 
 /**
@@ -145,22 +204,28 @@ function userSettings(d: ClusterDetailsWire): Record<string, unknown> {
 
 function toRemote(d: ClusterDetailsWire): RemoteObject {
   const t = splitComputeTags(d.custom_tags);
+  // the single-node tag is part of the platform configuration, not one of the user's tags
+  if (t.tags.ResourceClass === SINGLE_NODE_TAG.ResourceClass && !d.autoscale && (d.num_workers ?? 0) === 0)
+    delete t.tags.ResourceClass;
   return {
     type: "dbx_cluster",
     remoteId: d.cluster_id,
     name: d.cluster_name ?? "",
     fullName: d.cluster_name ?? "",
-    properties: settingsOf({
-      spark_version: d.spark_version,
-      node_type_id: d.node_type_id,
-      autoscale: d.autoscale
-        ? { min_workers: d.autoscale.min_workers, max_workers: d.autoscale.max_workers }
-        : undefined,
-      num_workers: d.num_workers,
-      autotermination_minutes: d.autotermination_minutes ?? 0,
-      data_security_mode: d.data_security_mode,
-      single_user_name: d.single_user_name,
-    }),
+    properties: propertiesOf(
+      {
+        spark_version: d.spark_version,
+        node_type_id: d.node_type_id,
+        autoscale: d.autoscale
+          ? { min_workers: d.autoscale.min_workers, max_workers: d.autoscale.max_workers }
+          : undefined,
+        num_workers: d.num_workers,
+        autotermination_minutes: d.autotermination_minutes ?? 0,
+        data_security_mode: d.data_security_mode,
+        single_user_name: d.single_user_name,
+      },
+      singleNodeConfigured(d),
+    ),
     tags: t.tags,
     ownership: t.ownership,
     archived: t.archived,
@@ -290,7 +355,8 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
       CLUSTER_TAG_LIMIT,
       `Cluster ${desired.name}`,
     );
-    const body = { cluster_name: desired.name, ...settingsOf(desired.properties), custom_tags };
+    const body: Record<string, unknown> = { cluster_name: desired.name, ...settingsOf(desired.properties) };
+    withSingleNode(body, custom_tags, isSingleNode(desired.properties));
     const res = await this.client.request<{ cluster_id?: string }>("POST", "/api/2.1/clusters/create", {
       body,
       signal: ctx.signal,
@@ -314,7 +380,7 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
 
   diff(desired: DesiredResource<"dbx_cluster">, live: RemoteObject): FieldChange[] {
     const changes: FieldChange[] = [];
-    const want = settingsOf(desired.properties);
+    const want = propertiesOf(desired.properties);
     for (const k of new Set([...Object.keys(want), ...Object.keys(live.properties)])) {
       // The server names the caller when a SINGLE_USER cluster leaves it open, and an unset
       // runtime (no plan-time check ran) means "any": neither is drift.
@@ -334,11 +400,10 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
       delete spec.autoscale;
       delete spec.num_workers;
       Object.assign(spec, settingsOf(desired.properties));
-      spec.custom_tags = buildComputeTags(
-        desired.tags,
-        markers,
-        CLUSTER_TAG_LIMIT,
-        `Cluster ${desired.name}`,
+      withSingleNode(
+        spec,
+        buildComputeTags(desired.tags, markers, CLUSTER_TAG_LIMIT, `Cluster ${desired.name}`),
+        isSingleNode(desired.properties),
       );
     });
   }
@@ -357,7 +422,11 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
         delete m[MARKER_KEYS.stack];
         delete m[MARKER_KEYS.address];
       }
-      spec.custom_tags = buildComputeTags(snapshot.tags, m, CLUSTER_TAG_LIMIT, `Cluster ${snapshot.name}`);
+      withSingleNode(
+        spec,
+        buildComputeTags(snapshot.tags, m, CLUSTER_TAG_LIMIT, `Cluster ${snapshot.name}`),
+        isSingleNode(snapshot.properties),
+      );
     });
   }
 
