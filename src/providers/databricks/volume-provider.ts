@@ -4,7 +4,7 @@
  * contain `. , - = / :`; such characters (and `~`) are stored as `~HH` and decoded on read.
  */
 import { ProviderError } from "../../core/errors.js";
-import type { DesiredResource, Ownership } from "../../core/resources.js";
+import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { DatabricksCallError } from "./client.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
@@ -285,22 +285,39 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
     );
   }
 
+  /**
+   * Archive = the two archive marker tags, one tag assignment each. An earlier archive that
+   * stopped between them left one: it is completed (keeping the first marker's time), so the
+   * archive is idempotent from any prefix of its calls.
+   */
   async archive(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
     return this.apply(
       remote.remoteId,
       ctx,
       undefined,
-      (m, tags) => (m.archived ? null : { ...tags, ...archiveMarkers(ctx) }),
+      (m, tags) => {
+        const at = m.markers[MARKER_KEYS.archivedAt];
+        if (at !== undefined && m.markers[MARKER_KEYS.archivedBy] !== undefined) return null;
+        return {
+          ...tags,
+          ...archiveMarkers(ctx),
+          ...(at !== undefined ? { [MARKER_KEYS.archivedAt]: at } : {}),
+        };
+      },
       false,
     );
   }
 
+  /** Restore = remove both archive markers; also when an interrupted restore removed only one. */
   async restore(remote: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
     return this.apply(
       remote.remoteId,
       ctx,
       undefined,
-      (m) => (m.archived ? { ...m.rest, ...(m.ownership ? ownershipMarkers(m.ownership) : {}) } : null),
+      (m) =>
+        m.markers[MARKER_KEYS.archivedAt] !== undefined || m.markers[MARKER_KEYS.archivedBy] !== undefined
+          ? { ...m.rest, ...(m.ownership ? ownershipMarkers(m.ownership) : {}) }
+          : null,
       false,
     );
   }
