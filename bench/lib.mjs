@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 
-export const DPN = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
+export const DPN = fileURLToPath(new URL("../dist/bin/dpn.mjs", import.meta.url));
 
 export function machine() {
   return {
@@ -17,7 +17,7 @@ export function machine() {
   };
 }
 
-/** Run `node dist/cli/main.js ...args` once; returns wall ms, peak RSS MB (or null), exit status. */
+/** Run `node dist/bin/dpn.mjs ...args` once; returns wall ms, peak RSS MB (or null), exit status. */
 export function runDpn(args, opts = {}) {
   const haveTime = existsSync("/usr/bin/time");
   const cmd = haveTime ? "/usr/bin/time" : process.execPath;

@@ -1,5 +1,5 @@
 /**
- * Run the BUILT dpn CLI (dist/cli/main.js) as a child process, the way a user or CI would: no TTY,
+ * Run the BUILT dpn CLI (dist/bin/dpn.mjs, the bundle `bin.dpn` points at) as a child process, the way a user or CI would: no TTY,
  * its own working directory, an explicit environment. e2e tests use it so that what they prove
  * (exit codes, stdout/stderr contracts, crash recovery) holds for the real binary, including
  * process death. Build first: `npm run build` (`npm test` does it via `pretest`).
@@ -12,10 +12,10 @@ import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 /**
- * The CLI under test: `dist/cli/main.js`, or `$DPN_E2E_BIN` (a private build, so a long e2e run is
+ * The CLI under test: `dist/bin/dpn.mjs`, or `$DPN_E2E_BIN` (a private build, so a long e2e run is
  * not disturbed by someone rebuilding dist/ at the same time).
  */
-export const DPN_BIN = process.env.DPN_E2E_BIN || join(REPO_ROOT, "dist/cli/main.js");
+export const DPN_BIN = process.env.DPN_E2E_BIN || join(REPO_ROOT, "dist/bin/dpn.mjs");
 
 export interface CliResult {
   /** Exit code, or null when the process died from a signal. */

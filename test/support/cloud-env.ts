@@ -1,7 +1,7 @@
 /**
  * Support for the `--target cloud` end-to-end tests: an isolated environment for a dpn CLI child
  * (moto for AWS, the Databricks fake, empty config files, a private DPN_HOME), a small runner for
- * `node dist/cli/main.js`, a loopback fault proxy (in front of moto or the fake) that can hold,
+ * `node dist/bin/dpn.mjs`, a loopback fault proxy (in front of moto or the fake) that can hold,
  * delay or fail chosen calls, and read-only inventories of what a stack left in moto, the fake
  * and the state file.
  *

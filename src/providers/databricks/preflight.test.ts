@@ -73,7 +73,7 @@ describe("databricksPreflight", () => {
       }),
     );
     const e = await failure(databricksPreflight(bad, { types: ALL }));
-    expect(e).toMatchObject({ kind: "auth", code: "DBX_CREDENTIALS_REJECTED" });
+    expect(e).toMatchObject({ kind: "auth", code: "DBX_AUTH" });
     expect(e.exitCode).toBe(4);
     expect(e.hint).toMatch(/DATABRICKS_TOKEN/);
     expect(fake.log).toHaveLength(1);

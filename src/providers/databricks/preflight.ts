@@ -45,7 +45,7 @@ function rethrowAuth(e: unknown, what: string): never {
     const rejected = e.api.status === 401;
     throw new DpnError(
       "auth",
-      rejected ? "DBX_CREDENTIALS_REJECTED" : "DBX_PERMISSION_DENIED",
+      rejected ? "DBX_AUTH" : "DBX_PERMISSION_DENIED",
       rejected
         ? `Databricks rejected the credentials while ${what}: ${e.api.message}`
         : `Databricks denied access while ${what}: ${e.api.message}`,
@@ -74,7 +74,7 @@ function rethrowAuth(e: unknown, what: string): never {
  *
  * Resolves when everything is in place (immediately, with no request, for a plan without
  * Databricks types). Nothing is ever written. Throws DpnError:
- * - kind `auth` (exit 4): `DBX_CREDENTIALS_REJECTED` (401), `DBX_PERMISSION_DENIED` (403 on any
+ * - kind `auth` (exit 4): `DBX_AUTH` (401, the same code as any rejected Databricks call), `DBX_PERMISSION_DENIED` (403 on any
  *   of these reads);
  * - kind `validation` (exit 3): `DBX_NO_METASTORE`, `DBX_WAREHOUSE_MISSING`,
  *   `DBX_WAREHOUSE_NOT_FOUND`, `DBX_WAREHOUSE_UNUSABLE` — each with the offending value and a hint;
