@@ -450,11 +450,45 @@ describe("S3 (rest-xml, path-style)", () => {
     ]);
     expect(
       summary(
-        oracle.check(s3("PUT", "/b/?tagging=", tagging([]), { "x-amz-sdk-checksum-algorithm": "ADLER" })),
+        oracle.check(
+          s3("PUT", "/b/?tagging=", tagging([]), {
+            "x-amz-sdk-checksum-algorithm": "ADLER",
+            "content-md5": "AAAAAAAAAAAAAAAAAAAAAA==",
+          }),
+        ),
       ),
     ).toEqual([
       'PutBucketTagging ChecksumAlgorithm: enum ["CRC32","CRC32C","SHA1","SHA256","CRC64NVME","SHA512","MD5","XXHASH64","XXHASH3","XXHASH128"]',
     ]);
+  });
+
+  it("enforces the httpChecksum trait: a required checksum, and the checksum of the named algorithm", () => {
+    const body = tagging([["a", "b"]]);
+    expect(summary(oracle.check(s3("PUT", "/b/?tagging=", body)))).toEqual([
+      "PutBucketTagging : httpChecksum: requestChecksumRequired, but the request has neither Content-MD5 nor an x-amz-checksum-* header or trailer",
+    ]);
+    expect(
+      summary(oracle.check(s3("PUT", "/b/?tagging=", body, { "content-md5": "1B2M2Y8AsgTpgAmY7PhCfg==" }))),
+    ).toEqual([]);
+    expect(
+      summary(
+        oracle.check(
+          s3("PUT", "/b/?tagging=", body, {
+            "x-amz-sdk-checksum-algorithm": "SHA256",
+            "x-amz-checksum-crc32": "AAAAAA==",
+          }),
+        ),
+      ),
+    ).toEqual([
+      "PutBucketTagging ChecksumAlgorithm: httpChecksum: the algorithm is named but x-amz-checksum-sha256 is neither a header nor a trailer",
+    ]);
+    // PutObject does not require one, and a trailer counts
+    const put = (h: Record<string, string>) =>
+      oracle.check({ ...s3("PUT", "/b/k?x-id=PutObject", "", h), body: Buffer.from("x") });
+    expect(summary(put({}))).toEqual([]);
+    expect(
+      summary(put({ "x-amz-sdk-checksum-algorithm": "CRC32", "x-amz-trailer": "x-amz-checksum-crc32" })),
+    ).toEqual([]);
   });
 
   it("rejects a body on an operation that has none", () => {

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, request, type Server } from "node:h
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateDatabaseCommand, GetDatabaseCommand } from "@aws-sdk/client-glue";
+import { CreateDatabaseCommand, GetDatabaseCommand, GlueClient } from "@aws-sdk/client-glue";
 import {
   type BucketVersioningStatus,
   CreateBucketCommand,
@@ -27,10 +27,12 @@ import {
 } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startFaultProxy } from "../cloud-env.js";
 import { motoEndpoint, rawGlue, rawS3, uniqueName } from "../moto.js";
 import { BotocoreOracle } from "./check-request.js";
 import { loadModels } from "./model.js";
 import {
+  CHECK_ONLY_HEADER,
   EXPECT_VIOLATION_HEADER,
   type OracleProxy,
   startOracleProxy,
@@ -161,11 +163,43 @@ describe("the suite's oracle proxy, with the real SDK", () => {
     }
   });
 
+  it("holds a call the e2e fault proxy answers itself (an injected fault) to the model too", async () => {
+    const faults = await startFaultProxy();
+    const glue = (marked: boolean) => {
+      const c = new GlueClient({
+        region,
+        endpoint: faults.url,
+        maxAttempts: 1,
+        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      });
+      return marked ? expectViolations(c) : c;
+    };
+    const valid = glue(false);
+    const invalid = glue(true);
+    try {
+      faults.add({ target: "AWSGlue.CreateDatabase", status: 500, times: Number.POSITIVE_INFINITY });
+      const injected = await failure(
+        valid.send(new CreateDatabaseCommand({ DatabaseInput: { Name: "dpn_fault_ok" } })),
+      );
+      expect(injected.name).toBe("InternalServiceException");
+      const refused = await failure(
+        invalid.send(new CreateDatabaseCommand({ DatabaseInput: { Name: "dpn_fault\nbad" } })),
+      );
+      expect(refused.name).toBe(VIOLATION_CODE);
+      expect(refused.message).toContain("CreateDatabase: DatabaseInput.Name: pattern");
+      expect(faults.log.map((l) => l.status)).toEqual([500, 400]);
+    } finally {
+      valid.destroy();
+      invalid.destroy();
+      await faults.close();
+    }
+  });
+
   it("logs the provoked violations as expected ones, which do not fail the run", () => {
     const mine = readViolationLog(inject("oracleLogFile")).filter((v) =>
       ["PutBucketVersioning", "CreateDatabase", "AssumeRole", "HeadBucket"].includes(v.operation),
     );
-    expect(mine.length).toBeGreaterThanOrEqual(4);
+    expect(mine.length).toBeGreaterThanOrEqual(5);
     expect(mine.every((v) => v.expected && !v.forwarded)).toBe(true);
     expect(mine.map((v) => v.operation)).toEqual(
       expect.arrayContaining(["PutBucketVersioning", "CreateDatabase", "AssumeRole", "HeadBucket"]),
@@ -389,6 +423,25 @@ describe("the oracle proxy's transport", () => {
       expect(proxy.unexpected().map((v) => [v.value, v.forwarded])).toEqual([['"red"', true]]);
       expect(proxy.all()).toHaveLength(2);
       expect(readFileSync(proxy.logFile, "utf8").trim().split("\n")).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("check-only: checks a request without forwarding it, valid or not", async () => {
+    const proxy = await privateProxy("enforce");
+    try {
+      seen.length = 0;
+      const ok = await send(proxy.url, "GET", "/my-bucket/?tagging=", { [CHECK_ONLY_HEADER]: "1" });
+      expect(ok.status).toBe(204);
+      expect(pairs(ok.rawHeaders)).toContain("x-dpn-oracle-checked: 1");
+      const bad = await send(proxy.url, "GET", "/my-bucket/?tagging=&colour=red", {
+        [CHECK_ONLY_HEADER]: "1",
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toContain("BotocoreModelViolation");
+      expect(seen).toEqual([]);
+      expect(proxy.unexpected()).toHaveLength(1);
     } finally {
       await proxy.close();
     }

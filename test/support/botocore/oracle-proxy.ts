@@ -9,6 +9,11 @@
  * `x-dpn-oracle-expect-violation: 1` (only the oracle's own tests send it) are answered 400 the
  * same way but are logged as expected and not counted as suite failures. In `record` mode
  * (DPN_ORACLE=record, for diagnosis) violating requests are forwarded and only logged.
+ *
+ * A request carrying `x-dpn-oracle-check-only: 1` is checked the same way but never forwarded:
+ * when it is valid (or in record mode) the proxy answers `204` with `x-dpn-oracle-checked: 1`.
+ * The e2e fault proxy uses it for a call it answers with an injected fault itself, so that call
+ * is held to the model too.
  */
 import { appendFileSync } from "node:fs";
 import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
@@ -20,6 +25,8 @@ export type OracleMode = "enforce" | "record";
 
 /** The header that marks a request whose violation a test provokes on purpose. */
 export const EXPECT_VIOLATION_HEADER = "x-dpn-oracle-expect-violation";
+/** The header that asks for a check without forwarding (see the module comment). */
+export const CHECK_ONLY_HEADER = "x-dpn-oracle-check-only";
 /** The error code the proxy answers with. */
 export const VIOLATION_CODE = "BotocoreModelViolation";
 
@@ -202,6 +209,11 @@ export async function startOracleProxy(o: OracleProxyOptions): Promise<OraclePro
         const answer = expected || o.mode === "enforce";
         record(req, result.violations, expected, !answer);
         if (answer) return answerViolation(req, res, result);
+      }
+      if (req.headers[CHECK_ONLY_HEADER] === "1") {
+        res.writeHead(204, { "x-dpn-oracle-checked": "1" });
+        res.end();
+        return;
       }
       forward(req, res, body);
     });

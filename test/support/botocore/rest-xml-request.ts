@@ -245,6 +245,8 @@ export class RestXmlChecker {
       v(h, "unknown header (not an input member of the operation)", renderValue(header(req, h)));
     }
 
+    this.checkChecksumTrait(op, members, req, v);
+
     // body
     this.decodeBody(op, shape, req, input, v, out);
 
@@ -257,6 +259,40 @@ export class RestXmlChecker {
       checkValue(ctx, ref, value, name);
     }
     return { operation: op.name, violations: out };
+  }
+
+  /**
+   * The operation's `httpChecksum` trait: `requestChecksumRequired` means the request carries
+   * Content-MD5 or a flexible checksum (header or trailer); a request naming an algorithm in the
+   * `requestAlgorithmMember` header carries that algorithm's checksum.
+   */
+  private checkChecksumTrait(
+    op: Operation,
+    members: Record<string, ShapeRef>,
+    req: WireRequest,
+    v: (p: string, rule: string, value?: string) => void,
+  ): void {
+    const trait = op.httpChecksum;
+    if (!trait) return;
+    const trailer = (header(req, "x-amz-trailer") ?? "")
+      .toLowerCase()
+      .split(",")
+      .map((t) => t.trim());
+    const carries = (h: string) => header(req, h) !== undefined || trailer.includes(h);
+    if (trait.requestChecksumRequired && !carries("content-md5") && ![...this.checksumHeaders].some(carries))
+      v(
+        "",
+        "httpChecksum: requestChecksumRequired, but the request has neither Content-MD5 nor an x-amz-checksum-* header or trailer",
+      );
+    const algoRef = trait.requestAlgorithmMember ? members[trait.requestAlgorithmMember] : undefined;
+    const algo = algoRef ? header(req, (algoRef.locationName ?? "").toLowerCase()) : undefined;
+    const want = algo !== undefined ? `x-amz-checksum-${algo.toLowerCase()}` : undefined;
+    if (want && this.checksumHeaders.has(want) && !carries(want))
+      v(
+        trait.requestAlgorithmMember as string,
+        `httpChecksum: the algorithm is named but ${want} is neither a header nor a trailer`,
+        renderValue(algo),
+      );
   }
 
   private decodeHeader(
