@@ -18,7 +18,7 @@ import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import Database from "better-sqlite3";
 import type { PreviewResource } from "../../src/blueprint/preview.js";
 import type { DatabricksFake } from "../fakes/databricks/server.js";
-import { CHECK_ONLY_HEADER } from "./botocore/oracle-proxy.js";
+import { type OracleAnswer, oracleCheckOnly } from "./botocore/check-only.js";
 import { type CliProcess, type CliResult, REPO_ROOT, runCli as runBuiltCli, spawnCli } from "./cli.js";
 import { motoEndpoint, rawGlue, rawS3 } from "./moto.js";
 
@@ -371,44 +371,6 @@ interface ActiveRule extends ProxyRule {
   fired: number;
 }
 
-/** What the botocore oracle said about a call the fault proxy answers itself. */
-interface OracleAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/**
- * Ask the botocore oracle (the suite's `motoEndpoint`) to check a call without forwarding it to
- * moto. Resolves to the oracle's violation answer when the call breaks the model, else undefined.
- */
-function oracleCheckOnly(up: URL, req: IncomingMessage, body: Buffer): Promise<OracleAnswer | undefined> {
-  return new Promise((resolve, reject) => {
-    const check = httpRequest(
-      {
-        host: up.hostname,
-        port: up.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: up.host, [CHECK_ONLY_HEADER]: "1" },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve(
-            res.headers["x-dpn-oracle-checked"] === "1"
-              ? undefined
-              : { status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) },
-          ),
-        );
-      },
-    );
-    check.on("error", reject);
-    check.end(body);
-  });
-}
-
 /**
  * A loopback HTTP proxy (same wire, same paths) in front of moto or the Databricks fake. Rules
  * hold, delay or fail chosen calls with a real error shape, before or after the upstream applied
@@ -471,7 +433,7 @@ export async function startFaultProxy(upstream: string = motoEndpoint()): Promis
       if (rule?.status && !rule.afterForward) {
         let violation: OracleAnswer | undefined;
         try {
-          violation = checkedByOracle ? await oracleCheckOnly(up, req, body) : undefined;
+          violation = checkedByOracle ? await oracleCheckOnly(req, body, upstream) : undefined;
         } catch (e) {
           // never skip the check silently
           violation = { status: 502, headers: {}, body: Buffer.from(`botocore oracle unreachable: ${e}`) };
