@@ -8,11 +8,13 @@ import { checkValue } from "./shape-validator.js";
 import { makeViolation, renderValue, type Violation } from "./violation.js";
 import { header, splitUrl, type WireRequest } from "./wire-request.js";
 
+/** The operation a request maps to (`?` when none) and every violation found. */
 export interface ProtocolResult {
   operation: string;
   violations: Violation[];
 }
 
+/** Check one awsJson request against `model`. Never throws for a bad request: it reports it. */
 export function checkAwsJsonRequest(model: ServiceModel, req: WireRequest): ProtocolResult {
   const out: Violation[] = [];
   const target = header(req, "x-amz-target") ?? "";

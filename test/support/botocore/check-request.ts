@@ -15,6 +15,7 @@ import { RestXmlChecker } from "./rest-xml-request.js";
 import { makeViolation, renderValue, type Violation } from "./violation.js";
 import { header, signingService, splitUrl, type WireRequest } from "./wire-request.js";
 
+/** `passthrough` for moto's own API; otherwise the resolved operation and its violations. */
 export type CheckResult =
   | { kind: "passthrough" }
   | {
@@ -26,6 +27,7 @@ export type CheckResult =
       violations: Violation[];
     };
 
+/** Checks wire requests against the s3, glue and sts models. Throws at construction when a model has an unexpected protocol. */
 export class BotocoreOracle {
   private readonly s3: RestXmlChecker;
 
@@ -43,6 +45,7 @@ export class BotocoreOracle {
     this.s3 = new RestXmlChecker(models.s3);
   }
 
+  /** Check one request. A bad request is reported, never thrown; a throw here is an oracle bug. */
   check(req: WireRequest): CheckResult {
     const { path } = splitUrl(req.url);
     if (path === "/moto-api" || path.startsWith("/moto-api/")) return { kind: "passthrough" };

@@ -10,8 +10,10 @@ import { gunzipSync } from "node:zlib";
 
 /** The services dpn talks to. */
 export type ServiceName = "s3" | "glue" | "sts";
+/** In the order the oracle loads them. */
 export const SERVICES: readonly ServiceName[] = ["s3", "glue", "sts"];
 
+/** botocore's `timestampFormat` values. */
 export type TimestampFormat = "iso8601" | "rfc822" | "unixTimestamp";
 
 /** A reference to a shape: a structure member, a list member, a map key or value, an operation input. */
@@ -30,6 +32,7 @@ export interface ShapeRef {
   deprecated?: boolean;
 }
 
+/** Shape types botocore models use. */
 export type ShapeType =
   | "structure"
   | "list"
@@ -47,6 +50,7 @@ export type ShapeType =
   | "timestamp"
   | "blob";
 
+/** A named shape (the traits the oracle reads). */
 export interface Shape {
   type: ShapeType;
   members?: Record<string, ShapeRef>;
@@ -71,6 +75,7 @@ export interface Shape {
   exception?: boolean;
 }
 
+/** An operation: its HTTP binding, input shape and the traits that constrain requests. */
 export interface Operation {
   name: string;
   http: { method: string; requestUri: string; responseCode?: number };
@@ -79,6 +84,7 @@ export interface Operation {
   httpChecksum?: { requestAlgorithmMember?: string; requestChecksumRequired?: boolean };
 }
 
+/** One loaded `service-2.json`. */
 export interface ServiceModel {
   service: ServiceName;
   apiVersion: string;
@@ -95,6 +101,7 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
+/** The three models, by service. */
 export type Models = Record<ServiceName, ServiceModel>;
 
 /**

@@ -21,6 +21,7 @@ import type { AddressInfo } from "node:net";
 import type { BotocoreOracle, CheckResult } from "./check-request.js";
 import { makeViolation, type Violation } from "./violation.js";
 
+/** `enforce` answers violating requests itself; `record` forwards them and only logs. */
 export type OracleMode = "enforce" | "record";
 
 /** The header that marks a request whose violation a test provokes on purpose. */
@@ -30,6 +31,7 @@ export const CHECK_ONLY_HEADER = "x-dpn-oracle-check-only";
 /** The error code the proxy answers with. */
 export const VIOLATION_CODE = "BotocoreModelViolation";
 
+/** One line of the violation log. */
 export interface LoggedViolation extends Violation {
   time: string;
   mode: OracleMode;
@@ -39,6 +41,7 @@ export interface LoggedViolation extends Violation {
   request: { method: string; url: string; target?: string; userAgent?: string };
 }
 
+/** A running proxy. */
 export interface OracleProxy {
   url: string;
   mode: OracleMode;
@@ -52,6 +55,7 @@ export interface OracleProxy {
   close(): Promise<void>;
 }
 
+/** Counters of one proxy's life. */
 export interface OracleStats {
   requests: number;
   checked: number;
@@ -62,6 +66,7 @@ export interface OracleStats {
   operations: Record<string, number>;
 }
 
+/** Where to forward, what to check with, how to react, where to log. */
 export interface OracleProxyOptions {
   upstream: string;
   oracle: BotocoreOracle;
@@ -117,7 +122,7 @@ function answerViolation(
   res.end(req.method === "HEAD" ? undefined : buf);
 }
 
-/** Start the proxy on a free loopback port. */
+/** Start the proxy on a free loopback port. Rejects only when it cannot listen. */
 export async function startOracleProxy(o: OracleProxyOptions): Promise<OracleProxy> {
   const up = new URL(o.upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });

@@ -87,6 +87,7 @@ function decodeStructure(
   return out;
 }
 
+/** Check one query-protocol request against `model`. Never throws for a bad request: it reports it. */
 export function checkQueryRequest(model: ServiceModel, req: WireRequest): ProtocolResult {
   const out: Violation[] = [];
   const { path, query } = splitUrl(req.url);

@@ -14,12 +14,14 @@ export function readViolationLog(file: string): LoggedViolation[] {
     .map((l) => JSON.parse(l) as LoggedViolation);
 }
 
+/** Violations of one cause: same service, operation, path (indices and map keys folded) and rule. */
 export interface DistinctViolation {
   key: string;
   count: number;
   example: LoggedViolation;
 }
 
+/** Group violations by cause, in order of first occurrence. */
 export function distinctViolations(vs: LoggedViolation[]): DistinctViolation[] {
   const by = new Map<string, DistinctViolation>();
   for (const v of vs) {
@@ -34,6 +36,7 @@ export function distinctViolations(vs: LoggedViolation[]): DistinctViolation[] {
   return [...by.values()];
 }
 
+/** The multi-line report printed before the summary line and thrown by the teardown. */
 export function formatViolationReport(vs: LoggedViolation[], logFile: string, mode: OracleMode): string {
   const lines = distinctViolations(vs).map(
     (d) =>

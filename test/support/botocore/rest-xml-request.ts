@@ -77,6 +77,7 @@ function checksumHeaderNames(model: ServiceModel): Set<string> {
   return new Set(algos.map((a) => `x-amz-checksum-${a.toLowerCase()}`));
 }
 
+/** Operation resolution and input checks for one rest-xml model (templates compiled once). */
 export class RestXmlChecker {
   private readonly routes: Route[];
   private readonly checksumHeaders: Set<string>;
@@ -86,6 +87,7 @@ export class RestXmlChecker {
     this.checksumHeaders = checksumHeaderNames(model);
   }
 
+  /** Resolve and check one request. Never throws for a bad request: it reports it. */
   check(req: WireRequest): ProtocolResult {
     const { path, query } = splitUrl(req.url);
     const { pairs, bad } = parseRestQuery(query);

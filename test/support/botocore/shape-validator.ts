@@ -17,6 +17,7 @@ export class WireMap {
   constructor(readonly entries: [string, unknown][]) {}
 }
 
+/** Where violations go and how scalars of this protocol/location are represented. */
 export interface CheckContext {
   model: ServiceModel;
   operation: string;
@@ -53,6 +54,7 @@ const INT_TEXT = /^-?\d+$/;
 const FLOAT_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** `a.b` member paths (a bare name at the top). */
 export const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

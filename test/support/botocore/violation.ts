@@ -36,6 +36,7 @@ export function renderValue(v: unknown, sensitive = false): string {
   return cps.length > MAX_VALUE_CHARS ? `${cps.slice(0, MAX_VALUE_CHARS).join("")}…(${cps.length} chars)` : s;
 }
 
+/** A violation with its one-line `message` (`Operation: path: rule; value …`). */
 export function makeViolation(
   service: Violation["service"],
   operation: string,

@@ -12,11 +12,13 @@ export interface WireRequest {
   body: Buffer;
 }
 
+/** A header by lower-case name, repeated ones joined with ", ". */
 export function header(req: WireRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
+/** Path and raw query (undefined when there is no `?`). */
 export function splitUrl(url: string): { path: string; query: string | undefined } {
   const q = url.indexOf("?");
   return q < 0 ? { path: url, query: undefined } : { path: url.slice(0, q), query: url.slice(q + 1) };

@@ -17,6 +17,7 @@ export interface XmlElement {
   hasText: boolean;
 }
 
+/** The body is not well-formed XML (the message has the offset). */
 export class XmlSyntaxError extends Error {}
 
 const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
