@@ -93,11 +93,11 @@ export class RestXmlChecker {
     const { pairs, bad } = parseRestQuery(query);
     const xId = pairs.filter(([k]) => k === "x-id").map(([, v]) => v);
     const candidates: { route: Route; labels: Record<string, string> }[] = [];
+    const names = new Set(pairs.map(([k]) => k));
     for (const route of this.routes) {
       if (route.op.http.method !== req.method) continue;
       const m = route.pathRe.exec(path);
       if (!m) continue;
-      const names = new Set(pairs.map(([k]) => k));
       const ok = route.markers.every(
         ([k, v]) => names.has(k) && (v === null || pairs.some(([pk, pv]) => pk === k && pv === v)),
       );
