@@ -1,17 +1,41 @@
 /**
- * Vitest global setup: starts one moto server on a free loopback port for the AWS tests and
- * stops it afterwards. Tests read its endpoint with `inject("motoEndpoint")`.
+ * Vitest global setup: starts one moto server on a free loopback port for the AWS tests, and in
+ * front of it the botocore oracle (test/support/BOTOCORE-ORACLE.md): a validating proxy that
+ * checks every AWS request of the suite against botocore's service models. Tests read the
+ * proxy's URL with `inject("motoEndpoint")`, so raw SDK calls and dpn CLI children alike pass
+ * through it.
  * If moto is not installed the whole run fails with a message saying how to install it: AWS
- * tests are never skipped silently.
+ * tests are never skipped silently. The teardown fails the run (exit code 1 and a thrown list)
+ * when any request broke a model, even if the test that sent it swallowed the error.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { BotocoreOracle } from "./support/botocore/check-request.js";
+import { loadModels, locateBotocoreData } from "./support/botocore/model.js";
+import { type OracleMode, type OracleProxy, startOracleProxy } from "./support/botocore/oracle-proxy.js";
+import { formatViolationReport } from "./support/botocore/report.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The botocore oracle proxy in front of moto: every AWS test talks to this URL. */
     motoEndpoint: string;
+    /** botocore's data directory (the models the oracle checks against). */
+    botocoreDataDir: string;
+    /** The oracle's JSON-lines violation log for this run. */
+    oracleLogFile: string;
   }
+}
+
+/** DPN_ORACLE: `enforce` (default, CI) or `record` (diagnosis: forward violating requests, log them). */
+function oracleMode(): OracleMode {
+  const m = process.env.DPN_ORACLE ?? "enforce";
+  if (m !== "enforce" && m !== "record")
+    throw new Error(`DPN_ORACLE must be "enforce" (the default) or "record", not ${JSON.stringify(m)}`);
+  return m;
 }
 
 function freePort(): Promise<number> {
@@ -44,8 +68,10 @@ async function waitForMoto(endpoint: string, child: ChildProcess, log: () => str
 }
 
 let child: ChildProcess | undefined;
+let proxy: OracleProxy | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const mode = oracleMode();
   const python = process.env.DPN_TEST_PYTHON ?? "python3";
   const probe = spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" });
   if (probe.status !== 0) {
@@ -67,12 +93,36 @@ export default async function setup(project: TestProject): Promise<() => Promise
     output = (output + String(d)).slice(-4000);
   });
   await waitForMoto(endpoint, child, () => output);
-  project.provide("motoEndpoint", endpoint);
+
+  const dataDir = locateBotocoreData(python);
+  const runDir = mkdtempSync(join(tmpdir(), "dpn-oracle-"));
+  const logFile = join(runDir, "violations.jsonl");
+  writeFileSync(logFile, "");
+  proxy = await startOracleProxy({
+    upstream: endpoint,
+    oracle: new BotocoreOracle(loadModels(dataDir)),
+    mode,
+    logFile,
+  });
+  // the summary reporter runs in this process and reads the log from here
+  process.env.DPN_ORACLE_LOG = logFile;
+  project.provide("motoEndpoint", proxy.url);
+  project.provide("botocoreDataDir", dataDir);
+  project.provide("oracleLogFile", logFile);
   return async () => {
+    const seen = proxy;
+    await proxy?.close();
     if (child && child.exitCode === null) {
       child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 200));
       if (child.exitCode === null) child.kill("SIGKILL");
+    }
+    if (seen) writeFileSync(join(runDir, "stats.json"), `${JSON.stringify(seen.stats(), null, 2)}\n`);
+    const bad = seen?.unexpected() ?? [];
+    if (bad.length) {
+      // vitest only logs a teardown error; the exit code is what CI sees
+      process.exitCode = 1;
+      throw new Error(formatViolationReport(bad, logFile, mode));
     }
   };
 }

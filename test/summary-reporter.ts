@@ -1,8 +1,11 @@
 /**
  * Prints the closing line CI reads: `N passed, N failed` (plus `, N skipped` when any were
- * skipped), counted over every test case of the run.
+ * skipped), counted over every test case of the run. Just before it, when the botocore oracle
+ * logged unexpected violations, the distinct violations (the global teardown then fails the run).
  */
 import type { Reporter, TestModule } from "vitest/node";
+import type { OracleMode } from "./support/botocore/oracle-proxy.js";
+import { formatViolationReport, readViolationLog } from "./support/botocore/report.js";
 
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -18,6 +21,12 @@ export default class SummaryReporter implements Reporter {
       }
       // a module that failed to load has no tests but is still a failure
       if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed++;
+    }
+    const log = process.env.DPN_ORACLE_LOG;
+    const bad = log ? readViolationLog(log).filter((v) => !v.expected) : [];
+    if (log && bad.length) {
+      const mode = (bad[0]?.mode ?? "enforce") as OracleMode;
+      process.stdout.write(`\n${formatViolationReport(bad, log, mode)}\n`);
     }
     const tail = skipped ? `, ${skipped} skipped` : "";
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);

@@ -18,6 +18,7 @@ import { ListBucketsCommand } from "@aws-sdk/client-s3";
 import Database from "better-sqlite3";
 import type { PreviewResource } from "../../src/blueprint/preview.js";
 import type { DatabricksFake } from "../fakes/databricks/server.js";
+import { type OracleAnswer, oracleCheckOnly } from "./botocore/check-only.js";
 import { type CliProcess, type CliResult, REPO_ROOT, runCli as runBuiltCli, spawnCli } from "./cli.js";
 import { motoEndpoint, rawGlue, rawS3 } from "./moto.js";
 
@@ -374,9 +375,12 @@ interface ActiveRule extends ProxyRule {
  * A loopback HTTP proxy (same wire, same paths) in front of moto or the Databricks fake. Rules
  * hold, delay or fail chosen calls with a real error shape, before or after the upstream applied
  * the call. A held or delayed call that the client abandons is still forwarded when released.
+ * In front of moto, a call answered with an injected fault (never forwarded) is still checked by
+ * the botocore oracle, and a model violation is answered instead of the fault.
  */
 export async function startFaultProxy(upstream: string = motoEndpoint()): Promise<FaultProxy> {
   const up = new URL(upstream);
+  const checkedByOracle = upstream === motoEndpoint();
   let rules: ActiveRule[] = [];
   const log: FaultProxy["log"] = [];
 
@@ -426,7 +430,22 @@ export async function startFaultProxy(upstream: string = motoEndpoint()): Promis
         res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": type });
         res.end(JSON.stringify({ __type: type, message: "injected by the test proxy" }));
       };
-      if (rule?.status && !rule.afterForward) return fail();
+      if (rule?.status && !rule.afterForward) {
+        let violation: OracleAnswer | undefined;
+        try {
+          violation = checkedByOracle ? await oracleCheckOnly(req, body, upstream) : undefined;
+        } catch (e) {
+          // never skip the check silently
+          violation = { status: 502, headers: {}, body: Buffer.from(`botocore oracle unreachable: ${e}`) };
+        }
+        if (violation) {
+          log.push({ call, status: violation.status });
+          res.writeHead(violation.status, violation.headers);
+          res.end(violation.body);
+          return;
+        }
+        return fail();
+      }
       const fwd = httpRequest(
         {
           host: up.hostname,

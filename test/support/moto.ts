@@ -13,7 +13,11 @@ import type { ProviderContext } from "../../src/engine/ports.js";
 /** Account id moto uses for any access key it has not issued itself. */
 export const MOTO_ACCOUNT_ID = "123456789012";
 
-/** Base URL of the shared moto server. */
+/**
+ * Base URL of the shared moto server, as every AWS test must reach it: through the botocore
+ * oracle proxy in front of it (test/support/BOTOCORE-ORACLE.md), which checks each request
+ * against botocore's models and answers a violating one with `BotocoreModelViolation`.
+ */
 export function motoEndpoint(): string {
   return inject("motoEndpoint");
 }
