@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { GetDatabasesCommand, GlueClient } from "@aws-sdk/client-glue";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
+import { oracleCheckOnly } from "../../../test/support/botocore/check-only.js";
 import { MOTO_ACCOUNT_ID, motoEndpoint, motoEnv, testCtx, uniqueName } from "../../../test/support/moto.js";
 import { ExitCode, ProviderError } from "../../core/errors.js";
 import type { DesiredResource } from "../../core/resources.js";
@@ -170,13 +171,20 @@ async function faultServer(
     req.on("data", (d) => {
       body += String(d);
     });
-    req.on("end", () => {
+    req.on("end", async () => {
       seen.push({
         method: req.method ?? "",
         url: req.url ?? "",
         target: req.headers["x-amz-target"] as string | undefined,
         body,
       });
+      // These servers answer the SDK themselves: the botocore oracle still checks every request.
+      const v = await oracleCheckOnly(req, Buffer.from(body));
+      if (v) {
+        res.writeHead(v.status, v.headers);
+        res.end(v.body);
+        return;
+      }
       handle(req, body, res);
     });
   });

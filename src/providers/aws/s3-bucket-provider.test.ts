@@ -345,17 +345,8 @@ describe("S3 create: adopt versus conflict", () => {
       name: "BucketAlreadyOwnedByYou",
       $metadata: { httpStatusCode: 409 },
     });
-    // LocationConstraint=us-east-1 is rejected, as on AWS.
-    await expect(
-      use1.send(
-        new CreateBucketCommand({
-          Bucket: uniqueName("dpn-s3-pin"),
-          CreateBucketConfiguration: { LocationConstraint: "us-east-1" as BucketLocationConstraint },
-        }),
-      ),
-    ).rejects.toMatchObject({
-      name: "InvalidLocationConstraint",
-    });
+    // LocationConstraint=us-east-1 is not in botocore's BucketLocationConstraint enum: the oracle in
+    // front of moto (test/support/BOTOCORE-ORACLE.md) refuses it on every create, so dpn never sends it.
   });
 
   for (const region of ["us-east-1", "eu-west-1"]) {
