@@ -396,7 +396,10 @@ function match(c: Compiled, name: string, end: number, o: MatchOptions): { raws:
     const rec = (si: number, pos: number, cost: number): void => {
       if (++steps > STEP_BUDGET || cost > best || (!o.lenient && raws.length >= o.max)) return;
       if (si === segs.length) {
-        if (pos !== end) return fail(pos, si);
+        if (pos !== end) {
+          fail(pos, si);
+          return;
+        }
         if (o.lenient && cost < best) {
           best = cost;
           raws.length = 0;
@@ -408,8 +411,9 @@ function match(c: Compiled, name: string, end: number, o: MatchOptions): { raws:
       const seg = segs[si]!;
       if (seg.kind === "literal") {
         if (pos + seg.text.length <= end && name.startsWith(seg.text, pos))
-          return rec(si + 1, pos + seg.text.length, cost);
-        return fail(pos, si);
+          rec(si + 1, pos + seg.text.length, cost);
+        else fail(pos, si);
+        return;
       }
       if (seg.optional && !values.has(seg.name)) {
         absent.push(seg.name);
@@ -417,7 +421,10 @@ function match(c: Compiled, name: string, end: number, o: MatchOptions): { raws:
         absent.pop();
       }
       const start = seg.optional ? pos + seg.prefix.length : pos;
-      if (seg.optional && !name.startsWith(seg.prefix, pos)) return fail(pos, si);
+      if (seg.optional && !name.startsWith(seg.prefix, pos)) {
+        fail(pos, si);
+        return;
+      }
       for (const [value, extra] of candidates(c, segs, si, name, start, end, values, o)) {
         const had = values.has(seg.name);
         if (!had) values.set(seg.name, value);
@@ -995,7 +1002,7 @@ function fromTokens(
       for (const w of want) {
         const parts = w.split(/[-_.\s/]+/).filter(Boolean);
         if (parts.length && parts.every((p, j) => !used.has(i + j) && tokens[i + j] === p)) {
-          parts.forEach((_, j) => used.add(i + j));
+          for (let j = 0; j < parts.length; j++) used.add(i + j);
           values[variable] = w;
           return true;
         }
