@@ -34,7 +34,7 @@ import {
   prepareTransformations,
   transformValue,
 } from "./normalise.js";
-import { suggestName, validateName } from "./rules.js";
+import { effectiveLimit, measure, suggestName, validateName } from "./rules.js";
 import { parseTemplate, type TemplateSegment } from "./template.js";
 import { hashSuffix } from "./truncate.js";
 import type { Convention, PatternSpec, Style, Values } from "./types.js";
@@ -415,25 +415,24 @@ function match(c: Compiled, name: string, end: number, o: MatchOptions): { raws:
         else fail(pos, si);
         return;
       }
+      // An optional segment: present first (the template names that segment), then absent.
+      const start = seg.optional ? pos + seg.prefix.length : pos;
+      if (!seg.optional || name.startsWith(seg.prefix, pos)) {
+        for (const [value, extra] of candidates(c, segs, si, name, start, end, values, o)) {
+          const had = values.has(seg.name);
+          if (!had) values.set(seg.name, value);
+          spans.push({ variable: seg.name, start, end: start + value.length, optional: seg.optional });
+          rec(si + 1, start + value.length, cost + extra);
+          spans.pop();
+          if (!had) values.delete(seg.name);
+        }
+      }
+      fail(start, si);
       if (seg.optional && !values.has(seg.name)) {
         absent.push(seg.name);
         rec(si + 1, pos, cost);
         absent.pop();
       }
-      const start = seg.optional ? pos + seg.prefix.length : pos;
-      if (seg.optional && !name.startsWith(seg.prefix, pos)) {
-        fail(pos, si);
-        return;
-      }
-      for (const [value, extra] of candidates(c, segs, si, name, start, end, values, o)) {
-        const had = values.has(seg.name);
-        if (!had) values.set(seg.name, value);
-        spans.push({ variable: seg.name, start, end: start + value.length, optional: seg.optional });
-        rec(si + 1, start + value.length, cost + extra);
-        spans.pop();
-        if (!had) values.delete(seg.name);
-      }
-      fail(start, si);
     };
     rec(0, 0, 0);
   });
@@ -534,7 +533,12 @@ function regenerate(
   for (const h of c.hidden) if (overrides[h] === undefined) overrides[h] = fill?.[h] ?? "x";
   try {
     return generateName(conv, { type: c.type, overrides, ...(fill ? { metadata: fill } : {}) }).name;
-  } catch {
+  } catch (e) {
+    // A name the rules refuse is still the name these values make; the rules report it.
+    if (e instanceof DpnError && (e.code === "NAME_INVALID" || e.code === "NAME_TOO_LONG")) {
+      const name = e.details.name;
+      if (typeof name === "string") return name;
+    }
     return undefined;
   }
 }
@@ -602,7 +606,7 @@ export function parseName(
     for (const raw of body.raws) {
       const r = toReading(c, raw);
       const t = verifyTruncation(conv, c, name, suffix, r, expected, context);
-      if (t === "mismatch") hashMismatch ??= r;
+      if ("mismatch" in t) hashMismatch ??= { ...r, values: t.mismatch };
       else truncated.push(t);
     }
   }
@@ -611,13 +615,21 @@ export function parseName(
   const readings = verified.length ? verified : [...plain, ...truncated];
   for (const r of readings) r.preferred = preferenceOf(c, r.values, expected, context.preferred);
   // Stable sort: verified/plain readings keep matcher order among equals.
-  const rank = (r: NameReading) => (r.truncation && !r.truncation.verified ? 1 : 0);
-  readings.sort((a, b) => rank(a) - rank(b) || b.preferred - a.preferred);
+  // An unverified truncated reading ranks before the plain ones only when the name fills its
+  // limit exactly, as shortening does (a plain name of exactly that length ending in a
+  // hash-shaped segment is the rarer case).
+  const limit = effectiveLimit(type, conv);
+  const fills = limit !== undefined && measure(name, limit.unit) === limit.max;
+  const rank = (r: NameReading) => (r.truncation && !r.truncation.verified ? (fills ? -1 : 1) : 0);
+  readings.sort(
+    (a, b) => rank(a) - rank(b) || b.preferred - a.preferred || a.absent.length - b.absent.length,
+  );
   if (readings.length) {
     result.readings = readings;
     result.reading = readings[0];
     const [a, b] = readings;
-    result.ambiguous = !!b && rank(a!) === rank(b) && a!.preferred === b.preferred;
+    // A verified hash is conclusive; otherwise two readings of the same preference are a tie.
+    result.ambiguous = !!b && !a!.truncation?.verified && a!.preferred === b.preferred;
     if (ruleErrors.length) {
       const s = suggestName(type, name, conv);
       if (s !== undefined) result.suggestion = s;
@@ -667,7 +679,8 @@ export function parseName(
   const lenient = match(c, name, name.length, { lenient: true, truncated: false, expected, max: 4 });
   if (lenient.raws.length) {
     explainLenient(conv, c, result, lenient.raws, expected, context);
-    suggestFromTokens(conv, c, result, name, expected, context);
+    // Two or more misplaced values: the segments are more likely out of order than all wrong.
+    if (lenient.raws[0]!.cost >= 2) suggestFromTokens(conv, c, result, name, expected, context);
     return result;
   }
   const normal = normaliseWhole(name, c.style);
@@ -676,7 +689,7 @@ export function parseName(
     if (again.raws.length) {
       result.issues.push(...normalisationIssues(c, name, normal, again.raws[0]!));
       explainLenient(conv, c, result, again.raws, expected, context);
-      suggestFromTokens(conv, c, result, normal, expected, context);
+      if (again.raws[0]!.cost >= 2) suggestFromTokens(conv, c, result, normal, expected, context);
       return result;
     }
   }
@@ -723,7 +736,7 @@ function verifyTruncation(
   r: NameReading,
   expected: Map<string, string>,
   context: ParseContext,
-): NameReading | "mismatch" {
+): NameReading | { mismatch: Record<string, string> } {
   const options: [string, string[]][] = [];
   let complete = true;
   for (const [variable, value] of Object.entries(r.values)) {
@@ -748,11 +761,13 @@ function verifyTruncation(
     options.push([variable, [value, ...longer.filter((p) => p.startsWith(value) && p !== value)]]);
   }
   let tried = 0;
+  let first: Record<string, string> | undefined;
   const pick: Record<string, string> = {};
   const search = (i: number): Record<string, string> | undefined => {
     if (tried > 256) return undefined;
     if (i === options.length) {
       tried++;
+      first ??= { ...pick };
       return regenerate(conv, c, pick) === name ? { ...pick } : undefined;
     }
     const [variable, vals] = options[i]!;
@@ -777,7 +792,7 @@ function verifyTruncation(
       },
     };
   }
-  if (complete) return "mismatch";
+  if (complete) return { mismatch: first ?? visible };
   return {
     ...r,
     truncation: {
@@ -829,7 +844,10 @@ function explainLenient(
   const ranked = raws
     .map((raw) => ({ raw, reading: toReading(c, raw) }))
     .map((x) => ({ ...x, preferred: preferenceOf(c, x.reading.values, expected, context.preferred) }))
-    .sort((a, b) => a.raw.cost - b.raw.cost || b.preferred - a.preferred);
+    .sort(
+      (a, b) =>
+        a.raw.cost - b.raw.cost || b.preferred - a.preferred || a.raw.absent.length - b.raw.absent.length,
+    );
   const best = ranked[0]!;
   result.reading = { ...best.reading, preferred: best.preferred };
   const repaired: Record<string, string> = { ...best.reading.values };
@@ -1031,15 +1049,21 @@ function fromTokens(
       }
     }
   }
+  const fill = new Map<string, string>();
+  for (const [k, v] of Object.entries(context.fill ?? {}))
+    if (c.variables.includes(k) && typeof v === "string" && v.trim() !== "") fill.set(k, shown(c, k, v));
+  for (const [k, v] of fill) if (values[k] === undefined) take(k, [v]);
   const rest = tokens.filter((_, i) => !used.has(i));
   const segs = c.variants[0]!;
-  const free = c.variables.filter(
+  let free = c.variables.filter(
     (v) =>
       values[v] === undefined &&
       !c.domains.has(v) &&
       !expected.has(v) &&
       segs.some((s) => s.kind === "var" && s.name === v && !s.optional),
   );
+  // More free variables than tokens: the ones the caller can fill are taken from there.
+  if (free.length > rest.length) free = free.filter((v) => !fill.has(v));
   if (free.length === 1) {
     if (!rest.length) return undefined;
     values[free[0]!] = rest.join(sep);
@@ -1052,8 +1076,7 @@ function fromTokens(
     return undefined;
   }
   // Variables still missing come from what the caller knows, then from the convention itself.
-  for (const [k, v] of Object.entries(context.fill ?? {}))
-    if (values[k] === undefined && c.variables.includes(k)) values[k] = shown(c, k, v);
+  for (const [k, v] of fill) if (values[k] === undefined) values[k] = v;
   for (const [k, v] of expected) if (values[k] === undefined) values[k] = v;
   return values;
 }
