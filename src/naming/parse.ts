@@ -875,7 +875,9 @@ function explainLenient(
       });
     } else if (exp !== undefined && value !== exp) {
       const near = closest(value, [exp]) !== undefined;
-      if (near) repaired[variable] = exp;
+      // A region is a fact about the object (where it lives), so its code is corrected whatever
+      // the distance; other expected values only when the difference looks like a typo.
+      if (near || variable === "region_short" || variable === "region") repaired[variable] = exp;
       if (reported.has(variable)) continue;
       reported.add(variable);
       result.issues.push({
@@ -888,7 +890,7 @@ function explainLenient(
         expected: exp,
         position: span.start,
         near,
-        ...(near ? { suggestion: exp } : {}),
+        ...(near || variable === "region_short" || variable === "region" ? { suggestion: exp } : {}),
       });
     }
   }
