@@ -8,7 +8,6 @@ import type { ObjectResult, ScanReport } from "./types.js";
 
 // XML 1.0 allows tab, newline, carriage return and U+0020 upwards (minus surrogates and
 // U+FFFE/U+FFFF); anything else cannot be escaped, so it is dropped.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping what XML cannot carry
 const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 /** Escape text for XML content and attribute values. */

@@ -79,7 +79,12 @@ async function killAndRecover(p: Plan): Promise<string[]> {
   // Its own fake, so that one run's injected fault cannot hit another run's calls.
   const own = p.fail ? await startDatabricksFake() : fake;
   try {
-    if (p.fail) own.faults.add({ route: p.fail, status: 500, body: { error_code: "INTERNAL_ERROR", message: "injected" } });
+    if (p.fail)
+      own.faults.add({
+        route: p.fail,
+        status: 500,
+        body: { error_code: "INTERNAL_ERROR", message: "injected" },
+      });
     const r = newKillRun(own);
     const tag = `run ${p.i} (seed ${SEED}, ${JSON.stringify(p)})`;
     const out: string[] = [];
@@ -97,7 +102,8 @@ async function killAndRecover(p: Plan): Promise<string[]> {
         ...r.env,
         DPN_CRASH_AT: p.killRecoverAt,
       });
-      if (rec.signal !== "SIGKILL" && rec.code !== 0) out.push(`${tag}: killed recovery ended ${describeResult(rec)}`);
+      if (rec.signal !== "SIGKILL" && rec.code !== 0)
+        out.push(`${tag}: killed recovery ended ${describeResult(rec)}`);
       // A recovery that finished before its kill point decided the outcome.
       if (rec.code === 0) decidedByResume = p.killedRecoverResume === true;
     }
@@ -110,7 +116,8 @@ async function killAndRecover(p: Plan): Promise<string[]> {
       out.push(`${tag}: not all-or-nothing: ${rows.length} of ${expected.length} resources in state`);
     if (midRun && !p.fail) {
       const want = decidedByResume ? expected.length : 0;
-      if (rows.length !== want) out.push(`${tag}: expected ${want} resources after recover, found ${rows.length}`);
+      if (rows.length !== want)
+        out.push(`${tag}: expected ${want} resources after recover, found ${rows.length}`);
     }
     const open = l.state.transactions.filter((t) => !["committed", "rolled_back"].includes(t.status));
     if (open.length) out.push(`${tag}: unfinished transactions ${open.map((t) => t.status).join(", ")}`);
