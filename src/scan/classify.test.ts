@@ -65,8 +65,8 @@ describe("scanEstate on the seeded estate", () => {
     expect(s.score).toBe(Math.floor((s.passing / s.in_scope) * 1000) / 10);
     const byType = Object.fromEntries(report.scores.by_type.map((r) => [r.key, r]));
     expect(byType.aws_s3_bucket!.total).toBe(9);
-    // tmp-scratch-bucket shows no environment in its name or tags
-    expect(report.scores.by_environment.map((r) => r.key)).toEqual(["(unknown)", "prd"]);
+    // tmp-scratch-bucket shows no environment in its name or tags: the filter places it
+    expect(report.scores.by_environment.map((r) => r.key)).toEqual(["prd"]);
     expect(report.scores.by_team.reduce((n, r) => n + r.total, 0)).toBe(s.in_scope);
     expect(report.kind).toBe("dpn.scan.report");
     expect(report.generated_at).toBe("2026-12-01T09:00:00.000Z");

@@ -92,7 +92,7 @@ export function scanEstate(
       outOfScope.push({ id, type: obj.type, name: obj.name, full_name: fullName, reason: scope });
       continue;
     }
-    results.push(classifyOne(conv, obj, fullName, id, parsed, required));
+    results.push(classifyOne(conv, obj, fullName, id, parsed, required, options));
   }
   const findings = { error: 0, warning: 0, note: 0 };
   for (const r of results) for (const f of r.findings) findings[f.level]++;
@@ -168,6 +168,16 @@ function attribution(
   return tag && tag.trim() !== "" ? tag : undefined;
 }
 
+/** attribution, falling back to the scan's filter (an in-scope object nothing else places). */
+function placed(
+  obj: ScanObject,
+  parsed: ParseResult,
+  variable: "project" | "environment",
+  o: ScanOptions,
+): string | undefined {
+  return attribution(obj, parsed, variable) ?? (variable === "project" ? o.project : o.environment);
+}
+
 /** Why the object is outside the filters, or undefined when it is in scope. */
 function scopeOf(obj: ScanObject, parsed: ParseResult, o: ScanOptions): string | undefined {
   for (const variable of SCOPE_VARIABLES) {
@@ -189,6 +199,7 @@ function classifyOne(
   id: string,
   parsed: ParseResult,
   requiredTags: readonly string[],
+  options: ScanOptions,
 ): ObjectResult {
   const tags = obj.tags ?? {};
   const stackId = tags[MARKER_KEYS.stack];
@@ -238,8 +249,8 @@ function classifyOne(
   const components = { ...(reading?.values ?? {}), ...(parsed.repaired ?? {}) };
   findings.push(...tagFindings(conv, { type: obj.type, tags, components, managed, requiredTags }));
 
-  const project = attribution(obj, parsed, "project");
-  const environment = attribution(obj, parsed, "environment");
+  const project = placed(obj, parsed, "project", options);
+  const environment = placed(obj, parsed, "environment", options);
   const teamTag = tags.Team?.trim();
   const team = teamTag || components.team || conv.defaults.team || undefined;
   const result: ObjectResult = {
