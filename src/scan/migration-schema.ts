@@ -78,7 +78,7 @@ export const migrationPlanSchema = {
       type: "array",
       items: {
         type: "object",
-        required: ["object", "type", "name", "full_name", "stack", "address", "blueprint", "argv", "command"],
+        required: ["object", "type", "name", "full_name", "stack", "address", "argv", "command"],
         properties: {
           object: objectRef,
           type: str,

@@ -74,6 +74,11 @@ describe("planMigration", () => {
     const addresses = new Set(resolved.resources.map((r) => r.address));
     const nestable = plan.adopt.filter((a) => !a.full_name.startsWith("dataplatform_analytics_production"));
     for (const a of nestable) expect(addresses, a.address).toContain(a.address);
+    expect(plan.adopt.filter((a) => !a.blueprint).map((a) => a.object)).toEqual([
+      "dbx_schema:dataplatform_analytics_production.finance_gold",
+      "dbx_table:dataplatform_analytics_production.finance_gold.fact_ledger",
+    ]);
+    expect(plan.blueprints[0]!.resources).toBe(plan.adopt.length - 2);
     // Children of a catalog that must be renamed first cannot be nested; the fragment says so.
     expect(fragment.notes.some((n) => n.includes("dataplatform_analytics_production.finance_gold"))).toBe(
       true,

@@ -44,8 +44,8 @@ export interface AdoptEntry {
   stack: { project: string; environment: string };
   /** The address `dpn import` gives it (and the blueprint fragment resolves to). */
   address: string;
-  /** Blueprint fragment file (relative to the plan) that names it. */
-  blueprint: string;
+  /** Blueprint fragment file (relative to the plan) that names it; absent when it cannot be nested there. */
+  blueprint?: string;
   argv: string[];
   command: string;
 }
@@ -523,8 +523,9 @@ function adoption(
     const [project, environment] = key.split("/") as [string, string];
     const file = `blueprints/${project}-${environment}.json`;
     const notes: string[] = [];
-    const document = fragmentFor(project, environment, members, results, raw, notes);
-    fragments.push({ file, project, environment, document, notes });
+    const included = new Set<string>();
+    const document = fragmentFor(project, environment, members, results, raw, notes, included);
+    fragments.push({ file, project, environment, document, notes: [...new Set(notes)] });
     for (const r of members) {
       const o = raw.get(r.id)!;
       const id = r.type === "dbx_cluster" || r.type === "dbx_job" ? (o.remoteId ?? r.full_name) : r.full_name;
@@ -549,7 +550,7 @@ function adoption(
         ...(o.remoteId !== undefined ? { remote_id: o.remoteId } : {}),
         stack: { project, environment },
         address: `${r.type}.${r.full_name}`,
-        blueprint: file,
+        ...(included.has(r.id) ? { blueprint: file } : {}),
         argv,
         command: argv.map(shellQuote).join(" "),
       });
@@ -568,6 +569,7 @@ function fragmentFor(
   all: ObjectResult[],
   raw: Map<string, ScanObject>,
   notes: string[],
+  included: Set<string>,
 ): Record<string, unknown> {
   const aws: Record<string, Entry[]> = {};
   const dbx: Record<string, Entry[]> = {};
@@ -620,17 +622,22 @@ function fragmentFor(
   for (const r of members) {
     region ??= r.region ?? raw.get(r.id)?.region;
     const v = c(r);
+    const add = (ok: unknown) => {
+      if (ok) included.add(r.id);
+    };
     switch (r.type) {
       case "aws_s3_bucket": {
         const e: Entry = { purpose: v.purpose, layer: v.layer };
         pick(e, r, ["versioning", "lifecycle_days", "encryption", "kms_key_id", "block_public_access"]);
         push(aws, "s3_buckets", e);
+        add(true);
         break;
       }
       case "aws_glue_database": {
         const e: Entry = { domain: v.domain, layer: v.layer };
         pick(e, r, ["description"]);
         push(aws, "glue_databases", e);
+        add(true);
         break;
       }
       case "aws_glue_table": {
@@ -646,6 +653,7 @@ function fragmentFor(
         if (e.columns && (e.columns as unknown[]).length === 0)
           notes.push(`${r.full_name}: columns are not known; fill them in`);
         push(aws, "glue_tables", e);
+        add(true);
         break;
       }
       case "dbx_cluster": {
@@ -657,6 +665,7 @@ function fragmentFor(
         pick(e, r, ["spark_version", "autotermination_minutes", "num_workers", "single_user_name"]);
         if (e.node_type === undefined) notes.push(`${r.full_name}: node_type is not known; fill it in`);
         push(dbx, "clusters", e);
+        add(true);
         break;
       }
       case "dbx_job": {
@@ -672,18 +681,20 @@ function fragmentFor(
         else notes.push(`${r.full_name}: the cluster it runs on is not known; set cluster_ref`);
         pick(e, r, ["tasks", "max_concurrent_runs"]);
         push(dbx, "jobs", e);
+        add(true);
         break;
       }
       case "dbx_catalog":
-        catalogEntry(r, r.full_name);
+        add(catalogEntry(r, r.full_name));
         break;
       case "dbx_schema":
-        schemaEntry(r, r.full_name);
+        add(schemaEntry(r, r.full_name));
         break;
       case "dbx_table":
       case "dbx_volume": {
         const s = schemaEntry(byFull("dbx_schema", raw.get(r.id)?.parent), r.full_name);
         if (!s) break;
+        add(true);
         if (r.type === "dbx_table") {
           const e: Entry = { entity: v.entity, table_type: v.table_type };
           pick(e, r, ["columns", "comment", "partition_by"]);
