@@ -16,9 +16,15 @@
  *   2. expected values (`context.expected`, e.g. the stack's project): strict readings must
  *      carry them;
  *   3. preferred values (the convention's own values for the type, `context.preferred`):
- *      readings with more of them rank first.
+ *      readings with more of them rank first;
+ *   4. ties: more optional segments present first, then earlier variables take the longer value
+ *      (`data-platform-raw-…` reads project=data-platform before project=data).
  * Every strict reading is re-generated with generateName and kept only when it reproduces the
  * name exactly; when several remain with the same rank, all are returned and `ambiguous` is set.
+ * A name that does not parse gets the closest reading (lenient: closed sets and expected values
+ * may be broken, each costing 1), else the reading of its normalised form, else the position
+ * where the template stops matching; the closest compliant name is generated from the corrected
+ * values, or rebuilt from the name's tokens when two or more values are misplaced.
  * Pure; the only throw is an unknown type.
  */
 
