@@ -47,3 +47,31 @@ export type {
   ValueLayer,
   Values,
 } from "./naming/types.js";
+
+// ---------------------------------------------------------------------------------------------
+// scan: reading a live estate back through the convention (name parsing, classification, tag
+// compliance, reports, migration plan). The inventory and the `dpn scan` command come later.
+// ---------------------------------------------------------------------------------------------
+import { parseName } from "./naming/parse.js";
+
+export type { NameIssue, NameReading, ParseContext, ParseResult, TruncationInfo } from "./naming/parse.js";
+export { BLUEPRINT_PREFERRED, scanEstate } from "./scan/classify.js";
+export {
+  type AdoptEntry,
+  type BlueprintFragment,
+  type MigrationOutput,
+  type MigrationPlan,
+  planMigration,
+  type RenameEntry,
+} from "./scan/migration.js";
+export { migrationFiles, writeMigration } from "./scan/migration-files.js";
+export { migrationPlanSchema } from "./scan/migration-schema.js";
+export { renderHtml } from "./scan/report-html.js";
+export { renderJson } from "./scan/report-json.js";
+export { renderJunit } from "./scan/report-junit.js";
+export { renderSarif, sarifLog } from "./scan/report-sarif.js";
+export { renderTable } from "./scan/report-table.js";
+export { SCAN_RULES, type ScanRule } from "./scan/rules.js";
+export { failUnder, parseFailUnder } from "./scan/score.js";
+export type { Finding, ObjectResult, ScanObject, ScanOptions, ScanReport } from "./scan/types.js";
+export { parseName };
