@@ -11,8 +11,6 @@
  * list pinned below: a provider that starts making a new call changes the list and fails this test
  * until the list (and so the proof) covers it.
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
 import { describeResult } from "../support/cli.js";
@@ -34,7 +32,56 @@ import { pool } from "./sandbox-invariants.js";
  * The crash points of a create of `oneOfEach` at parallelism 1, in order. Pinned: a change here
  * is a change to what the proof covers (regenerate from the printed list after checking it).
  */
-const PINNED_POINTS: string[] = [];
+const PINNED_POINTS: string[] = [
+  "after-intent create aws_s3_bucket",
+  "remote-call create aws_s3_bucket after s3:HeadBucket",
+  "remote-call create aws_s3_bucket after s3:CreateBucket",
+  "remote-call create aws_s3_bucket after s3:PutBucketTagging",
+  "remote-call create aws_s3_bucket after s3:PutBucketVersioning",
+  "remote-call create aws_s3_bucket after s3:PutBucketEncryption",
+  "remote-call create aws_s3_bucket after s3:PutPublicAccessBlock",
+  "remote-call create aws_s3_bucket after s3:PutBucketLifecycleConfiguration",
+  "after-remote create aws_s3_bucket",
+  "after-outcome create aws_s3_bucket",
+  "after-intent create aws_glue_database",
+  "remote-call create aws_glue_database after glue:CreateDatabase",
+  "after-remote create aws_glue_database",
+  "after-outcome create aws_glue_database",
+  "after-intent create aws_glue_table",
+  "remote-call create aws_glue_table after glue:CreateTable",
+  "after-remote create aws_glue_table",
+  "after-outcome create aws_glue_table",
+  "after-intent create dbx_cluster",
+  "remote-call create dbx_cluster after POST /api/2.1/clusters/create",
+  "after-remote create dbx_cluster",
+  "after-outcome create dbx_cluster",
+  "after-intent create dbx_job",
+  "remote-call create dbx_job after POST /api/2.2/jobs/create",
+  "after-remote create dbx_job",
+  "after-outcome create dbx_job",
+  "after-intent create dbx_catalog",
+  "remote-call create dbx_catalog after POST /api/2.1/unity-catalog/catalogs",
+  "after-remote create dbx_catalog",
+  "after-outcome create dbx_catalog",
+  "after-intent create dbx_schema",
+  "remote-call create dbx_schema after POST /api/2.1/unity-catalog/schemas",
+  "after-remote create dbx_schema",
+  "after-outcome create dbx_schema",
+  "after-intent create dbx_table",
+  "remote-call create dbx_table after POST /api/2.0/sql/statements",
+  "remote-call create dbx_table after GET /api/2.1/unity-catalog/tables/{p}_main_dev.sales_bronze.fact_orders",
+  "after-remote create dbx_table",
+  "after-outcome create dbx_table",
+  "after-intent create dbx_volume",
+  "remote-call create dbx_volume after POST /api/2.1/unity-catalog/volumes",
+  "remote-call create dbx_volume after POST /api/2.1/unity-catalog/entity-tag-assignments",
+  "remote-call create dbx_volume after POST /api/2.1/unity-catalog/entity-tag-assignments",
+  "remote-call create dbx_volume after POST /api/2.1/unity-catalog/entity-tag-assignments",
+  "remote-call create dbx_volume after POST /api/2.1/unity-catalog/entity-tag-assignments",
+  "remote-call create dbx_volume after POST /api/2.1/unity-catalog/entity-tag-assignments",
+  "after-remote create dbx_volume",
+  "after-outcome create dbx_volume",
+];
 
 let fake: DatabricksFake;
 let points: TracePoint[] = [];
@@ -42,7 +89,6 @@ let points: TracePoint[] = [];
 let tracedProject = "";
 /** The blueprint's addresses, with the project written as `{p}` (each run has its own project). */
 let expected: string[];
-const pointsFile = join(__dirname, "cloud-kill-points.points.txt");
 
 const CREATE = (r: KillRun) => ["create", "--blueprint", r.file, "--yes", "--parallelism", "1"];
 const create = (r: KillRun, extra: Env = {}) => cli(CREATE(r), { ...r.env, ...extra });
@@ -69,12 +115,11 @@ describe("SIGKILL at every crash point of a create on moto + the Databricks fake
     console.log(
       `${listed.length} crash points (${distinctPoints(points).length} distinct; a kill right after a read is the same as one before it):\n${listed.map((l, i) => `  ${i + 1}. ${l}`).join("\n")}`,
     );
-    writeFileSync(pointsFile, `${listed.join("\n")}\n`);
     const calls = points.filter((p) => p.label === "remote-call");
     expect(calls.length).toBeGreaterThan(points.filter((p) => p.label === "after-intent").length);
     // Every step's remote calls are inside the step: none is unattributed.
     expect(calls.filter((p) => !p.step)).toEqual([]);
-    if (PINNED_POINTS.length > 0) expect(listed).toEqual(PINNED_POINTS);
+    expect(listed).toEqual(PINNED_POINTS);
   });
 
   /** Kill at `label:n`, then recover (rollback or resume) and compare cloud and state. */
