@@ -1,14 +1,52 @@
 /**
- * The dpn library: everything the CLI does with names and blueprints, as typed functions.
+ * The dpn library: everything the CLI does, as typed functions — names and blueprints, and the
+ * use cases that plan, apply, recover and manage stacks.
  *
  *   import { loadConvention, generateName, validateName, explainName } from "data-platform-naming";
  *   const conv = loadConvention({ cwd: "." });
  *   const { name } = generateName(conv, { type: "aws_s3_bucket", metadata: { project: "dataplatform",
  *     environment: "prd", region: "us-east-1" }, resource: { purpose: "raw", layer: "raw" } });
  *
+ *   import { appContext, createStack, loadResolvedBlueprint } from "data-platform-naming";
+ *   const app = appContext({ cwd: ".", env: process.env }, { confirm: async () => {} });
+ *   const resolved = loadResolvedBlueprint("blueprints/dev.json", loadConvention({ cwd: "." }));
+ *   const r = await createStack(app, { resolved, target: "sandbox" });
+ *
  * Every function throws `DpnError` (with `code`, `hint`, `problems`) on bad input; see each
  * function's TSDoc for what it throws.
  */
+
+// use cases (src/app/) and the composition root that wires state and providers for them
+export type { AppContext, ConfirmRequest, RegistryRequest, Target } from "./app/context.js";
+export {
+  type CreateStackInput,
+  type CreateStackResult,
+  createStack,
+  type PlannedStack,
+  planStack,
+} from "./app/create-stack.js";
+export { auditTrail, listTransactions, showTransaction, unlockStack } from "./app/history.js";
+export { type RecoverStackInput, type RecoverStackResult, recoverStack } from "./app/recover-stack.js";
+export {
+  type DeleteInput,
+  deleteResource,
+  type ImportInput,
+  importResource,
+  type ListInput,
+  listResources,
+  type ReadResult,
+  readResource,
+  type ResourceInput,
+  restoreResource,
+  type UpdateInput,
+  type UpdateResult,
+  updateResource,
+} from "./app/resources.js";
+export { type StackSelector, selectStack } from "./app/session.js";
+export { type StatusInput, type StatusResult, stackStatus } from "./app/status.js";
+export { type AppContextOptions, appContext, type ComposeEnv } from "./compose/compose.js";
+export type { Plan, PlannedChange } from "./engine/plan.js";
+export type { TxResult } from "./engine/transaction.js";
 
 // blueprints
 export { type LoadedBlueprint, loadBlueprint, parseBlueprint } from "./blueprint/load.js";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { builtInConvention } from "../config/load-convention.js";
+import { levels } from "../core/graph.js";
 import { PROVISIONED_TYPES } from "../core/resources.js";
 import { largeBlueprint } from "./generate-large.js";
-import { levels } from "./graph.js";
 import { loadBlueprint, parseBlueprint } from "./load.js";
 import { resolveBlueprint } from "./resolve.js";
 import { starterBlueprint } from "./starter.js";

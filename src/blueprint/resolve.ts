@@ -5,6 +5,7 @@
  * for a problem of the blueprint.
  */
 import { isDpnError, type Problem } from "../core/errors.js";
+import { topoOrder } from "../core/graph.js";
 import type {
   CatalogProps,
   ClusterProps,
@@ -23,7 +24,6 @@ import type {
 import { generateName } from "../naming/generate.js";
 import { checkTags, standardTags } from "../naming/tags.js";
 import type { Convention, NameRequest, NameResult, Values } from "../naming/types.js";
-import { topoOrder } from "./graph.js";
 import { toJobSchedule, toJobTask } from "./job-settings.js";
 import { formatPath, type PathSegment, parsePath } from "./json-source.js";
 import type { LoadedBlueprint } from "./load.js";

@@ -7,10 +7,10 @@
 
 import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
+import { findCycles } from "../core/graph.js";
 import type { Convention, Values } from "../naming/types.js";
 import { checkClusterEntry } from "./cluster-rules.js";
 import { checkGlueEntry } from "./glue-rules.js";
-import { findCycles } from "./graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import type { ResourceNode } from "./resource-node.js";

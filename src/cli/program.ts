@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
+import { SANDBOX_FLAGS } from "../compose/sandbox-flags.js";
 import { DpnError, ExitCode, usageError } from "../core/errors.js";
 import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
-import { SANDBOX_FLAGS } from "./sandbox-flags.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;

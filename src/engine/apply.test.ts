@@ -7,14 +7,14 @@ import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { type ApplyOptions, applyPlan } from "./apply.js";
 import { planChanges } from "./plan.js";
 
-function env() {
+async function env() {
   const cloud = new FakeCloud();
   const store = openMemoryStateStore();
-  const stack = store.ensureStack("dp", "dev");
+  const stack = await store.ensureStack("dp", "dev");
   const registry = cloud.registry();
   return { cloud, store, stack, registry };
 }
-type Env = ReturnType<typeof env>;
+type Env = Awaited<ReturnType<typeof env>>;
 
 async function run(
   e: Env,
@@ -44,26 +44,26 @@ async function withHistory(e: Env) {
 
 describe("applyPlan", () => {
   it("creates a 20-resource plan, records state, journal and audit, and commits", async () => {
-    const e = env();
+    const e = await env();
     const events: EngineEvent[] = [];
     const r = await run(e, graph20(), { parallelism: 4 }, events);
     expect(r.outcome).toBe("committed");
     expect(r.error).toBeUndefined();
     expect(e.cloud.inventory()).toHaveLength(20);
     expect(e.cloud.inventory().every((o) => o.ownership?.stackId === e.stack.id)).toBe(true);
-    const rows = e.store.listResources(e.stack.id);
+    const rows = await e.store.listResources(e.stack.id);
     expect(rows).toHaveLength(20);
     expect(rows.every((row) => row.txId === r.txId && row.status === "active")).toBe(true);
-    expect(e.store.getTransaction(r.txId)?.status).toBe("committed");
-    expect(e.store.journal(r.txId).every((j) => j.status === "done" && j.desired)).toBe(true);
+    expect((await e.store.getTransaction(r.txId))?.status).toBe("committed");
+    expect((await e.store.journal(r.txId)).every((j) => j.status === "done" && j.desired)).toBe(true);
     expect(r.operations.filter((o) => o.status === "succeeded")).toHaveLength(20);
     for (const o of r.operations) expect(o.finishedAt).toBeGreaterThanOrEqual(o.startedAt as number);
-    const audit = e.store.auditEvents({ txId: r.txId }).map((a) => a.event);
+    const audit = (await e.store.auditEvents({ txId: r.txId })).map((a) => a.event);
     expect(audit[0]).toBe("tx.started");
     expect(audit.at(-1)).toBe("tx.finished");
     expect(audit.filter((a) => a === "op.succeeded")).toHaveLength(20);
     expect(events.filter((x) => x.event === "op.started")).toHaveLength(20);
-    expect(e.store.loadPlan(r.txId)?.desired).toHaveLength(20);
+    expect((await e.store.loadPlan(r.txId))?.desired).toHaveLength(20);
     // a second run is all no-ops and calls no mutating method
     const before = e.cloud.mutations().length;
     const again = await run(e, graph20());
@@ -75,10 +75,10 @@ describe("applyPlan", () => {
   for (const when of ["before", "after"] as const) {
     it(`a failure injected at every create (${when} effect) rolls back to exactly the pre-run inventory`, async () => {
       for (let n = 1; n <= 20; n++) {
-        const e = env();
+        const e = await env();
         await withHistory(e);
         const inventoryBefore = e.cloud.inventory();
-        const rowsBefore = e.store.listResources(e.stack.id);
+        const rowsBefore = await e.store.listResources(e.stack.id);
         e.cloud.latencyMs = 1;
         e.cloud.inject({ method: "create", nth: n, when });
         // "after" faults stay in doubt: the 4 lookups right after the create fail (the plan made 20)
@@ -90,18 +90,18 @@ describe("applyPlan", () => {
         expect(r.error?.exitCode).toBe(6);
         expect(r.error?.message).toMatch(/^Creating \S+ failed: injected create failure/);
         expect(e.cloud.inventory(), `n=${n}`).toEqual(inventoryBefore);
-        expect(e.store.listResources(e.stack.id)).toEqual(rowsBefore);
-        expect(e.store.getTransaction(r.txId)?.status).toBe("rolled_back");
+        expect(await e.store.listResources(e.stack.id)).toEqual(rowsBefore);
+        expect((await e.store.getTransaction(r.txId))?.status).toBe("rolled_back");
         // every forward step that took effect has been compensated
-        expect(e.store.journal(r.txId).filter((j) => j.phase === "forward" && j.status === "done")).toEqual(
-          [],
-        );
+        expect(
+          (await e.store.journal(r.txId)).filter((j) => j.phase === "forward" && j.status === "done"),
+        ).toEqual([]);
       }
     });
   }
 
   it("rolls back in reverse dependency order", async () => {
-    const e = env();
+    const e = await env();
     const want = graph20();
     e.cloud.inject({ method: "create", nth: 20 });
     const r = await run(e, want, { parallelism: 3 });
@@ -117,7 +117,7 @@ describe("applyPlan", () => {
   });
 
   it("reports ROLLBACK_INCOMPLETE with the exact resources when a compensation fails", async () => {
-    const e = env();
+    const e = await env();
     const want = graph20();
     const schema = "dbx_schema.dp_main_dev.sales_bronze";
     e.cloud.inject({ method: "create", address: "dbx_volume.dp_main_dev.sales_gold.exports" });
@@ -139,17 +139,12 @@ describe("applyPlan", () => {
         .map((o) => o.ownership?.address)
         .sort(),
     ).toEqual(left);
-    expect(
-      e.store
-        .listResources(e.stack.id)
-        .map((x) => x.address)
-        .sort(),
-    ).toEqual(left);
-    expect(e.store.getTransaction(r.txId)?.status).toBe("rollback_failed");
+    expect((await e.store.listResources(e.stack.id)).map((x) => x.address).sort()).toEqual(left);
+    expect((await e.store.getTransaction(r.txId))?.status).toBe("rollback_failed");
   });
 
   it("treats an in-doubt create as done when the lookup finds our object (no duplicate create)", async () => {
-    const e = env();
+    const e = await env();
     const want = graph20();
     const target = want[8] as DesiredResource; // the cluster
     e.cloud.inject({ method: "create", address: target.address, when: "after" });
@@ -157,11 +152,11 @@ describe("applyPlan", () => {
     expect(r.outcome).toBe("committed");
     expect(e.cloud.count("create", target.address)).toBe(1);
     expect(e.cloud.inventory().filter((o) => o.ownership?.address === target.address)).toHaveLength(1);
-    expect(e.store.getResource(e.stack.id, target.address)?.remoteId).toMatch(/^cl-/);
+    expect((await e.store.getResource(e.stack.id, target.address))?.remoteId).toMatch(/^cl-/);
   });
 
   it("an in-doubt create that could not be resolved is found by lookup during rollback and deleted", async () => {
-    const e = env();
+    const e = await env();
     const a = desired("aws_s3_bucket", "dp-a-dev");
     const b = desired("aws_s3_bucket", "dp-b-dev");
     e.cloud.inject({ method: "create", address: a.address, when: "after" });
@@ -170,14 +165,14 @@ describe("applyPlan", () => {
     const r = await run(e, [a, b], { parallelism: 1 });
     expect(r.outcome).toBe("rolled_back");
     expect(
-      e.store.journal(r.txId).find((j) => j.address === a.address && j.phase === "forward")?.status,
+      (await e.store.journal(r.txId)).find((j) => j.address === a.address && j.phase === "forward")?.status,
     ).toBe("compensated");
     expect(e.cloud.inventory()).toEqual([]);
-    expect(e.store.listResources(e.stack.id)).toEqual([]);
+    expect(await e.store.listResources(e.stack.id)).toEqual([]);
   });
 
   it("refuses a foreign object with the same name at plan time and never deletes it", async () => {
-    const e = env();
+    const e = await env();
     const foreign = e.cloud.seed({ type: "aws_glue_database", name: "dp_sales_bronze_dev" });
     const err = await run(e, graph20()).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(DpnError);
@@ -186,11 +181,11 @@ describe("applyPlan", () => {
     expect((err as DpnError).message).toContain("aws_glue_database.dp_sales_bronze_dev");
     expect((err as DpnError).message).toContain("created outside dpn");
     expect(e.cloud.inventory()).toEqual([foreign]);
-    expect(e.store.listTransactions()).toEqual([]);
+    expect(await e.store.listTransactions()).toEqual([]);
   });
 
   it("a foreign object appearing between plan and apply fails the create and survives the rollback", async () => {
-    const e = env();
+    const e = await env();
     const want = graph20();
     const plan = await planChanges({ desired: want, stack: e.stack, store: e.store, registry: e.registry });
     const foreign = e.cloud.seed({ type: "dbx_catalog", name: "dp_main_dev" });
@@ -210,7 +205,7 @@ describe("applyPlan", () => {
   });
 
   it("adopts an object that carries our marker without creating it, and rollback only forgets it", async () => {
-    const e = env();
+    const e = await env();
     const a = desired("aws_s3_bucket", "dp-a-dev", { properties: { comment: "v2" } });
     const b = desired("aws_glue_database", "dp_b_dev", { deps: [a] });
     const mine = e.cloud.seed({
@@ -237,19 +232,19 @@ describe("applyPlan", () => {
     });
     expect(failed.outcome).toBe("rolled_back");
     expect(e.cloud.inventory()).toEqual([mine]); // still there, settings reverted
-    expect(e.store.listResources(e.stack.id)).toEqual([]);
+    expect(await e.store.listResources(e.stack.id)).toEqual([]);
 
     const ok = await run(e, [a, b]);
     expect(ok.outcome).toBe("committed");
     expect(e.cloud.count("create", a.address)).toBe(0);
-    expect(e.store.getResource(e.stack.id, a.address)?.properties).toEqual({ comment: "v2" });
+    expect((await e.store.getResource(e.stack.id, a.address))?.properties).toEqual({ comment: "v2" });
   });
 
   it("rollback reverts updates of existing resources and restores their state rows", async () => {
-    const e = env();
+    const e = await env();
     const a1 = desired("aws_s3_bucket", "dp-a-dev", { properties: { comment: "v1" } });
     await run(e, [a1]);
-    const rowBefore = e.store.getResource(e.stack.id, a1.address);
+    const rowBefore = await e.store.getResource(e.stack.id, a1.address);
     const inventoryBefore = e.cloud.inventory();
     const a2 = desired("aws_s3_bucket", "dp-a-dev", {
       properties: { comment: "v2" },
@@ -262,20 +257,20 @@ describe("applyPlan", () => {
     expect(e.cloud.count("update", a2.address)).toBe(1);
     expect(e.cloud.count("revert", a2.address)).toBe(1);
     expect(e.cloud.inventory()).toEqual(inventoryBefore);
-    expect(e.store.getResource(e.stack.id, a1.address)).toEqual(rowBefore);
+    expect(await e.store.getResource(e.stack.id, a1.address)).toEqual(rowBefore);
   });
 
   it("--no-rollback keeps what succeeded, and the next run adopts nothing twice and finishes", async () => {
-    const e = env();
+    const e = await env();
     e.cloud.inject({ method: "create", nth: 10 });
     const r = await run(e, graph20(), { noRollback: true, parallelism: 1 });
     expect(r.outcome).toBe("failed_kept");
     expect(r.error?.code).toBe("APPLY_FAILED_KEPT");
     expect(r.error?.hint).toContain("dpn create");
     expect(e.cloud.inventory()).toHaveLength(9);
-    expect(e.store.listResources(e.stack.id)).toHaveLength(9);
+    expect(await e.store.listResources(e.stack.id)).toHaveLength(9);
     expect(r.operations.filter((o) => o.status === "not_started")).toHaveLength(10);
-    expect(e.store.getTransaction(r.txId)?.status).toBe("failed_kept");
+    expect((await e.store.getTransaction(r.txId))?.status).toBe("failed_kept");
     const again = await run(e, graph20());
     expect(again.outcome).toBe("committed");
     expect(e.cloud.inventory()).toHaveLength(20);
@@ -283,7 +278,7 @@ describe("applyPlan", () => {
   });
 
   it("retries a throttled create after checking it did not happen", async () => {
-    const e = env();
+    const e = await env();
     const a = desired("aws_s3_bucket", "dp-a-dev");
     e.cloud.inject({ method: "create", category: "throttled" });
     const events: EngineEvent[] = [];
@@ -296,7 +291,7 @@ describe("applyPlan", () => {
   });
 
   it("gives up after the retry budget and rolls back", async () => {
-    const e = env();
+    const e = await env();
     e.cloud.inject({ method: "create", category: "unavailable", times: 99 });
     const r = await run(e, [desired("aws_s3_bucket", "dp-a-dev")], { retry: { maxAttempts: 3, baseMs: 0 } });
     expect(r.outcome).toBe("rolled_back");
@@ -304,7 +299,7 @@ describe("applyPlan", () => {
   });
 
   it("an aborted signal stops scheduling and rolls back what ran", async () => {
-    const e = env();
+    const e = await env();
     const ac = new AbortController();
     e.cloud.latencyMs = 2;
     const events: EngineEvent[] = [];

@@ -5,9 +5,9 @@
  */
 import { DpnError } from "../core/errors.js";
 import { eventError, type Reporter } from "../core/events.js";
+import { type GraphNode, runGraph } from "../core/graph.js";
 import type { Plan, PlannedChange } from "./plan.js";
 import type { ProviderRegistry, StackRecord, StateStore, StoredPlan, TxKind } from "./ports.js";
-import { type GraphNode, runGraph } from "./scheduler.js";
 import type { OpRecord, StepRunner } from "./step-runner.js";
 import {
   type OpenTx,
@@ -50,7 +50,7 @@ export function storedPlanOf(plan: Plan): StoredPlan {
  */
 export async function applyPlan(input: ApplyInput): Promise<TxResult> {
   const { plan, stack, store, registry, options } = input;
-  const tx = openTransaction({
+  const tx = await openTransaction({
     store,
     registry,
     stackId: stack.id,
@@ -59,7 +59,7 @@ export async function applyPlan(input: ApplyInput): Promise<TxResult> {
     options,
     details: { counts: plan.counts },
     operations: plan.changes.filter((c) => c.kind !== "noop").length,
-    onBegin: (txId) => store.savePlan?.(txId, storedPlanOf(plan)),
+    plan: storedPlanOf(plan),
   });
   return runPlanInTx(tx, plan, options);
 }
@@ -108,8 +108,7 @@ export async function runPlanInTx(
       };
     }),
   ];
-  for (const c of plan.changes)
-    if (c.kind === "noop" && c.record && c.live) tx.runner.refreshRow(c.record, c.live);
+  for (const c of plan.changes) if (c.kind === "noop") await tx.runner.refreshRow(c.record, c.live);
   const interrupted = options.signal?.aborted === true && result.notStarted.length > 0;
   if (result.failed.length === 0 && !interrupted) return tx.finish("committed", undefined, extraOps);
 
@@ -131,27 +130,23 @@ export async function runPlanInTx(
   return tx.finish(settled.outcome as TxOutcome, settled.error, extraOps, settled.leftOvers);
 }
 
-/** Run one planned change through the step runner. */
+/** Run one planned change through the step runner (one executor per kind). */
 export async function executeChange(runner: StepRunner, c: PlannedChange): Promise<void> {
   switch (c.kind) {
     case "create":
       await runner.create(c.desired, c.record, c.absentAt);
       return;
     case "update":
-      if (!c.live)
-        throw new DpnError("internal", "PLAN_INCOMPLETE", `Update of ${c.address} has no live snapshot`);
       await runner.update(c.desired, c.live, c.record);
       return;
     case "adopt": {
-      if (!c.live)
-        throw new DpnError("internal", "PLAN_INCOMPLETE", `Adopt of ${c.address} has no live snapshot`);
       const obj = await runner.adopt(
         { address: c.address, type: c.type, name: c.name, desired: c.desired },
         c.live,
         c.record,
       );
       if (c.changes.length > 0)
-        await runner.update(c.desired, obj, runner.o.store.getResource(runner.o.stackId, c.address));
+        await runner.update(c.desired, obj, await runner.o.store.getResource(runner.o.stackId, c.address));
       return;
     }
     case "noop":

@@ -1,41 +1,18 @@
 /**
- * The shapes the engine keeps in journal `before`/`after` fields and the helpers that turn
- * remote objects into state rows. Kept in one place because apply, rollback and recovery must
- * agree on them exactly (recovery reads what an earlier process wrote).
+ * Helpers over the shapes the engine keeps in the journal (ports.ts `BeforeImage`/`AfterImage`)
+ * and in state rows. Kept in one place because apply, rollback and recovery must agree on them
+ * exactly (recovery reads what an earlier process wrote).
  */
 import type { ProviderError } from "../core/errors.js";
 import { isDpnError } from "../core/errors.js";
-import type { JournalEntry, RemoteObject, ResourceRecord, ResourceStatus } from "./ports.js";
+import type { RemoteObject, ResourceRecord, ResourceStatus } from "./ports.js";
 
 /**
- * `before` of a forward entry: the rollback image. `remote` is the object before the step (absent
- * for creates); `row` is the state row before the step (absent when there was none).
+ * A detached copy of a value bound for the journal (JSON round trip): what was written is what a
+ * later process reads back, whatever the caller does with its own object afterwards.
  */
-export interface BeforeImage {
-  remote?: RemoteObject;
-  row?: ResourceRecord;
-  /**
-   * Creates: when the plan looked the natural key up and found nothing (ISO). The evidence the
-   * claim rule (claim.ts) starts from.
-   */
-  absentAt?: string;
-}
-
-/** `after` of a forward entry: what the step produced. */
-export interface AfterImage {
-  remote: RemoteObject;
-}
-
-export const toRecord = (v: BeforeImage | AfterImage): Record<string, unknown> =>
-  JSON.parse(JSON.stringify(v));
-
-export function beforeOf(e: JournalEntry): BeforeImage | undefined {
-  return e.before as BeforeImage | undefined;
-}
-
-export function afterOf(e: JournalEntry): AfterImage | undefined {
-  const a = e.after as Partial<AfterImage> | undefined;
-  return a?.remote ? (a as AfterImage) : undefined;
+export function snapshot<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
 }
 
 /** True when the object carries our ownership marker for exactly this stack and address. */

@@ -5,7 +5,7 @@
 import { stateError } from "../core/errors.js";
 import { type Reporter, silentReporter } from "../core/events.js";
 import type { LockHolder } from "../core/ids.js";
-import type { LockInfo, StateStore } from "./ports.js";
+import type { LockInfo, LockStore } from "./ports.js";
 
 export interface LockOptions {
   /** Wait this long for a held lock (0/undefined = fail at once). */
@@ -32,7 +32,7 @@ const DEFAULT_LEASE_MS = 60_000;
  * since when, immediately or after `timeoutMs` of waiting.
  */
 export async function withStackLock<R>(
-  store: StateStore,
+  store: LockStore,
   stackId: string,
   holder: LockHolder,
   options: LockOptions,
@@ -44,11 +44,11 @@ export async function withStackLock<R>(
   let lock: LockInfo | undefined;
   let takenOver: { holder: LockInfo; reason: string } | undefined;
   for (;;) {
-    const r = store.tryLock(stackId, holder, leaseMs);
+    const r = await store.tryLock(stackId, holder, leaseMs);
     if (r.acquired) {
       lock = r.lock;
-      // Stores may say whom they replaced (SQLite store: lease expired / holder dead).
-      takenOver = (r as { takenOver?: { holder: LockInfo; reason: string } }).takenOver;
+      // Stores say whom they replaced (lease expired / holder dead).
+      takenOver = r.takenOver;
       break;
     }
     const waited = Date.now() - started;
@@ -76,10 +76,10 @@ export async function withStackLock<R>(
 
   const lost = new AbortController();
   const timer = setInterval(
-    () => {
+    async () => {
       let ok = false;
       try {
-        ok = store.renewLock(stackId, holder.holderId, leaseMs);
+        ok = await store.renewLock(stackId, holder.holderId, leaseMs);
       } catch {
         ok = false; // a store error while renewing counts as losing the lock: stop mutating
       }
@@ -98,10 +98,10 @@ export async function withStackLock<R>(
   );
   timer.unref();
   try {
-    return await fn({ lock, signal: lost.signal });
+    return await fn({ lock: lock as LockInfo, signal: lost.signal });
   } finally {
     clearInterval(timer);
-    if (!lost.signal.aborted) store.releaseLock(stackId, holder.holderId);
+    if (!lost.signal.aborted) await store.releaseLock(stackId, holder.holderId);
   }
 }
 

@@ -5,41 +5,49 @@
 import pLimit from "p-limit";
 import { DpnError, type Problem } from "../core/errors.js";
 import type { Reporter } from "../core/events.js";
+import { orderByAddress } from "../core/graph.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import { isOurs } from "./journal-records.js";
-import { orderByDependencies } from "./order.js";
 import type {
   FieldChange,
   ProviderContext,
   ProviderRegistry,
   RemoteObject,
   ResourceRecord,
+  ResourceStore,
   StackRecord,
-  StateStore,
 } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { ReadCache } from "./read-cache.js";
 
 export type ChangeKind = "create" | "update" | "noop" | "adopt";
 
-export interface PlannedChange {
-  kind: ChangeKind;
+interface ChangeBase {
   address: string;
   type: ProvisionedType;
   name: string;
   fullName: string;
   desired: DesiredResource;
-  /** The live object read during planning (absent for creates). It is the rollback image of updates. */
-  live?: RemoteObject;
-  /** The state row, when the resource is already in state. */
-  record?: ResourceRecord;
-  /** Field differences (updates; adopts whose live settings drifted). Empty for creates and no-ops. */
-  changes: FieldChange[];
   /** Why this kind was chosen, for humans (e.g. "in state but missing remotely: will be re-created"). */
   reason?: string;
-  /** Creates: when the natural-key lookup that found nothing was made (ISO), for the claim rule. */
-  absentAt?: string;
 }
+
+/**
+ * One planned change, by kind. `live` is the object read during planning — the rollback image of
+ * an update; `record` the state row when the resource is already in state; `changes` the field
+ * differences (updates; adopts whose live settings drifted).
+ */
+export type PlannedChange =
+  | (ChangeBase & {
+      kind: "create";
+      record?: ResourceRecord;
+      /** When the natural-key lookup that found nothing was made (ISO), for the claim rule. */
+      absentAt: string;
+      changes: [];
+    })
+  | (ChangeBase & { kind: "update"; live: RemoteObject; record: ResourceRecord; changes: FieldChange[] })
+  | (ChangeBase & { kind: "adopt"; live: RemoteObject; record?: ResourceRecord; changes: FieldChange[] })
+  | (ChangeBase & { kind: "noop"; live: RemoteObject; record: ResourceRecord; changes: [] });
 
 export interface Plan {
   stackId: string;
@@ -51,7 +59,7 @@ export interface Plan {
 export interface PlanInput {
   desired: DesiredResource[];
   stack: StackRecord;
-  store: StateStore;
+  store: ResourceStore;
   registry: ProviderRegistry;
   /** Context for provider reads; `txId` may be a placeholder such as "plan". */
   ctx?: Partial<ProviderContext>;
@@ -75,7 +83,7 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
   const started = Date.now();
   const { stack, store, registry } = input;
   const cache = input.cache ?? new ReadCache();
-  const rows = new Map(store.listResources(stack.id).map((r) => [r.address, r]));
+  const rows = new Map((await store.listResources(stack.id)).map((r) => [r.address, r]));
   const ctx: ProviderContext = {
     stackId: stack.id,
     txId: input.ctx?.txId ?? "plan",
@@ -84,7 +92,7 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
     ...(input.ctx?.signal ? { signal: input.ctx.signal } : {}),
   };
   const limit = pLimit(Math.max(1, input.parallelism ?? 10));
-  const ordered = orderByDependencies(await checkAll(input.desired, registry, ctx, limit));
+  const ordered = orderByAddress(await checkAll(input.desired, registry, ctx, limit));
   // Indexed by plan position so problems come out in plan order whatever the read timing.
   const problemAt: (Problem | undefined)[] = [];
 

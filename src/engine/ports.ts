@@ -195,8 +195,27 @@ export type JournalPhase = "forward" | "compensate";
 export type JournalStatus = "intent" | "done" | "failed" | "unknown" | "compensated" | "skipped";
 
 /**
- * One journal entry. Written with status `intent` (durably) before the remote call, then updated
- * to its outcome. `before` is the rollback image (for updates/archives), `after` the result.
+ * `before` of a forward journal entry: the rollback image. `remote` is the object before the step
+ * (absent for creates); `row` the state row before the step (absent when there was none).
+ */
+export interface BeforeImage {
+  remote?: RemoteObject;
+  row?: ResourceRecord;
+  /**
+   * Creates: when the plan looked the natural key up and found nothing (ISO). The evidence the
+   * claim rule (claim.ts) starts from.
+   */
+  absentAt?: string;
+}
+
+/** `after` of a journal entry: the object the step produced. */
+export interface AfterImage {
+  remote: RemoteObject;
+}
+
+/**
+ * One journal entry. Written with status `intent` (durably) before the remote call, then settled
+ * to its outcome. `before` is the rollback image, `after` the result.
  */
 export interface JournalEntry {
   id: number;
@@ -210,12 +229,38 @@ export interface JournalEntry {
   /** Natural-key lookup input: the desired resource (for create) so recovery can look it up. */
   desired?: DesiredResource;
   remoteId?: string;
-  before?: Record<string, unknown>;
-  after?: Record<string, unknown>;
+  before?: BeforeImage;
+  after?: AfterImage;
   status: JournalStatus;
   error?: Record<string, unknown>;
   startedAt: string;
   finishedAt?: string;
+}
+
+/** A new journal entry: what the step is about to do. */
+export type JournalIntent = Omit<
+  JournalEntry,
+  "id" | "seq" | "status" | "startedAt" | "finishedAt" | "error"
+>;
+
+/** The outcome of one journal entry. */
+export interface JournalOutcome {
+  id: number;
+  status: Exclude<JournalStatus, "intent">;
+  remoteId?: string;
+  after?: AfterImage;
+  error?: Record<string, unknown>;
+}
+
+/**
+ * Everything one step settles, written atomically: journal outcomes, the state rows they change,
+ * and the audit events that describe them.
+ */
+export interface StepSettlement {
+  outcomes: JournalOutcome[];
+  put?: ResourceRecord[];
+  remove?: { stackId: string; address: string }[];
+  audit?: AuditEvent[];
 }
 
 export interface AuditEvent {
@@ -242,55 +287,84 @@ export interface LockInfo {
   expiresAt: string;
 }
 
-/**
- * Durable state. All methods are synchronous (SQLite is embedded) and each write is durable when
- * it returns. Failures throw DpnError kind `state` (exit 8).
- */
-export interface StateStore {
-  ensureStack(project: string, environment: string): StackRecord;
-  getStack(project: string, environment: string): StackRecord | undefined;
-  listStacks(): StackRecord[];
+/** Why a lock was taken over from its previous holder. */
+export type LockTakeoverReason = "lease_expired" | "holder_dead";
 
+/** Result of `tryLock`; `takenOver` names the stale holder that was replaced, if any. */
+export type TryLockResult =
+  | { acquired: true; lock: LockInfo; takenOver?: { holder: LockInfo; reason: LockTakeoverReason } }
+  | { acquired: false; holder: LockInfo };
+
+// The state port, by role. Every method is asynchronous, so that stores on a network (S3,
+// PostgreSQL) implement the same interface as the embedded SQLite store. Failures reject with a
+// DpnError kind `state` (exit 8).
+//
+// Durability: locks, transaction records, audit events written outside a step and journal
+// intents are durable when their promise resolves — an intent is on disk before the remote call
+// it announces, always. A step's settlement (`settleStep`) is atomic but may become durable
+// together with the next durable write (group commit): it is never needed for correctness before
+// then, because a crash before it leaves the intent, which recovery resolves by looking the
+// object up. `finishTransaction` and `flush` make everything before them durable. Reads see every
+// write made before them.
+
+export interface StackStore {
+  ensureStack(project: string, environment: string): Promise<StackRecord>;
+  getStack(project: string, environment: string): Promise<StackRecord | undefined>;
+  listStacks(): Promise<StackRecord[]>;
+}
+
+export interface ResourceStore {
   listResources(
     stackId: string,
     opts?: { status?: ResourceStatus; type?: ProvisionedType },
-  ): ResourceRecord[];
-  getResource(stackId: string, address: string): ResourceRecord | undefined;
-  putResource(rec: ResourceRecord): void;
-  deleteResource(stackId: string, address: string): void;
+  ): Promise<ResourceRecord[]>;
+  getResource(stackId: string, address: string): Promise<ResourceRecord | undefined>;
+  /** Write a row outside a step (a state correction that changes nothing remote). */
+  putResource(rec: ResourceRecord): Promise<void>;
+}
 
+export interface TransactionStore {
+  /**
+   * Record a new transaction (status `running`) together with the plan `dpn recover --resume`
+   * finishes, in one durable write.
+   */
   beginTransaction(
     tx: Omit<TransactionRecord, "status" | "startedAt"> & { startedAt?: string },
-  ): TransactionRecord;
-  finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): void;
-  getTransaction(txId: string): TransactionRecord | undefined;
-  listTransactions(opts?: { stackId?: string; status?: TxStatus; limit?: number }): TransactionRecord[];
+    plan: StoredPlan,
+  ): Promise<TransactionRecord>;
+  /** Close a transaction; makes every write before it durable. */
+  finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): Promise<void>;
+  getTransaction(txId: string): Promise<TransactionRecord | undefined>;
+  listTransactions(opts?: {
+    stackId?: string;
+    status?: TxStatus;
+    limit?: number;
+  }): Promise<TransactionRecord[]>;
   /** Transactions still `running`/`interrupted` for a stack. */
-  unfinishedTransactions(stackId: string): TransactionRecord[];
+  unfinishedTransactions(stackId: string): Promise<TransactionRecord[]>;
+  /** The plan stored with the transaction; undefined for transactions written before plans were. */
+  loadPlan(txId: string): Promise<StoredPlan | undefined>;
+}
 
-  /** Durably record an intent; returns the entry with id and seq. */
-  journalIntent(e: Omit<JournalEntry, "id" | "seq" | "status" | "startedAt">): JournalEntry;
-  journalOutcome(
-    id: number,
-    status: JournalStatus,
-    data?: {
-      remoteId?: string;
-      after?: Record<string, unknown>;
-      before?: Record<string, unknown>;
-      error?: Record<string, unknown>;
-    },
-  ): void;
-  journal(txId: string): JournalEntry[];
+export interface JournalStore {
+  /** Record an intent; durable (with every write queued before it) when it resolves. */
+  journalIntent(e: JournalIntent): Promise<JournalEntry>;
+  /** Settle a step atomically (see the durability note above). */
+  settleStep(s: StepSettlement): Promise<void>;
+  journal(txId: string): Promise<JournalEntry[]>;
+}
 
-  /**
-   * Apply state changes of one step atomically together with its journal outcome
-   * (e.g. mark entry done + put resource row).
-   */
-  atomically<R>(fn: () => R): R;
+export interface AuditStore {
+  audit(e: AuditEvent): Promise<void>;
+  auditEvents(opts?: {
+    since?: string;
+    stackId?: string;
+    txId?: string;
+    limit?: number;
+  }): Promise<AuditEvent[]>;
+}
 
-  audit(e: AuditEvent): void;
-  auditEvents(opts?: { since?: string; stackId?: string; txId?: string; limit?: number }): AuditEvent[];
-
+export interface LockStore {
   /**
    * Take the stack lock. Returns the lock when acquired, or the current holder when another live
    * holder has it. A holder whose lease expired (or whose pid is dead on this host) is replaced.
@@ -299,21 +373,25 @@ export interface StateStore {
     stackId: string,
     holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
     leaseMs: number,
-  ): { acquired: true; lock: LockInfo } | { acquired: false; holder: LockInfo };
-  renewLock(stackId: string, holderId: string, leaseMs: number): boolean;
-  releaseLock(stackId: string, holderId: string): void;
-  getLock(stackId: string): LockInfo | undefined;
-  forceUnlock(stackId: string): LockInfo | undefined;
+  ): Promise<TryLockResult>;
+  renewLock(stackId: string, holderId: string, leaseMs: number): Promise<boolean>;
+  releaseLock(stackId: string, holderId: string): Promise<void>;
+  getLock(stackId: string): Promise<LockInfo | undefined>;
+  forceUnlock(stackId: string): Promise<LockInfo | undefined>;
+}
 
-  /**
-   * Store the plan of a transaction (added by the engine for `dpn recover --resume`). Written
-   * once, right after beginTransaction. Optional: without it recovery can roll back but not resume.
-   */
-  savePlan?(txId: string, plan: StoredPlan): void;
-  /** The plan stored with `savePlan`, or undefined. */
-  loadPlan?(txId: string): StoredPlan | undefined;
-
-  close(): void;
+/** The whole state: every role, plus durability and closing. */
+export interface StateStore
+  extends StackStore,
+    ResourceStore,
+    TransactionStore,
+    JournalStore,
+    AuditStore,
+    LockStore {
+  /** Make every write made so far durable. */
+  flush(): Promise<void>;
+  /** Flush and close. */
+  close(): Promise<void>;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { stateError } from "../core/errors.js";
 import { eventError, type Reporter, silentReporter } from "../core/events.js";
 import { runPlanInTx } from "./apply.js";
-import { beforeOf, errorRecord, isOurs, rowFromRemote, toRecord } from "./journal-records.js";
+import { errorRecord, isOurs, rowFromRemote, snapshot } from "./journal-records.js";
 import { planChanges } from "./plan.js";
 import type { ProviderRegistry, RemoteObject, StateStore, StoredPlan, TransactionRecord } from "./ports.js";
 import { ReadCache } from "./read-cache.js";
@@ -27,10 +27,10 @@ import {
  * Transactions of the stack that need `dpn recover`: still `running`/`interrupted` (their process
  * died) and `rollback_failed` (rollback can be retried). Oldest first.
  */
-export function findUnfinished(store: StateStore, stackId: string): TransactionRecord[] {
+export async function findUnfinished(store: StateStore, stackId: string): Promise<TransactionRecord[]> {
   const seen = new Map<string, TransactionRecord>();
-  for (const t of store.unfinishedTransactions(stackId)) seen.set(t.id, t);
-  for (const t of store.listTransactions({ stackId, status: "rollback_failed" })) seen.set(t.id, t);
+  for (const t of await store.unfinishedTransactions(stackId)) seen.set(t.id, t);
+  for (const t of await store.listTransactions({ stackId, status: "rollback_failed" })) seen.set(t.id, t);
   return [...seen.values()].sort(
     (a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id),
   );
@@ -42,8 +42,8 @@ export function findUnfinished(store: StateStore, stackId: string): TransactionR
  * Holding the lock means its process is gone. `rollback_failed` transactions do not block: their
  * leftovers are real, recorded resources of the stack.
  */
-export function assertNoUnfinished(store: StateStore, stackId: string): void {
-  const open = store.unfinishedTransactions(stackId);
+export async function assertNoUnfinished(store: StateStore, stackId: string): Promise<void> {
+  const open = await store.unfinishedTransactions(stackId);
   const tx = open[0];
   if (!tx) return;
   throw stateError(
@@ -86,7 +86,7 @@ export interface RecoverInput {
 export async function recover(input: RecoverInput): Promise<TxResult[]> {
   const { store, registry, stackId, mode } = input;
   const reporter = input.reporter ?? silentReporter;
-  let txs = findUnfinished(store, stackId);
+  let txs = await findUnfinished(store, stackId);
   if (input.txId) {
     txs = txs.filter((t) => t.id === input.txId);
     if (txs.length === 0) {
@@ -100,7 +100,7 @@ export async function recover(input: RecoverInput): Promise<TxResult[]> {
   const results: TxResult[] = [];
   for (const tx of txs) {
     reporter({ event: "recovery.started", at: Date.now(), txId: tx.id, mode });
-    const open = openTransaction({
+    const open = await openTransaction({
       store,
       registry,
       stackId,
@@ -128,9 +128,11 @@ export async function recover(input: RecoverInput): Promise<TxResult[]> {
  */
 async function resolveInDoubt(runner: StepRunner): Promise<void> {
   const { store, stackId, reporter } = runner.o;
-  for (const e of store.journal(runner.txId)) {
+  for (const e of await store.journal(runner.txId)) {
     if (e.phase === "compensate" && e.status === "intent") {
-      store.journalOutcome(e.id, "unknown", { error: { reason: "interrupted; redone by recovery" } });
+      await store.settleStep({
+        outcomes: [{ id: e.id, status: "unknown", error: { reason: "interrupted; redone by recovery" } }],
+      });
       continue;
     }
     if (e.phase !== "forward" || (e.status !== "intent" && e.status !== "unknown")) continue;
@@ -160,22 +162,27 @@ async function resolveInDoubt(runner: StepRunner): Promise<void> {
           found: ours,
         });
       if (found && ours) {
-        const prev = beforeOf(e)?.row;
-        store.atomically(() => {
-          store.journalOutcome(e.id, "done", {
-            remoteId: found.remoteId,
-            after: toRecord({ remote: found }),
-          });
-          store.putResource(rowFromRemote(stackId, e.address, found, runner.txId, prev, "active"));
+        const prev = e.before?.row;
+        await store.settleStep({
+          outcomes: [
+            { id: e.id, status: "done", remoteId: found.remoteId, after: snapshot({ remote: found }) },
+          ],
+          put: [rowFromRemote(stackId, e.address, found, runner.txId, prev, "active")],
         });
         runner.refs.set(e.address, found.remoteId);
       } else {
-        store.journalOutcome(e.id, "failed", {
-          error: {
-            reason: found
-              ? "a foreign object holds the name; ours was not created"
-              : "not created (resolved by recovery lookup)",
-          },
+        await store.settleStep({
+          outcomes: [
+            {
+              id: e.id,
+              status: "failed",
+              error: {
+                reason: found
+                  ? "a foreign object holds the name; ours was not created"
+                  : "not created (resolved by recovery lookup)",
+              },
+            },
+          ],
         });
       }
     } else if (e.action === "delete" && e.status === "intent" && e.remoteId) {
@@ -183,20 +190,24 @@ async function resolveInDoubt(runner: StepRunner): Promise<void> {
       try {
         const still = await runner.provider(e.type).read(e.remoteId, runner.ctx());
         if (still)
-          store.journalOutcome(e.id, "failed", {
-            error: { reason: "not deleted (resolved by recovery read)" },
+          await store.settleStep({
+            outcomes: [
+              { id: e.id, status: "failed", error: { reason: "not deleted (resolved by recovery read)" } },
+            ],
           });
         else
-          store.atomically(() => {
-            store.journalOutcome(e.id, "done");
-            store.deleteResource(stackId, e.address);
+          await store.settleStep({
+            outcomes: [{ id: e.id, status: "done" }],
+            remove: [{ stackId, address: e.address }],
           });
       } catch (err) {
-        store.journalOutcome(e.id, "unknown", { error: errorRecord(err) });
+        await store.settleStep({ outcomes: [{ id: e.id, status: "unknown", error: errorRecord(err) }] });
       }
     } else if (e.status === "intent") {
-      store.journalOutcome(e.id, "unknown", {
-        error: { reason: "interrupted before the outcome was recorded" },
+      await store.settleStep({
+        outcomes: [
+          { id: e.id, status: "unknown", error: { reason: "interrupted before the outcome was recorded" } },
+        ],
       });
     }
   }
@@ -227,7 +238,7 @@ async function resume(
   stackId: string,
   options: TxOptions,
 ): Promise<TxResult> {
-  const stored = store.loadPlan?.(tx.txId);
+  const stored = await store.loadPlan(tx.txId);
   if (!stored) {
     throw stateError(
       "RECOVER_PLAN_MISSING",
@@ -235,7 +246,7 @@ async function resume(
       { hint: "Run `dpn recover` without --resume to roll it back, then run the command again." },
     );
   }
-  const stack = store.listStacks().find((s) => s.id === stackId);
+  const stack = (await store.listStacks()).find((s) => s.id === stackId);
   if (!stack) throw stateError("STACK_NOT_FOUND", `Stack ${stackId} is not in state`);
   if (stored.resource) return resumeResourceOperation(tx, stored, registry);
   // Re-planning the whole desired set against state + remote makes the finished steps no-ops and
@@ -272,7 +283,7 @@ async function resumeResourceOperation(
 ): Promise<TxResult> {
   const op = stored.resource as NonNullable<StoredPlan["resource"]>;
   const { store, stackId } = tx.runner.o;
-  const record = store.getResource(stackId, op.address);
+  const record = await store.getResource(stackId, op.address);
   const desired = stored.desired.find((d) => d.address === op.address);
   const type = record?.type ?? desired?.type;
   tx.reporter({

@@ -10,7 +10,7 @@ import { runResourceOperation } from "./resource-operation.js";
 async function env() {
   const cloud = new FakeCloud();
   const store = openMemoryStateStore();
-  const stack = store.ensureStack("dp", "dev");
+  const stack = await store.ensureStack("dp", "dev");
   const registry = cloud.registry();
   const a = desired("aws_s3_bucket", "dp-a-dev", { properties: { comment: "v1" } });
   const r = await applyPlan({
@@ -21,7 +21,7 @@ async function env() {
     options: { command: "dpn create" },
   });
   expect(r.outcome).toBe("committed");
-  const row = store.getResource(stack.id, a.address) as ResourceRecord;
+  const row = (await store.getResource(stack.id, a.address)) as ResourceRecord;
   return { cloud, store, stack, registry, a, row };
 }
 const opts = { command: "dpn test", retry: { baseMs: 0 } };
@@ -39,8 +39,8 @@ describe("runResourceOperation", () => {
     });
     expect(r.outcome).toBe("committed");
     expect(e.cloud.inventory()[0]?.properties).toEqual({ comment: "v2" });
-    expect(e.store.getResource(e.stack.id, e.a.address)?.properties).toEqual({ comment: "v2" });
-    expect(e.store.getTransaction(r.txId)?.kind).toBe("update");
+    expect((await e.store.getResource(e.stack.id, e.a.address))?.properties).toEqual({ comment: "v2" });
+    expect((await e.store.getTransaction(r.txId))?.kind).toBe("update");
   });
 
   it("an update whose outcome is unknown is reverted, state untouched", async () => {
@@ -59,7 +59,7 @@ describe("runResourceOperation", () => {
     expect(r.error?.code).toBe("APPLY_ROLLED_BACK");
     expect(e.cloud.count("revert")).toBe(1);
     expect(e.cloud.inventory()).toEqual(inv);
-    expect(e.store.getResource(e.stack.id, e.a.address)).toEqual(e.row);
+    expect(await e.store.getResource(e.stack.id, e.a.address)).toEqual(e.row);
   });
 
   it("a delete the provider refuses reports the provider's own error (nothing to undo)", async () => {
@@ -79,7 +79,7 @@ describe("runResourceOperation", () => {
     });
     expect(forced.outcome).toBe("committed");
     expect(e.cloud.inventory()).toEqual([]);
-    expect(e.store.listResources(e.stack.id)).toEqual([]);
+    expect(await e.store.listResources(e.stack.id)).toEqual([]);
   });
 
   it("delete of an object already gone just drops the row; in-doubt delete is settled by a read", async () => {
@@ -87,12 +87,12 @@ describe("runResourceOperation", () => {
     e.cloud.inject({ method: "delete", when: "after" });
     const r = await runResourceOperation({ ...e, action: "delete", record: e.row, options: opts });
     expect(r.outcome).toBe("committed");
-    expect(e.store.listResources(e.stack.id)).toEqual([]);
+    expect(await e.store.listResources(e.stack.id)).toEqual([]);
     const e2 = await env();
     e2.cloud.objects.clear();
     const r2 = await runResourceOperation({ ...e2, action: "delete", record: e2.row, options: opts });
     expect(r2.outcome).toBe("committed");
-    expect(e2.store.listResources(e2.stack.id)).toEqual([]);
+    expect(await e2.store.listResources(e2.stack.id)).toEqual([]);
   });
 
   it("archive then restore round-trips; an in-doubt archive is undone by restore", async () => {
@@ -100,22 +100,22 @@ describe("runResourceOperation", () => {
     const r = await runResourceOperation({ ...e, action: "archive", record: e.row, options: opts });
     expect(r.outcome).toBe("committed");
     expect(e.cloud.inventory()[0]?.archived).toBe(true);
-    const archived = e.store.getResource(e.stack.id, e.a.address) as ResourceRecord;
+    const archived = (await e.store.getResource(e.stack.id, e.a.address)) as ResourceRecord;
     expect(archived.status).toBe("archived");
     const back = await runResourceOperation({ ...e, action: "restore", record: archived, options: opts });
     expect(back.outcome).toBe("committed");
-    expect(e.store.getResource(e.stack.id, e.a.address)?.status).toBe("active");
+    expect((await e.store.getResource(e.stack.id, e.a.address))?.status).toBe("active");
 
     e.cloud.inject({ method: "archive", when: "after" });
     const failed = await runResourceOperation({
       ...e,
       action: "archive",
-      record: e.store.getResource(e.stack.id, e.a.address) as ResourceRecord,
+      record: (await e.store.getResource(e.stack.id, e.a.address)) as ResourceRecord,
       options: opts,
     });
     expect(failed.outcome).toBe("rolled_back");
     expect(e.cloud.inventory()[0]?.archived).toBe(false);
-    expect(e.store.getResource(e.stack.id, e.a.address)?.status).toBe("active");
+    expect((await e.store.getResource(e.stack.id, e.a.address))?.status).toBe("active");
   });
 
   it("import (adopt) stamps our marker on an unowned object and refuses another stack's", async () => {
@@ -128,7 +128,7 @@ describe("runResourceOperation", () => {
       stackId: e.stack.id,
       address: d.address,
     });
-    expect(e.store.getResource(e.stack.id, d.address)?.remoteId).toBe("legacy_cat");
+    expect((await e.store.getResource(e.stack.id, d.address))?.remoteId).toBe("legacy_cat");
 
     e.cloud.seed({
       type: "dbx_catalog",
@@ -157,7 +157,7 @@ describe("runResourceOperation", () => {
     });
     expect(r.outcome).toBe("rolled_back");
     expect(e.cloud.inventory().find((o) => o.name === "legacy_cat")).toEqual(seeded);
-    expect(e.store.getResource(e.stack.id, "dbx_catalog.legacy_cat")).toBeUndefined();
+    expect(await e.store.getResource(e.stack.id, "dbx_catalog.legacy_cat")).toBeUndefined();
   });
 
   it("refuses to touch a missing object with RESOURCE_NOT_FOUND before any transaction", async () => {
@@ -167,6 +167,6 @@ describe("runResourceOperation", () => {
       (x: unknown) => x,
     )) as DpnError;
     expect(err.code).toBe("RESOURCE_NOT_FOUND");
-    expect(e.store.listTransactions()).toHaveLength(1); // only the create from env()
+    expect(await e.store.listTransactions()).toHaveLength(1); // only the create from env()
   });
 });

@@ -72,11 +72,12 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
     );
   }
   const provider = registry.get(type);
+  const refs = new Map((await store.listResources(stack.id)).map((r) => [r.address, r.remoteId] as const));
   const readCtx = {
     stackId: stack.id,
     txId: "read",
     actor: "",
-    resolveRef: (a: string) => store.getResource(stack.id, a)?.remoteId,
+    resolveRef: (a: string) => refs.get(a),
   };
 
   // All reads and checks happen before the transaction begins.
@@ -107,7 +108,7 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
   if (live && !live.ownership && action !== "adopt")
     throw conflictError({ address, type, fullName: live.fullName }, live, stack.id);
 
-  const tx = openTransaction({
+  const tx = await openTransaction({
     store,
     registry,
     stackId: stack.id,
@@ -117,18 +118,17 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
     operations: 1,
     details: { action, address },
     // What `dpn recover --resume` finishes if this process dies mid-step.
-    onBegin: (txId) =>
-      store.savePlan?.(txId, {
-        version: 1,
-        stackId: stack.id,
-        desired: desired ? [desired] : [],
-        resource: {
-          action,
-          address,
-          ...(input.params?.force ? { force: true } : {}),
-          ...(input.params?.remoteId ? { remoteId: input.params.remoteId } : {}),
-        },
-      }),
+    plan: {
+      version: 1,
+      stackId: stack.id,
+      desired: desired ? [desired] : [],
+      resource: {
+        action,
+        address,
+        ...(input.params?.force ? { force: true } : {}),
+        ...(input.params?.remoteId ? { remoteId: input.params.remoteId } : {}),
+      },
+    },
   });
   const extra: OpRecord[] = [];
   try {
@@ -181,13 +181,13 @@ export async function executeResourceStep(
       const obj = live as RemoteObject;
       if (provider.diff(d, obj).length === 0) {
         s.extra.push({ address, type, name: d.name, action: "noop", phase: "forward", status: "unchanged" });
-        if (record) r.refreshRow(record, obj);
+        if (record) await r.refreshRow(record, obj);
       } else await r.update(d, obj, record);
       return;
     }
     case "delete":
       if (live) await r.delete(record as ResourceRecord, live, s.force ? { force: true } : {});
-      else forgetRow(r, record as ResourceRecord);
+      else await r.forget(record as ResourceRecord);
       return;
     case "archive":
     case "restore":
@@ -198,38 +198,9 @@ export async function executeResourceStep(
       await r.adopt(
         { address, type, name: d.name, desired: d },
         live as RemoteObject,
-        r.o.store.getResource(r.o.stackId, address),
+        await r.o.store.getResource(r.o.stackId, address),
       );
       return;
     }
   }
-}
-
-/** Delete of an object that is already gone: record that and drop the row. */
-function forgetRow(runner: StepRunner, row: ResourceRecord): void {
-  const { store } = runner.o;
-  const e = store.journalIntent({
-    txId: runner.txId,
-    phase: "forward",
-    action: "delete",
-    address: row.address,
-    type: row.type,
-    name: row.name,
-    remoteId: row.remoteId,
-  });
-  store.atomically(() => {
-    store.journalOutcome(e.id, "done", { error: { reason: "already gone remotely" } });
-    store.deleteResource(row.stackId, row.address);
-  });
-  runner.record({
-    address: row.address,
-    type: row.type,
-    name: row.name,
-    action: "delete",
-    phase: "forward",
-    status: "succeeded",
-    startedAt: Date.now(),
-    finishedAt: Date.now(),
-    durationMs: 0,
-  });
 }

@@ -4,10 +4,10 @@
  * recovery after a crash. Only what the transaction itself did is touched.
  */
 import { type EventError, eventError } from "../core/events.js";
+import { type GraphNode, runGraph } from "../core/graph.js";
 import type { JournalEntry } from "./ports.js";
-import type { RateLimiter } from "./rate-limiter.js";
-import { type GraphNode, runGraph } from "./scheduler.js";
 import type { StepRunner } from "./step-runner.js";
+import { isReversible, UNDO } from "./undo.js";
 
 /** One resource rollback could not restore, with what a person has to do. */
 export interface LeftOver {
@@ -27,17 +27,18 @@ export interface RollbackResult {
   leftOvers: LeftOver[];
 }
 
-/** Forward entries that may need undoing: done or in doubt, not yet compensated, and reversible. */
+/** Forward entries that may need undoing: done or in doubt, not yet compensated, and reversible (undo.ts). */
 export function pendingCompensations(journal: JournalEntry[]): JournalEntry[] {
   return journal.filter(
     (e) =>
       e.phase === "forward" &&
-      e.action !== "delete" &&
+      isReversible(e.action) &&
       (e.status === "done" || e.status === "unknown" || e.status === "intent"),
   );
 }
 
 interface Node extends GraphNode {
+  deps: string[];
   entries: JournalEntry[];
 }
 
@@ -49,9 +50,9 @@ interface Node extends GraphNode {
  */
 export async function rollbackTransaction(
   runner: StepRunner,
-  opts: { parallelism?: number; rateLimiter?: RateLimiter } = {},
+  opts: { parallelism?: number } = {},
 ): Promise<RollbackResult> {
-  const journal = runner.o.store.journal(runner.txId);
+  const journal = await runner.o.store.journal(runner.txId);
   const pending = pendingCompensations(journal);
   const byAddress = new Map<string, JournalEntry[]>();
   for (const e of pending) byAddress.set(e.address, [...(byAddress.get(e.address) ?? []), e]);
@@ -123,22 +124,7 @@ function dependsTransitively(
 
 function neededFor(txId: string, e: JournalEntry): string {
   const what = `${e.type} ${e.name}${e.remoteId ? ` (remote id ${e.remoteId})` : ""}`;
-  switch (e.action) {
-    case "create":
-      return e.status === "done"
-        ? `delete ${what}, created by ${txId}`
-        : `check whether ${what} exists (its creation by ${txId} is in doubt) and delete it if it carries marker dpn_address=${e.address}`;
-    case "update":
-      return `restore the previous settings of ${what} (the journal of ${txId} holds them)`;
-    case "adopt":
-      return `remove the dpn ownership marker from ${what} or keep it in the stack`;
-    case "archive":
-      return `restore ${what}, archived by ${txId}`;
-    case "restore":
-      return `archive ${what} again, restored by ${txId}`;
-    default:
-      return `check ${what}`;
-  }
+  return UNDO[e.action].needed(what, txId, e);
 }
 
 function leftOver(txId: string, e: JournalEntry, err: unknown): LeftOver {

@@ -14,14 +14,14 @@ import { withStackLock } from "./lock.js";
 import { planChanges } from "./plan.js";
 import { assertNoUnfinished, recover } from "./recover.js";
 
-function env() {
+async function env() {
   const cloud = new FakeCloud();
   const store = openMemoryStateStore();
-  const stack = store.ensureStack("dp", "dev");
+  const stack = await store.ensureStack("dp", "dev");
   return { cloud, store, stack, registry: cloud.registry() };
 }
 
-async function run(e: ReturnType<typeof env>, want: DesiredResource[], parallelism = 4) {
+async function run(e: Awaited<ReturnType<typeof env>>, want: DesiredResource[], parallelism = 4) {
   const plan = await planChanges({ desired: want, ...e });
   return applyPlan({
     plan,
@@ -32,34 +32,33 @@ async function run(e: ReturnType<typeof env>, want: DesiredResource[], paralleli
 
 describe("engine × SQLite state store", () => {
   it("commits a 20-resource plan and a failure at any create leaves no trace", async () => {
-    const ok = env();
+    const ok = await env();
     expect((await run(ok, graph20())).outcome).toBe("committed");
-    expect(ok.store.listResources(ok.stack.id)).toHaveLength(20);
-    expect(
-      ok.store.loadPlan?.(ok.store.listTransactions({ stackId: ok.stack.id })[0]?.id as string)?.desired,
-    ).toHaveLength(20);
+    expect(await ok.store.listResources(ok.stack.id)).toHaveLength(20);
+    const [last] = await ok.store.listTransactions({ stackId: ok.stack.id });
+    expect((await ok.store.loadPlan(last?.id as string))?.desired).toHaveLength(20);
 
     for (const n of [1, 6, 13, 20]) {
-      const e = env();
+      const e = await env();
       e.cloud.inject({ method: "create", nth: n, when: n % 2 === 0 ? "after" : "before" });
       e.cloud.inject({ method: "lookup", nth: 21, times: 4, category: "unavailable" });
       const r = await run(e, graph20());
       expect(r.outcome, `n=${n}`).toBe("rolled_back");
       expect(e.cloud.inventory()).toEqual([]);
-      expect(e.store.listResources(e.stack.id)).toEqual([]);
-      expect(e.store.getTransaction(r.txId)?.status).toBe("rolled_back");
-      expect(e.store.journal(r.txId).some((j) => j.phase === "compensate")).toBe(true);
+      expect(await e.store.listResources(e.stack.id)).toEqual([]);
+      expect((await e.store.getTransaction(r.txId))?.status).toBe("rolled_back");
+      expect((await e.store.journal(r.txId)).some((j) => j.phase === "compensate")).toBe(true);
     }
   });
 
   it("recovers a crashed apply in rollback and in resume mode", async () => {
     for (const mode of ["rollback", "resume"] as const) {
-      const e = env();
+      const e = await env();
       const plan = await planChanges({ desired: graph20(), ...e });
       e.cloud.inject({ method: "create", nth: 9, when: "after", hang: true });
       void applyPlan({ plan, ...e, options: { command: "dpn create", parallelism: 1 } });
       await new Promise((r) => setTimeout(r, 30));
-      expect(() => assertNoUnfinished(e.store, e.stack.id)).toThrow(DpnError);
+      await expect(assertNoUnfinished(e.store, e.stack.id)).rejects.toThrow(DpnError);
       const [r] = await recover({
         store: e.store,
         registry: e.cloud.registry(),
@@ -69,14 +68,14 @@ describe("engine × SQLite state store", () => {
       });
       expect(r?.outcome).toBe(mode === "rollback" ? "rolled_back" : "committed");
       expect(e.cloud.inventory()).toHaveLength(mode === "rollback" ? 0 : 20);
-      expect(e.store.listResources(e.stack.id)).toHaveLength(mode === "rollback" ? 0 : 20);
+      expect(await e.store.listResources(e.stack.id)).toHaveLength(mode === "rollback" ? 0 : 20);
       expect(e.cloud.count("create")).toBe(mode === "rollback" ? 9 : 20);
-      assertNoUnfinished(e.store, e.stack.id);
+      await assertNoUnfinished(e.store, e.stack.id);
     }
   });
 
   it("a second holder gets STACK_LOCKED while the first runs", async () => {
-    const e = env();
+    const e = await env();
     const seen = await withStackLock(e.store, e.stack.id, newLockHolder(), {}, async () => {
       const err = await withStackLock(e.store, e.stack.id, newLockHolder(), {}, async () => "ran").catch(
         (x: unknown) => x,
@@ -84,12 +83,12 @@ describe("engine × SQLite state store", () => {
       return (err as DpnError).code;
     });
     expect(seen).toBe("STACK_LOCKED");
-    expect(e.store.getLock(e.stack.id)).toBeUndefined();
+    expect(await e.store.getLock(e.stack.id)).toBeUndefined();
   });
 
   it("taking over an expired lease is reported on lock.acquired", async () => {
-    const e = env();
-    e.store.tryLock(e.stack.id, { holderId: "gone", user: "carol", host: "elsewhere", pid: 4242 }, 1);
+    const e = await env();
+    await e.store.tryLock(e.stack.id, { holderId: "gone", user: "carol", host: "elsewhere", pid: 4242 }, 1);
     await new Promise((r) => setTimeout(r, 10));
     const events: EngineEvent[] = [];
     await withStackLock(

@@ -1,8 +1,9 @@
 /**
  * Executes single journaled steps against providers: forward steps (create, update, adopt,
  * delete, archive, restore, import) and their compensations. Every remote call is preceded by a
- * durable journal intent and followed by its outcome, written atomically with the state row.
- * Apply, rollback, recovery and the single-resource commands all go through this one class.
+ * durable journal intent; the step is then settled — journal outcome, the state rows it changes
+ * and its audit event — in one atomic store write. Apply, rollback, recovery and the
+ * single-resource commands all go through this one class.
  */
 
 import { crashPoint, inStep } from "../core/crash-points.js";
@@ -11,18 +12,12 @@ import { type EventError, eventError, type OpAction, type OpPhase, type Reporter
 import type { DesiredResource, Ownership, ProvisionedType } from "../core/resources.js";
 import { sleep } from "../core/sleep.js";
 import { claimVerdict } from "./claim.js";
-import {
-  type AfterImage,
-  type BeforeImage,
-  beforeOf,
-  errorRecord,
-  isOurs,
-  rowFromRemote,
-  toRecord,
-} from "./journal-records.js";
+import { errorRecord, isOurs, rowFromRemote, snapshot } from "./journal-records.js";
 import type {
-  JournalAction,
+  AuditEvent,
+  BeforeImage,
   JournalEntry,
+  JournalIntent,
   JournalStatus,
   Provider,
   ProviderContext,
@@ -30,10 +25,12 @@ import type {
   RemoteObject,
   ResourceRecord,
   StateStore,
+  StepSettlement,
 } from "./ports.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import type { ReadCache } from "./read-cache.js";
 import { backoffMs, DEFAULT_RETRY, isRetryable, type RetryPolicy } from "./retry.js";
+import { UNDO } from "./undo.js";
 
 /** One executed step, with timings, for the `--json` document. */
 export interface OpRecord {
@@ -58,11 +55,18 @@ export interface StepRunnerOptions {
   txId: string;
   actor: string;
   reporter: Reporter;
+  /** Builds the audit event of a finished step; it is written with the step's settlement. */
+  auditEvent: (event: string, extra: Pick<AuditEvent, "address" | "outcome" | "details">) => AuditEvent;
+  /** Address → remote id of the stack's rows when the transaction began (for `ctx.resolveRef`). */
+  refs: Map<string, string>;
   cache?: ReadCache;
   rateLimiter?: RateLimiter;
   retry?: Partial<RetryPolicy>;
   signal?: AbortSignal;
 }
+
+type Ref = { address: string; type: ProvisionedType; name: string };
+type RowChange = { op: "put"; row: ResourceRecord } | { op: "delete"; address: string };
 
 /** A foreign object sits where we want to create ours. */
 export function conflictError(
@@ -89,12 +93,12 @@ export function conflictError(
 export class StepRunner {
   readonly ops: OpRecord[] = [];
   /** Address → remote id for this run (state rows + what we created), for `ctx.resolveRef`. */
-  readonly refs = new Map<string, string>();
+  readonly refs: Map<string, string>;
   private readonly retry: RetryPolicy;
 
   constructor(readonly o: StepRunnerOptions) {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
-    for (const r of o.store.listResources(o.stackId)) this.refs.set(r.address, r.remoteId);
+    this.refs = o.refs;
   }
 
   get txId(): string {
@@ -119,6 +123,12 @@ export class StepRunner {
     return this.o.registry.get(type);
   }
 
+  private intent(
+    e: Omit<JournalIntent, "txId" | "phase"> & { phase?: JournalEntry["phase"] },
+  ): Promise<JournalEntry> {
+    return this.o.store.journalIntent({ txId: this.txId, phase: "forward", ...e });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Forward steps
   // -------------------------------------------------------------------------------------------
@@ -131,28 +141,23 @@ export class StepRunner {
   async create(desired: DesiredResource, prevRow?: ResourceRecord, absentAt?: string): Promise<RemoteObject> {
     const provider = this.provider(desired.type);
     const before: BeforeImage = { ...(prevRow ? { row: prevRow } : {}), ...(absentAt ? { absentAt } : {}) };
-    const entry = this.o.store.journalIntent({
-      txId: this.txId,
-      phase: "forward",
+    const entry = await this.intent({
       action: "create",
       address: desired.address,
       type: desired.type,
       name: desired.name,
       desired,
-      ...(Object.keys(before).length > 0 ? { before: toRecord(before) } : {}),
+      ...(Object.keys(before).length > 0 ? { before: snapshot(before) } : {}),
     });
     return this.step(
       entry,
       "create",
       desired,
-      async (done) => {
-        let attempt = 0;
-        for (;;) {
-          attempt++;
+      async () => {
+        for (let attempt = 1; ; attempt++) {
           try {
             await this.o.rateLimiter?.acquire(provider.service);
-            const obj = await provider.create(desired, this.ctx());
-            return done(obj);
+            return await provider.create(desired, this.ctx());
           } catch (e) {
             const inDoubt = !(e instanceof ProviderError) || e.outcome === "unknown";
             const canRetry = isRetryable(e) && attempt < this.retry.maxAttempts;
@@ -161,10 +166,10 @@ export class StepRunner {
               const found = await this.lookupQuietly(provider, desired);
               if (found === undefined) throw e; // could not find out: stays in doubt
               if (found) {
-                if (isOurs(found, this.o.stackId, desired.address)) return done(found);
+                if (isOurs(found, this.o.stackId, desired.address)) return found;
                 // Made by this very call but not marked yet (the answer was lost between calls)?
                 const claimed = await this.claim(entry, desired, found, "forward");
-                if (claimed) return done(await this.converge(provider, desired, claimed));
+                if (claimed) return this.converge(provider, desired, claimed);
                 throw conflictError(desired, found, this.o.stackId);
               }
             }
@@ -195,26 +200,21 @@ export class StepRunner {
     prevRow: ResourceRecord | undefined,
   ): Promise<RemoteObject> {
     const provider = this.provider(desired.type);
-    const before: BeforeImage = { remote: live, ...(prevRow ? { row: prevRow } : {}) };
-    const entry = this.o.store.journalIntent({
-      txId: this.txId,
-      phase: "forward",
+    const entry = await this.intent({
       action: "update",
       address: desired.address,
       type: desired.type,
       name: desired.name,
       desired,
       remoteId: live.remoteId,
-      before: toRecord(before),
+      before: snapshot({ remote: live, ...(prevRow ? { row: prevRow } : {}) }),
     });
     return this.step(
       entry,
       "update",
       desired,
-      (done) =>
-        this.withRetry(entry, desired, provider.service, async () =>
-          done(await provider.update(desired, live, this.ctx())),
-        ),
+      () =>
+        this.withRetry(entry, desired, provider.service, () => provider.update(desired, live, this.ctx())),
       (obj) => {
         this.o.cache?.invalidate(desired.type, obj.remoteId, desired.address);
         return [
@@ -238,26 +238,24 @@ export class StepRunner {
   ): Promise<RemoteObject> {
     const provider = this.provider(target.type);
     const ours = isOurs(live, this.o.stackId, target.address);
-    const entry = this.o.store.journalIntent({
-      txId: this.txId,
-      phase: "forward",
+    const entry = await this.intent({
       action: "adopt",
       address: target.address,
       type: target.type,
       name: target.name,
       ...(target.desired ? { desired: target.desired } : {}),
       remoteId: live.remoteId,
-      before: toRecord({ remote: live, ...(prevRow ? { row: prevRow } : {}) }),
+      before: snapshot({ remote: live, ...(prevRow ? { row: prevRow } : {}) }),
     });
     const ownership: Ownership = { stackId: this.o.stackId, address: target.address };
     return this.step(
       entry,
       "adopt",
       target,
-      async (done) => {
-        if (ours) return done(live);
-        return this.withRetry(entry, target, provider.service, async () =>
-          done(await provider.adopt(live, ownership, this.ctx())),
+      async () => {
+        if (ours) return live;
+        return this.withRetry(entry, target, provider.service, () =>
+          provider.adopt(live, ownership, this.ctx()),
         );
       },
       (obj) => {
@@ -271,21 +269,19 @@ export class StepRunner {
   /** Delete the object behind `row` (irreversible; there is no compensation). */
   async delete(row: ResourceRecord, live: RemoteObject, options: { force?: boolean } = {}): Promise<void> {
     const provider = this.provider(row.type);
-    const entry = this.o.store.journalIntent({
-      txId: this.txId,
-      phase: "forward",
+    const entry = await this.intent({
       action: "delete",
       address: row.address,
       type: row.type,
       name: row.name,
       remoteId: live.remoteId,
-      before: toRecord({ remote: live, row }),
+      before: snapshot({ remote: live, row }),
     });
     await this.step(
       entry,
       "delete",
       row,
-      async (done) => {
+      async () => {
         try {
           await this.withRetry(entry, row, provider.service, () =>
             provider.delete(live, this.ctx(), options),
@@ -294,7 +290,7 @@ export class StepRunner {
           if (statusFor(e) !== "unknown") throw e;
           await this.assertGone(e, provider, live, "forward");
         }
-        return done(live);
+        return live;
       },
       () => {
         this.refs.delete(row.address);
@@ -311,27 +307,21 @@ export class StepRunner {
     live: RemoteObject,
   ): Promise<RemoteObject> {
     const provider = this.provider(row.type);
-    const entry = this.o.store.journalIntent({
-      txId: this.txId,
-      phase: "forward",
+    const entry = await this.intent({
       action,
       address: row.address,
       type: row.type,
       name: row.name,
       remoteId: live.remoteId,
-      before: toRecord({ remote: live, row }),
+      before: snapshot({ remote: live, row }),
     });
     return this.step(
       entry,
       action,
       row,
-      (done) =>
-        this.withRetry(entry, row, provider.service, async () =>
-          done(
-            action === "archive"
-              ? await provider.archive(live, this.ctx())
-              : await provider.restore(live, this.ctx()),
-          ),
+      () =>
+        this.withRetry(entry, row, provider.service, () =>
+          action === "archive" ? provider.archive(live, this.ctx()) : provider.restore(live, this.ctx()),
         ),
       (obj) => {
         this.o.cache?.invalidate(row.type, obj.remoteId, row.address);
@@ -352,26 +342,59 @@ export class StepRunner {
     );
   }
 
+  /**
+   * Record the delete of an object that is already gone (no remote call): the row is dropped.
+   * Journaled like any step, so recovery and `tx show` see it.
+   */
+  async forget(row: ResourceRecord): Promise<void> {
+    const entry = await this.intent({
+      action: "delete",
+      address: row.address,
+      type: row.type,
+      name: row.name,
+      remoteId: row.remoteId,
+    });
+    const now = Date.now();
+    await this.o.store.settleStep({
+      outcomes: [{ id: entry.id, status: "done", error: { reason: "already gone remotely" } }],
+      remove: [{ stackId: row.stackId, address: row.address }],
+    });
+    this.record({
+      address: row.address,
+      type: row.type,
+      name: row.name,
+      action: "delete",
+      phase: "forward",
+      status: "succeeded",
+      startedAt: now,
+      finishedAt: now,
+      durationMs: 0,
+    });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Compensation (used by rollback): one call per forward entry, journaled in phase "compensate"
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Undo one forward entry. Returns false when there was nothing to undo (e.g. an in-doubt create
-   * that never happened). Throws when the undo failed; the forward entry then keeps its status.
+   * Undo one forward entry (what undoes it: the UNDO table, undo.ts). Returns false when there was
+   * nothing to undo (e.g. an in-doubt create that never happened). Throws when the undo failed;
+   * the forward entry then keeps its status.
    */
   async compensate(fwd: JournalEntry): Promise<boolean> {
     const provider = this.provider(fwd.type);
-    const before = fwd.before as Partial<BeforeImage> | undefined;
-    const after = fwd.after as Partial<AfterImage> | undefined;
+    const before = fwd.before;
+    const after = fwd.after;
     const ref = { address: fwd.address, type: fwd.type, name: fwd.name };
-    const forward = fwd.action as JournalAction;
+    const undo = UNDO[fwd.action];
+    // delete is irreversible: the caller never asks to undo it
+    if (undo.op === null || undo.journalAs === null) return false;
 
     // Work out the remote target first (reads only), so the journal intent names it.
-    let action: OpAction;
+    let action: OpAction = undo.op;
+    let journalAs = undo.journalAs;
     let target: RemoteObject | null = null;
-    if (forward === "create") {
-      action = "delete";
+    if (fwd.action === "create") {
       target = after?.remote ?? null;
       if (!target || fwd.status !== "done") {
         // The create is in doubt: only our own object (marker = stack + address, or an unmarked
@@ -391,14 +414,19 @@ export class StepRunner {
               : null;
       }
       if (!target) {
-        this.o.store.atomically(() => {
-          this.o.store.journalOutcome(fwd.id, "skipped", {
-            error: { reason: "not created (lookup found no object of ours)" },
-          });
-          if (before?.row) this.o.store.putResource(before.row);
-          else if (this.o.store.getResource(this.o.stackId, fwd.address)?.txId === this.txId)
-            this.o.store.deleteResource(this.o.stackId, fwd.address);
-        });
+        const rows: StepSettlement = {
+          outcomes: [
+            {
+              id: fwd.id,
+              status: "skipped",
+              error: { reason: "not created (lookup found no object of ours)" },
+            },
+          ],
+        };
+        if (before?.row) rows.put = [before.row];
+        else if ((await this.o.store.getResource(this.o.stackId, fwd.address))?.txId === this.txId)
+          rows.remove = [{ stackId: this.o.stackId, address: fwd.address }];
+        await this.o.store.settleStep(rows);
         this.o.reporter({
           event: "op.resolved",
           at: Date.now(),
@@ -410,43 +438,47 @@ export class StepRunner {
         });
         return false;
       }
-    } else if (forward === "update") {
-      action = "revert";
-      target = before?.remote ?? null;
-    } else if (forward === "adopt") {
+    } else if (fwd.action === "adopt") {
       const snap = before?.remote ?? null;
       // Adopting an object that already carried our marker changed nothing remotely.
-      action = snap && !isOurs(snap, this.o.stackId, fwd.address) ? "revert" : "forget";
+      if (!snap || isOurs(snap, this.o.stackId, fwd.address)) {
+        action = "forget";
+        journalAs = "adopt";
+      }
       target = snap;
-    } else if (forward === "archive" || forward === "restore") {
-      action = forward === "archive" ? "restore" : "archive";
-      target = after?.remote ?? before?.remote ?? null;
+    } else if (fwd.action === "update") {
+      target = before?.remote ?? null;
     } else {
-      // delete is irreversible: the caller never asks to undo it
-      return false;
+      target = after?.remote ?? before?.remote ?? null;
     }
     if (!target && action !== "forget") {
       throw new DpnError(
         "internal",
         "JOURNAL_INCOMPLETE",
-        `Journal entry ${fwd.seq} of ${this.txId} (${forward} ${fwd.address}) has no image to roll back to`,
+        `Journal entry ${fwd.seq} of ${this.txId} (${fwd.action} ${fwd.address}) has no image to roll back to`,
       );
     }
 
-    const entry = this.o.store.journalIntent({
-      txId: this.txId,
+    const entry = await this.intent({
       phase: "compensate",
-      action: (action === "revert" ? "update" : action === "forget" ? "adopt" : action) as JournalAction,
+      action: journalAs,
       address: fwd.address,
       type: fwd.type,
       name: fwd.name,
       ...(target ? { remoteId: target.remoteId } : {}),
       ...(fwd.desired ? { desired: fwd.desired } : {}),
     });
-    crashPoint("compensate-after-intent", this.scope(fwd, action, "compensate"));
+    const at = this.scope(fwd, action, "compensate");
+    crashPoint("compensate-after-intent", at);
     const startedAt = Date.now();
     const opRef = { txId: this.txId, ...ref, action, phase: "compensate" as const };
     this.o.reporter({ event: "op.started", at: startedAt, ...opRef });
+    const auditDetails = (durationMs: number, error?: EventError) => ({
+      action,
+      phase: "compensate",
+      durationMs,
+      ...(error ? { error } : {}),
+    });
     try {
       let result: RemoteObject | undefined;
       const t = target as RemoteObject;
@@ -459,14 +491,13 @@ export class StepRunner {
         if (action === "archive") return provider.archive(t, ctx);
         return Promise.resolve(undefined);
       };
-      const undo = async (): Promise<void> => {
+      const once = async (): Promise<void> => {
         result =
-          (await inStep(this.scope(fwd, action, "compensate"), () =>
-            this.withRetry(entry, ref, provider.service, call, "compensate"),
-          )) ?? result;
+          (await inStep(at, () => this.withRetry(entry, ref, provider.service, call, "compensate"))) ??
+          result;
       };
       try {
-        await undo();
+        await once();
       } catch (e) {
         // In doubt (the answer was lost): compensations are idempotent, so find out or redo once
         // rather than reporting an undo that may well have happened as a leftover.
@@ -476,25 +507,35 @@ export class StepRunner {
             this.assertGone(e, provider, t, "compensate"),
           );
         } else {
-          await undo();
+          await once();
         }
       }
-      crashPoint("compensate-after-remote", this.scope(fwd, action, "compensate"));
-      this.o.store.atomically(() => {
-        this.o.store.journalOutcome(
-          entry.id,
-          "done",
-          result ? { remoteId: result.remoteId, after: toRecord({ remote: result }) } : {},
-        );
-        this.o.store.journalOutcome(fwd.id, "compensated");
-        // Put the state row back exactly as it was before the forward step.
-        if (before?.row) this.o.store.putResource(before.row);
-        else this.o.store.deleteResource(this.o.stackId, fwd.address);
-      });
-      crashPoint("compensate-after-outcome", this.scope(fwd, action, "compensate"));
+      crashPoint("compensate-after-remote", at);
+      const finishedAt = Date.now();
+      const settle: StepSettlement = {
+        outcomes: [
+          {
+            id: entry.id,
+            status: "done",
+            ...(result ? { remoteId: result.remoteId, after: snapshot({ remote: result }) } : {}),
+          },
+          { id: fwd.id, status: "compensated" },
+        ],
+        audit: [
+          this.o.auditEvent("op.compensated", {
+            address: fwd.address,
+            outcome: "ok",
+            details: auditDetails(finishedAt - startedAt),
+          }),
+        ],
+      };
+      // Put the state row back exactly as it was before the forward step.
+      if (before?.row) settle.put = [before.row];
+      else settle.remove = [{ stackId: this.o.stackId, address: fwd.address }];
+      await this.o.store.settleStep(settle);
+      crashPoint("compensate-after-outcome", at);
       if (target) this.o.cache?.invalidate(fwd.type, target.remoteId, fwd.address);
       if (action === "delete" || action === "forget") this.refs.delete(fwd.address);
-      const finishedAt = Date.now();
       this.record({
         ...ref,
         action,
@@ -514,9 +555,18 @@ export class StepRunner {
       });
       return true;
     } catch (e) {
-      crashPoint("compensate-after-remote", this.scope(fwd, action, "compensate"));
-      this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
+      crashPoint("compensate-after-remote", at);
       const finishedAt = Date.now();
+      await this.o.store.settleStep({
+        outcomes: [{ id: entry.id, status: statusFor(e), error: errorRecord(e) }],
+        audit: [
+          this.o.auditEvent("compensation.failed", {
+            address: fwd.address,
+            outcome: "failed",
+            details: auditDetails(finishedAt - startedAt, eventError(e)),
+          }),
+        ],
+      });
       this.record({
         ...ref,
         action,
@@ -561,12 +611,7 @@ export class StepRunner {
       found.provenance?.createdBy !== undefined && provider.principal
         ? await provider.principal(this.ctx(phase)).catch(() => undefined)
         : undefined;
-    const verdict = claimVerdict({
-      type: desired.type,
-      found,
-      absentAt: beforeOf(entry as JournalEntry)?.absentAt,
-      principal,
-    });
+    const verdict = claimVerdict({ type: desired.type, found, absentAt: entry.before?.absentAt, principal });
     this.o.reporter({
       event: "op.resolved",
       at: Date.now(),
@@ -598,11 +643,7 @@ export class StepRunner {
   }
 
   /** The crash-point scope of a step's remote calls. */
-  private scope(
-    ref: { address: string },
-    action: string,
-    phase: OpPhase,
-  ): { address: string; action: string; phase: OpPhase } {
+  private scope(ref: { address: string }, action: string, phase: OpPhase) {
     return { address: ref.address, action, phase };
   }
 
@@ -628,12 +669,12 @@ export class StepRunner {
    * stale (an interrupted run changed the object and died before recording it). A state
    * correction, not a change: nothing remote happens and there is nothing to roll back.
    */
-  refreshRow(row: ResourceRecord, live: RemoteObject): void {
+  async refreshRow(row: ResourceRecord, live: RemoteObject): Promise<void> {
     const fresh = rowFromRemote(this.o.stackId, row.address, live, row.txId, row, row.status);
     const same = (a: ResourceRecord) =>
       JSON.stringify([a.remoteId, a.name, a.fullName, a.properties, a.tags]);
     if (same(fresh) === same(row)) return;
-    this.o.store.putResource({ ...fresh, txId: this.txId });
+    await this.o.store.putResource({ ...fresh, txId: this.txId });
   }
 
   /** Natural-key lookup with retries; `undefined` when it keeps failing (the caller stays in doubt). */
@@ -656,15 +697,13 @@ export class StepRunner {
   ): Promise<RemoteObject | null> {
     this.o.cache?.invalidate(desired.type, undefined, desired.address);
     return inStep(this.scope(desired, "lookup", phase), () =>
-      this.retrying(provider.service, () => provider.lookup(desired, this.ctx("compensate")), {
-        read: true,
-      }),
+      this.retrying(provider.service, () => provider.lookup(desired, this.ctx("compensate")), { read: true }),
     );
   }
 
   private withRetry<R>(
     entry: JournalEntry,
-    ref: { address: string; type: ProvisionedType; name: string },
+    ref: Ref,
     service: string,
     call: () => Promise<R>,
     phase: OpPhase = "forward",
@@ -701,7 +740,7 @@ export class StepRunner {
 
   private reportRetry(
     entry: JournalEntry,
-    ref: { address: string; type: ProvisionedType; name: string },
+    ref: Ref,
     attempt: number,
     delayMs: number,
     e: unknown,
@@ -723,15 +762,15 @@ export class StepRunner {
   }
 
   /**
-   * Run one forward step: report start, run `call` (which hands the resulting object to `done`),
-   * then write the journal outcome and the state-row changes in one atomic store call.
+   * Run one forward step: report start, run `call`, then settle — journal outcome, the state-row
+   * changes `rows` derives from the result, and the audit event — in one atomic store write.
    */
   private async step(
     entry: JournalEntry,
     action: OpAction,
-    ref: { address: string; type: ProvisionedType; name: string },
-    call: (done: (obj: RemoteObject) => RemoteObject) => Promise<RemoteObject>,
-    rows: (obj: RemoteObject) => ({ op: "put"; row: ResourceRecord } | { op: "delete"; address: string })[],
+    ref: Ref,
+    call: () => Promise<RemoteObject>,
+    rows: (obj: RemoteObject) => RowChange[],
   ): Promise<RemoteObject> {
     const startedAt = Date.now();
     const opRef = {
@@ -748,15 +787,22 @@ export class StepRunner {
     crashPoint("after-intent", at);
     let obj: RemoteObject;
     try {
-      obj = await inStep(at, () => call((o) => o));
+      obj = await inStep(at, call);
     } catch (e) {
       crashPoint("after-remote", at);
-      this.o.store.journalOutcome(entry.id, statusFor(e), { error: errorRecord(e) });
       const finishedAt = Date.now();
+      await this.o.store.settleStep({
+        outcomes: [{ id: entry.id, status: statusFor(e), error: errorRecord(e) }],
+        audit: [
+          this.o.auditEvent("op.failed", {
+            address: ref.address,
+            outcome: "failed",
+            details: { action, phase: "forward", durationMs: finishedAt - startedAt, error: eventError(e) },
+          }),
+        ],
+      });
       this.record({
-        address: ref.address,
-        type: ref.type,
-        name: ref.name,
+        ...ref,
         action,
         phase: "forward",
         status: "failed",
@@ -777,23 +823,28 @@ export class StepRunner {
     }
     // The remote call returned; its outcome is not recorded yet.
     crashPoint("after-remote", at);
-    const changes = rows(obj);
-    this.o.store.atomically(() => {
-      this.o.store.journalOutcome(entry.id, "done", {
-        remoteId: obj.remoteId,
-        after: toRecord({ remote: obj }),
-      });
-      for (const c of changes) {
-        if (c.op === "put") this.o.store.putResource(c.row);
-        else this.o.store.deleteResource(this.o.stackId, c.address);
-      }
-    });
-    crashPoint("after-outcome", at);
     const finishedAt = Date.now();
+    const settle: StepSettlement = {
+      outcomes: [{ id: entry.id, status: "done", remoteId: obj.remoteId, after: snapshot({ remote: obj }) }],
+      audit: [
+        this.o.auditEvent("op.succeeded", {
+          address: ref.address,
+          outcome: "ok",
+          details: { action, phase: "forward", durationMs: finishedAt - startedAt },
+        }),
+      ],
+    };
+    const changes = rows(obj);
+    const put = changes.flatMap((c) => (c.op === "put" ? [c.row] : []));
+    const remove = changes.flatMap((c) =>
+      c.op === "delete" ? [{ stackId: this.o.stackId, address: c.address }] : [],
+    );
+    if (put.length) settle.put = put;
+    if (remove.length) settle.remove = remove;
+    await this.o.store.settleStep(settle);
+    crashPoint("after-outcome", at);
     this.record({
-      address: ref.address,
-      type: ref.type,
-      name: ref.name,
+      ...ref,
       action,
       phase: "forward",
       status: "succeeded",
@@ -815,7 +866,7 @@ export class StepRunner {
 }
 
 /** Journal status for a failed call: `unknown` when the effect may have happened. */
-export function statusFor(e: unknown): JournalStatus {
+export function statusFor(e: unknown): Exclude<JournalStatus, "intent"> {
   return !(e instanceof ProviderError) || e.outcome === "unknown" ? "unknown" : "failed";
 }
 

@@ -6,7 +6,7 @@
 import { DpnError, isDpnError } from "../core/errors.js";
 import { type EventError, eventError, type Reporter, silentReporter } from "../core/events.js";
 import { currentActor, currentHost, newTxId } from "../core/ids.js";
-import type { ProviderRegistry, StateStore, TxKind, TxStatus } from "./ports.js";
+import type { AuditEvent, ProviderRegistry, StateStore, StoredPlan, TxKind, TxStatus } from "./ports.js";
 import { defaultRateLimits, RateLimiter, type RateLimits } from "./rate-limiter.js";
 import { ReadCache } from "./read-cache.js";
 import type { RetryPolicy } from "./retry.js";
@@ -60,14 +60,14 @@ export interface OpenTx {
   runner: StepRunner;
   reporter: Reporter;
   parallelism: number;
-  audit(event: string, extra?: Record<string, unknown>): void;
-  /** Record the final status and return the result. */
+  audit(event: string, extra?: Record<string, unknown>): Promise<void>;
+  /** Record the final status (durably, with every write before it) and return the result. */
   finish(
     outcome: TxOutcome,
     error: DpnError | undefined,
     extraOps?: OpRecord[],
     leftOvers?: LeftOver[],
-  ): TxResult;
+  ): Promise<TxResult>;
 }
 
 interface OpenArgs {
@@ -77,18 +77,18 @@ interface OpenArgs {
   kind: TxKind;
   reporter?: Reporter;
   options: TxOptions;
+  /** The plan `dpn recover --resume` finishes, stored with the new transaction record. */
+  plan?: StoredPlan;
   /** Continue an existing transaction (recovery) instead of beginning a new record. */
   existingTxId?: string;
   /** Extra audit details for tx.started. */
   details?: Record<string, unknown>;
-  /** Called right after the record exists (e.g. to store the plan). */
-  onBegin?: (txId: string) => void;
   /** Steps planned, for the tx.started event. */
   operations?: number;
 }
 
-/** Begin (or continue) a transaction. Throws the store's DpnError (exit 8) when it cannot record it. */
-export function openTransaction(a: OpenArgs): OpenTx {
+/** Begin (or continue) a transaction. Rejects with the store's DpnError (exit 8) when it cannot record it. */
+export async function openTransaction(a: OpenArgs): Promise<OpenTx> {
   const { store, registry, stackId, options } = a;
   const reporter = a.reporter ?? silentReporter;
   const startedAt = Date.now();
@@ -96,31 +96,35 @@ export function openTransaction(a: OpenArgs): OpenTx {
   const target = options.target ?? registry.target;
   const txId = a.existingTxId ?? options.txId ?? newTxId();
   if (!a.existingTxId) {
-    store.beginTransaction({
-      id: txId,
-      stackId,
-      kind: a.kind,
-      actor,
-      command: options.command,
-      ...(options.blueprintHash ? { blueprintHash: options.blueprintHash } : {}),
-      target,
-      pid: process.pid,
-      host: currentHost(),
-    });
+    await store.beginTransaction(
+      {
+        id: txId,
+        stackId,
+        kind: a.kind,
+        actor,
+        command: options.command,
+        ...(options.blueprintHash ? { blueprintHash: options.blueprintHash } : {}),
+        target,
+        pid: process.pid,
+        host: currentHost(),
+      },
+      a.plan ?? { version: 1, stackId, desired: [] },
+    );
   }
-  a.onBegin?.(txId);
+  const auditEvent = (event: string, extra: Record<string, unknown> = {}): AuditEvent => ({
+    at: new Date().toISOString(),
+    actor,
+    stackId,
+    txId,
+    command: options.command,
+    event,
+    ...(options.blueprintHash ? { blueprintHash: options.blueprintHash } : {}),
+    ...extra,
+  });
+  // Queued with the next durable write (group commit): the next intent, or the final status.
   const audit = (event: string, extra: Record<string, unknown> = {}) =>
-    store.audit({
-      at: new Date().toISOString(),
-      actor,
-      stackId,
-      txId,
-      command: options.command,
-      event,
-      ...(options.blueprintHash ? { blueprintHash: options.blueprintHash } : {}),
-      ...extra,
-    });
-  audit(a.existingTxId ? "recovery.started" : "tx.started", {
+    store.settleStep({ outcomes: [], audit: [auditEvent(event, extra)] });
+  await audit(a.existingTxId ? "recovery.started" : "tx.started", {
     details: { kind: a.kind, target, ...a.details },
   });
   if (!a.existingTxId)
@@ -133,13 +137,16 @@ export function openTransaction(a: OpenArgs): OpenTx {
       operations: a.operations ?? 0,
     });
 
+  const refs = new Map((await store.listResources(stackId)).map((r) => [r.address, r.remoteId] as const));
   const runner = new StepRunner({
     store,
     registry,
     stackId,
     txId,
     actor,
-    reporter: auditing(reporter, audit),
+    reporter,
+    auditEvent,
+    refs,
     cache: options.cache ?? new ReadCache(),
     rateLimiter: new RateLimiter(options.rateLimits ?? defaultRateLimits(target)),
     ...(options.retry ? { retry: options.retry } : {}),
@@ -153,13 +160,19 @@ export function openTransaction(a: OpenArgs): OpenTx {
     reporter,
     parallelism: options.parallelism ?? 10,
     audit,
-    finish(outcome, error, extraOps = [], leftOvers) {
-      store.finishTransaction(txId, outcome as TxStatus, error ? error.toJSON() : undefined);
+    async finish(outcome, error, extraOps = [], leftOvers) {
       const finishedAt = Date.now();
-      audit("tx.finished", {
-        outcome,
-        details: { durationMs: finishedAt - startedAt, ...(error ? { error: error.toJSON() } : {}) },
+      // the closing audit event travels with the final status: one durable write
+      await store.settleStep({
+        outcomes: [],
+        audit: [
+          auditEvent("tx.finished", {
+            outcome,
+            details: { durationMs: finishedAt - startedAt, ...(error ? { error: error.toJSON() } : {}) },
+          }),
+        ],
       });
+      await store.finishTransaction(txId, outcome as TxStatus, error ? error.toJSON() : undefined);
       reporter({ event: "tx.finished", at: finishedAt, txId, outcome, durationMs: finishedAt - startedAt });
       return {
         txId,
@@ -225,7 +238,7 @@ export async function settleFailure(
     reason: eventError(cause),
     operations: tx.runner.ops.filter((o) => o.status === "succeeded").length,
   });
-  tx.audit("rollback.started", { details: { cause: eventError(cause) } });
+  await tx.audit("rollback.started", { details: { cause: eventError(cause) } });
   const rb = await rollbackTransaction(tx.runner, { parallelism: tx.parallelism });
   if (rb.leftOvers.length > 0)
     return {
@@ -277,31 +290,4 @@ export function throwIfFailed(result: TxResult): void {
 /** The message of `e` without its closing period: it is always embedded mid-sentence ("… failed: <msg>. All …"). */
 export function messageOf(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\.+$/, "");
-}
-
-/** Also audit every finished step (success, failure, compensation). */
-function auditing(
-  reporter: Reporter,
-  audit: (event: string, extra?: Record<string, unknown>) => void,
-): Reporter {
-  return (e) => {
-    reporter(e);
-    if (
-      e.event === "op.succeeded" ||
-      e.event === "op.failed" ||
-      e.event === "op.compensated" ||
-      e.event === "compensation.failed"
-    ) {
-      audit(e.event, {
-        address: e.address,
-        outcome: e.event === "op.succeeded" || e.event === "op.compensated" ? "ok" : "failed",
-        details: {
-          action: e.action,
-          phase: e.phase,
-          durationMs: e.durationMs,
-          ...("error" in e ? { error: e.error } : {}),
-        },
-      });
-    }
-  };
 }

@@ -5,16 +5,16 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DpnError } from "../core/errors.js";
 import { isProcessAlive } from "./process-alive.js";
-import { openMemoryStateStore, openStateStore, type SqliteStateStore } from "./sqlite-store.js";
+import { openMemorySqliteDb, openSqliteDb, type SqliteDb } from "./sqlite-store.js";
 
 const dirs: string[] = [];
-const stores: SqliteStateStore[] = [];
+const stores: SqliteDb[] = [];
 afterEach(() => {
   for (const s of stores.splice(0)) s.close();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
-function mem(): SqliteStateStore {
-  const s = openMemoryStateStore();
+function mem(): SqliteDb {
+  const s = openMemorySqliteDb();
   stores.push(s);
   return s;
 }
@@ -146,8 +146,8 @@ describe("stack locks", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dpn-locks-"));
     dirs.push(dir);
     const file = path.join(dir, "state.db");
-    const a = openStateStore(file);
-    const b = openStateStore(file);
+    const a = openSqliteDb(file);
+    const b = openSqliteDb(file);
     stores.push(a, b);
     expect(a.tryLock(STACK, holder("run-a"), 60_000).acquired).toBe(true);
     const seen = b.tryLock(STACK, holder("run-b"), 60_000);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DpnError } from "../core/errors.js";
 import { applyMigrations, currentSchemaVersion } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations.js";
-import { openStateStore, openStateStoreReadOnly } from "./sqlite-store.js";
+import { openSqliteDb, openSqliteDbReadOnly } from "./sqlite-store.js";
 
 const dirs: string[] = [];
 const dbs: { close(): unknown }[] = [];
@@ -53,7 +53,7 @@ describe("migrations", () => {
 
   it("build the whole schema from an empty file and record every version", () => {
     const file = tmpFile();
-    openStateStore(file).close();
+    openSqliteDb(file).close();
     const db = raw(file, { readonly: true });
     expect(tables(db)).toEqual([
       "audit_events",
@@ -78,9 +78,9 @@ describe("migrations", () => {
 
   it("reopening an up-to-date file applies nothing again", () => {
     const file = tmpFile();
-    openStateStore(file).close();
+    openSqliteDb(file).close();
     const first = raw(file).prepare("SELECT * FROM schema_migrations").all();
-    openStateStore(file).close();
+    openSqliteDb(file).close();
     expect(raw(file).prepare("SELECT * FROM schema_migrations").all()).toEqual(first);
   });
 
@@ -92,14 +92,14 @@ describe("migrations", () => {
     db.close();
 
     // A read-only open migrates a private copy: the data is visible, the file stays at v1.
-    const ro = openStateStoreReadOnly(file);
+    const ro = openSqliteDbReadOnly(file);
     expect(ro.kind).toBe("view");
     expect(ro.listStacks().map((s) => s.id)).toEqual(["sales/dev"]);
     expect(ro.loadPlan("none")).toBeUndefined();
     ro.close();
     expect(currentSchemaVersion(raw(file, { readonly: true }))).toBe(1);
 
-    const store = openStateStore(file);
+    const store = openSqliteDb(file);
     expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
     expect(store.listStacks().map((s) => s.id)).toEqual(["sales/dev"]);
     store.close();
@@ -119,7 +119,7 @@ describe("migrations", () => {
 
   it("refuse a file written by a newer dpn with STATE_TOO_NEW (read-write and read-only)", () => {
     const file = tmpFile();
-    openStateStore(file).close();
+    openSqliteDb(file).close();
     const db = raw(file);
     db.prepare("INSERT INTO schema_migrations VALUES (?, 'future', '2027-01-01T00:00:00.000Z')").run(
       LATEST_SCHEMA_VERSION + 1,
@@ -127,12 +127,12 @@ describe("migrations", () => {
     db.close();
     const before = fs.readFileSync(file);
 
-    const err = thrown(() => openStateStore(file));
+    const err = thrown(() => openSqliteDb(file));
     expect(err.code).toBe("STATE_TOO_NEW");
     expect(err.exitCode).toBe(8);
     expect(err.message).toContain(`version ${LATEST_SCHEMA_VERSION + 1}`);
     expect(err.hint).toMatch(/Upgrade dpn/);
-    expect(thrown(() => openStateStoreReadOnly(file)).code).toBe("STATE_TOO_NEW");
+    expect(thrown(() => openSqliteDbReadOnly(file)).code).toBe("STATE_TOO_NEW");
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 });

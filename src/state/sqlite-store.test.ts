@@ -7,27 +7,22 @@ import { DpnError } from "../core/errors.js";
 import { stackIdFor } from "../core/ids.js";
 import type { DesiredResource } from "../core/resources.js";
 import type { ResourceRecord, StoredPlan } from "../engine/ports.js";
-import {
-  openMemoryStateStore,
-  openStateStore,
-  openStateStoreReadOnly,
-  type SqliteStateStore,
-} from "./sqlite-store.js";
+import { openMemorySqliteDb, openSqliteDb, openSqliteDbReadOnly, type SqliteDb } from "./sqlite-store.js";
 
 const dirs: string[] = [];
-const stores: SqliteStateStore[] = [];
+const stores: SqliteDb[] = [];
 
 function tmpDir(): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), "dpn-state-"));
   dirs.push(d);
   return d;
 }
-function track<S extends SqliteStateStore>(s: S): S {
+function track<S extends SqliteDb>(s: S): S {
   stores.push(s);
   return s;
 }
-function openFile(file: string, opts?: Parameters<typeof openStateStore>[1]): SqliteStateStore {
-  return track(openStateStore(file, opts));
+function openFile(file: string, opts?: Parameters<typeof openSqliteDb>[1]): SqliteDb {
+  return track(openSqliteDb(file, opts));
 }
 
 afterEach(() => {
@@ -53,7 +48,7 @@ function resource(stackId: string, address: string, over: Partial<ResourceRecord
   };
 }
 
-function beginTx(store: SqliteStateStore, id: string, stackId: string, startedAt?: string) {
+function beginTx(store: SqliteDb, id: string, stackId: string, startedAt?: string) {
   return store.beginTransaction({
     id,
     stackId,
@@ -101,7 +96,7 @@ function expectStateError(fn: () => unknown, code: string): DpnError {
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describe("openStateStore (file)", () => {
+describe("openSqliteDb (file)", () => {
   it("creates the parent directory and a 0600 file in WAL mode with synchronous=FULL", () => {
     const file = path.join(tmpDir(), "nested", "deeper", "state.db");
     const store = openFile(file, { busyTimeoutMs: 4321 });
@@ -191,7 +186,7 @@ describe("openStateStore (file)", () => {
       const c = openFile(file, { busyTimeoutMs: 50 });
       expect(c.getStack("sales", "dev")?.id).toBe(id);
       expect(c.getResource(id, "pending")).toBeUndefined();
-      const ro = track(openStateStoreReadOnly(file, { busyTimeoutMs: 50 }));
+      const ro = track(openSqliteDbReadOnly(file, { busyTimeoutMs: 50 }));
       expect(ro.listStacks()).toHaveLength(1);
     });
   });
@@ -199,7 +194,7 @@ describe("openStateStore (file)", () => {
 
 describe("stacks", () => {
   it("ensureStack is idempotent and uses <project>/<environment> ids", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const s1 = store.ensureStack("sales", "dev");
     const s2 = store.ensureStack("sales", "dev");
     expect(s1).toEqual(s2);
@@ -220,7 +215,7 @@ describe("stacks", () => {
 
 describe("resources", () => {
   it("puts, filters, updates (keeping createdAt) and deletes rows", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     store.putResource(resource(id, "b.bkt"));
     store.putResource(resource(id, "a.db", { type: "aws_glue_database", status: "archived" }));
@@ -255,7 +250,7 @@ describe("resources", () => {
   });
 
   it("defaults empty timestamps to now and refuses rows of unknown stacks", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     store.putResource(resource(id, "x", { createdAt: "", updatedAt: "" }));
     expect(store.getResource(id, "x")?.createdAt).toMatch(ISO_MS);
@@ -269,7 +264,7 @@ describe("resources", () => {
 
 describe("transactions", () => {
   it("begins, finishes, lists newest first and reports unfinished ones", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     const t1 = beginTx(store, "tx-1", id, "2026-01-01T00:00:00.000Z");
     expect(t1).toMatchObject({ id: "tx-1", status: "running", startedAt: "2026-01-01T00:00:00.000Z" });
@@ -292,7 +287,7 @@ describe("transactions", () => {
   });
 
   it("rejects unknown and duplicate transaction ids with state errors", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     beginTx(store, "tx-1", id);
     expectStateError(() => beginTx(store, "tx-1", id), "STATE_DUPLICATE");
@@ -303,7 +298,7 @@ describe("transactions", () => {
 
 describe("journal", () => {
   it("round-trips intent and outcome with JSON fields and per-transaction seq", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     beginTx(store, "tx-1", id);
     beginTx(store, "tx-2", id);
@@ -336,17 +331,19 @@ describe("journal", () => {
       type: "aws_glue_database",
       name: "db",
       remoteId: "db",
-      before: { description: "old", parameters: { a: "1" } },
+      before: { description: "old", parameters: { a: "1" } } as never,
     });
     expect(e2.seq).toBe(2);
 
-    store.journalOutcome(e1.id, "done", {
+    store.journalOutcome({
+      id: e1.id,
+      status: "done",
       remoteId: "raw-bucket",
-      after: { versioning: true, list: [1, "x", null] },
+      after: { versioning: true, list: [1, "x", null] } as never,
     });
-    store.journalOutcome(e2.id, "failed", { error: { code: "THROTTLED", message: "slow down" } });
+    store.journalOutcome({ id: e2.id, status: "failed", error: { code: "THROTTLED", message: "slow down" } });
     // Omitted fields keep their stored values.
-    store.journalOutcome(e2.id, "unknown");
+    store.journalOutcome({ id: e2.id, status: "unknown" });
 
     const [j1, j2] = store.journal("tx-1");
     expect(j1).toEqual({
@@ -362,7 +359,7 @@ describe("journal", () => {
       before: { description: "old", parameters: { a: "1" } },
       error: { code: "THROTTLED", message: "slow down" },
     });
-    expectStateError(() => store.journalOutcome(9999, "done"), "STATE_UNKNOWN_JOURNAL_ENTRY");
+    expectStateError(() => store.journalOutcome({ id: 9999, status: "done" }), "STATE_UNKNOWN_JOURNAL_ENTRY");
     expectStateError(
       () =>
         store.journalIntent({
@@ -401,10 +398,12 @@ describe("redaction", () => {
       type: "aws_s3_bucket",
       name: "r",
       desired: d,
-      before: { authorization: `Bearer ${secret}` },
+      before: { authorization: `Bearer ${secret}` } as never,
     });
-    store.journalOutcome(e.id, "failed", {
-      after: { list: [{ client_secret: secret }] },
+    store.journalOutcome({
+      id: e.id,
+      status: "failed",
+      after: { list: [{ client_secret: secret }] } as never,
       error: { accessKeyId: secret },
     });
     store.finishTransaction("tx-1", "rolled_back", { credentials: { token: secret } });
@@ -430,7 +429,7 @@ describe("redaction", () => {
 
 describe("atomically", () => {
   it("commits all writes together or none", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     const boom = new Error("boom");
     expect(() =>
@@ -450,7 +449,7 @@ describe("atomically", () => {
   });
 
   it("nests as savepoints: a caught inner failure only undoes the inner writes", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     store.atomically(() => {
       store.putResource(resource(id, "outer"));
@@ -468,7 +467,7 @@ describe("atomically", () => {
   });
 
   it("rejects async callbacks and rolls their synchronous writes back", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     const err = expectStateError(
       () =>
@@ -497,7 +496,7 @@ describe("atomically", () => {
 
 describe("audit and plans", () => {
   it("returns audit events oldest first with filters, and the latest N with limit", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     for (let i = 1; i <= 5; i++) {
       store.audit({
         at: `2026-01-0${i}T00:00:00.000Z`,
@@ -531,7 +530,7 @@ describe("audit and plans", () => {
   });
 
   it("stores and loads a transaction plan", () => {
-    const store = track(openMemoryStateStore());
+    const store = track(openMemorySqliteDb());
     const { id } = store.ensureStack("sales", "dev");
     beginTx(store, "tx-1", id);
     const plan: StoredPlan = {
@@ -551,7 +550,7 @@ describe("read-only open", () => {
   it("of a missing file creates nothing and reads as empty", () => {
     const dir = tmpDir();
     const file = path.join(dir, "missing", "state.db");
-    const store = track(openStateStore(file, { readonly: true }));
+    const store = track(openSqliteDb(file, { readonly: true }));
     expect(store.readonly).toBe(true);
     expect(store.listStacks()).toEqual([]);
     expect(store.getStack("sales", "dev")).toBeUndefined();
@@ -573,7 +572,7 @@ describe("read-only open", () => {
     w.close();
     const before = fs.readFileSync(file);
 
-    const r = track(openStateStoreReadOnly(file));
+    const r = track(openSqliteDbReadOnly(file));
     expect(r.kind).toBe("file");
     expect(r.ensureStack("sales", "dev")).toEqual(stack);
     expect(r.listResources(stack.id)).toHaveLength(1);
@@ -591,32 +590,29 @@ describe("failures are state errors, never raw sqlite errors", () => {
   it("a file that is not a database → STATE_CORRUPT (also read-only)", () => {
     const file = path.join(tmpDir(), "state.db");
     fs.writeFileSync(file, "this is definitely not a sqlite database ".repeat(200));
-    const err = expectStateError(() => openStateStore(file), "STATE_CORRUPT");
+    const err = expectStateError(() => openSqliteDb(file), "STATE_CORRUPT");
     expect(err.exitCode).toBe(8);
     expect(err.message).toContain(file);
     expect(err.hint).toMatch(/backup/);
-    expectStateError(() => openStateStoreReadOnly(file), "STATE_CORRUPT");
+    expectStateError(() => openSqliteDbReadOnly(file), "STATE_CORRUPT");
   });
 
   it("a parent path that is a file → STATE_UNWRITABLE", () => {
     const dir = tmpDir();
     fs.writeFileSync(path.join(dir, "plain"), "x");
-    const err = expectStateError(
-      () => openStateStore(path.join(dir, "plain", "state.db")),
-      "STATE_UNWRITABLE",
-    );
+    const err = expectStateError(() => openSqliteDb(path.join(dir, "plain", "state.db")), "STATE_UNWRITABLE");
     expect(err.exitCode).toBe(8);
   });
 
   // /sys refuses new files even for root, which a chmod-based test could not guarantee.
   it.skipIf(!fs.existsSync("/sys/kernel"))("permission denied → STATE_UNWRITABLE", () => {
-    const err = expectStateError(() => openStateStore("/sys/dpn-state-test.db"), "STATE_UNWRITABLE");
+    const err = expectStateError(() => openSqliteDb("/sys/dpn-state-test.db"), "STATE_UNWRITABLE");
     expect(err.message).toContain("/sys/dpn-state-test.db");
     expect(err.hint).toMatch(/directory/);
   });
 
   it("using a closed store → STATE_CLOSED", () => {
-    const store = openMemoryStateStore();
+    const store = openMemorySqliteDb();
     store.close();
     store.close();
     expectStateError(() => store.listStacks(), "STATE_CLOSED");

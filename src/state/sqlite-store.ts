@@ -26,16 +26,23 @@ import { type DpnError, internalError, stateError } from "../core/errors.js";
 import { stackIdFor } from "../core/ids.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type {
+  AfterImage,
   AuditEvent,
+  BeforeImage,
   JournalEntry,
+  JournalIntent,
+  JournalOutcome,
   JournalStatus,
   LockInfo,
+  LockTakeoverReason,
   ResourceRecord,
   ResourceStatus,
   StackRecord,
   StateStore,
+  StepSettlement,
   StoredPlan,
   TransactionRecord,
+  TryLockResult,
   TxStatus,
 } from "../engine/ports.js";
 import { fromJsonColumn, toJsonColumn } from "./json-column.js";
@@ -53,14 +60,6 @@ export interface OpenStateStoreOptions {
   /** Override of DEFAULT_BUSY_TIMEOUT_MS. */
   busyTimeoutMs?: number;
 }
-
-/** Why a lock was taken over from its previous holder. */
-export type LockTakeoverReason = "lease_expired" | "holder_dead";
-
-/** Result of `tryLock`; `takenOver` names the stale holder that was replaced, if any. */
-export type TryLockResult =
-  | { acquired: true; lock: LockInfo; takenOver?: { holder: LockInfo; reason: LockTakeoverReason } }
-  | { acquired: false; holder: LockInfo };
 
 const nowIso = (ms: number = Date.now()): string => new Date(ms).toISOString();
 
@@ -199,9 +198,9 @@ function toJournal(r: JournalRow): JournalEntry {
   const desired = fromJsonColumn<DesiredResource>(r.desired, "journal.desired");
   if (desired !== undefined) e.desired = desired;
   if (r.remote_id !== null) e.remoteId = r.remote_id;
-  const before = fromJsonColumn<Record<string, unknown>>(r.before, "journal.before");
+  const before = fromJsonColumn<BeforeImage>(r.before, "journal.before");
   if (before !== undefined) e.before = before;
-  const after = fromJsonColumn<Record<string, unknown>>(r.after, "journal.after");
+  const after = fromJsonColumn<AfterImage>(r.after, "journal.after");
   if (after !== undefined) e.after = after;
   const error = fromJsonColumn<Record<string, unknown>>(r.error, "journal.error");
   if (error !== undefined) e.error = error;
@@ -242,11 +241,13 @@ interface StoreInfo {
 }
 
 /**
- * StateStore over one better-sqlite3 connection. Obtain it with `openStateStore`,
- * `openStateStoreReadOnly` or `openMemoryStateStore`. Every method throws DpnError kind `state`
- * on failure (codes STATE_LOCKED_DB, STATE_CORRUPT, STATE_UNWRITABLE, STATE_READ_ONLY, …).
+ * The synchronous core over one better-sqlite3 connection: every statement dpn runs, each write
+ * committed on its own unless run inside `atomically`. `SqliteStateStore` below is the engine's
+ * asynchronous StateStore on top of it (group commit, read-your-writes). Every method throws
+ * DpnError kind `state` on failure (codes STATE_LOCKED_DB, STATE_CORRUPT, STATE_UNWRITABLE,
+ * STATE_READ_ONLY, …).
  */
-export class SqliteStateStore implements StateStore {
+export class SqliteDb {
   /** Absolute path of the state file (`:memory:` for the in-memory store). */
   readonly path: string;
   /** True when the store rejects writes with `STATE_READ_ONLY`. */
@@ -534,7 +535,7 @@ export class SqliteStateStore implements StateStore {
    * from 1. JSON fields are stored redacted; the returned entry is what was stored.
    * Throws `STATE_REFERENCE_MISSING` when the transaction does not exist.
    */
-  journalIntent(e: Omit<JournalEntry, "id" | "seq" | "status" | "startedAt">): JournalEntry {
+  journalIntent(e: JournalIntent): JournalEntry {
     return this.write("journalIntent", () =>
       this.immediate(() => {
         const next = this.stmt("SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM journal WHERE tx_id = ?").get(
@@ -559,7 +560,7 @@ export class SqliteStateStore implements StateStore {
           remoteId: e.remoteId ?? null,
           before: toJsonColumn(e.before),
           after: toJsonColumn(e.after),
-          error: toJsonColumn(e.error),
+          error: null,
           startedAt: nowIso(),
         });
         return this.journalEntry(Number(res.lastInsertRowid));
@@ -572,30 +573,21 @@ export class SqliteStateStore implements StateStore {
    * `finishedAt` is set unless the status is `intent`. Throws `STATE_UNKNOWN_JOURNAL_ENTRY` for
    * an unknown id.
    */
-  journalOutcome(
-    id: number,
-    status: JournalStatus,
-    data: {
-      remoteId?: string;
-      after?: Record<string, unknown>;
-      before?: Record<string, unknown>;
-      error?: Record<string, unknown>;
-    } = {},
-  ): void {
+  journalOutcome(o: JournalOutcome): void {
+    const { id, status } = o;
     this.write("journalOutcome", () => {
       const res = this.stmt(
         `UPDATE journal SET status = @status, finished_at = @finishedAt,
                 remote_id = COALESCE(@remoteId, remote_id), after = COALESCE(@after, after),
-                before = COALESCE(@before, before), error = COALESCE(@error, error)
+                error = COALESCE(@error, error)
           WHERE id = @id`,
       ).run({
         id,
         status,
-        finishedAt: status === "intent" ? null : nowIso(),
-        remoteId: data.remoteId ?? null,
-        after: toJsonColumn(data.after),
-        before: toJsonColumn(data.before),
-        error: toJsonColumn(data.error),
+        finishedAt: nowIso(),
+        remoteId: o.remoteId ?? null,
+        after: toJsonColumn(o.after),
+        error: toJsonColumn(o.error),
       });
       if (res.changes === 0) {
         throw stateError(
@@ -678,6 +670,19 @@ export class SqliteStateStore implements StateStore {
       // A read-only connection cannot BEGIN IMMEDIATE; a deferred one still gives a stable snapshot.
       return this.readonly ? this.db.transaction(body).deferred() : this.immediate(body);
     });
+  }
+
+  /** Apply one step's settlement (outcomes, rows, audit) in the current transaction. */
+  applySettlement(st: StepSettlement): void {
+    for (const o of st.outcomes) this.journalOutcome(o);
+    for (const r of st.put ?? []) this.putResource(r);
+    for (const r of st.remove ?? []) this.deleteResource(r.stackId, r.address);
+    for (const e of st.audit ?? []) this.audit(e);
+  }
+
+  /** Fail with STATE_READ_ONLY now (before queueing a write) when the store is read-only. */
+  assertWritable(op: string): void {
+    this.write(op, () => undefined);
   }
 
   // -- audit ------------------------------------------------------------------------------------
@@ -832,6 +837,193 @@ export class SqliteStateStore implements StateStore {
   }
 }
 
+/** How long a settled step may wait for the next durable write before it is committed on its own. */
+const SETTLE_FLUSH_MS = 50;
+
+/**
+ * The engine's StateStore over SQLite (one file, or in memory). Writes that must be durable before
+ * dpn goes on — intents, transaction records, locks, audit events outside a step — commit (and
+ * fsync: WAL, synchronous=FULL) before their promise resolves. A step's settlement is queued and
+ * committed in the same SQLite transaction as the next durable write (group commit), or after
+ * SETTLE_FLUSH_MS, or at `finishTransaction`/`flush`/`close`: one fsync per step instead of
+ * three. The journal's rule holds: every remote call is preceded by a durable intent, because the
+ * intent's own commit carries the settlements queued before it. Reads commit the queue first, so
+ * they always see every earlier write.
+ */
+export class SqliteStateStore implements StateStore {
+  private queue: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private failed: unknown;
+
+  constructor(private readonly db: SqliteDb) {}
+
+  /** Absolute path of the state file (`:memory:` for the in-memory store). */
+  get path(): string {
+    return this.db.path;
+  }
+  /** True when the store rejects writes with `STATE_READ_ONLY`. */
+  get readonly(): boolean {
+    return this.db.readonly;
+  }
+  /** `file`: on disk; `memory`: private in-memory db; `view`: read-only in-memory image. */
+  get kind(): StoreKind {
+    return this.db.kind;
+  }
+  get busyTimeoutMs(): number {
+    return this.db.busyTimeoutMs;
+  }
+
+  /**
+   * Commit the queued settlements, then run `fn` — all in one SQLite transaction when queued. A
+   * queue that failed to commit on its timer poisons the store: the error is raised by the next
+   * call, so a lost settlement is never silent.
+   */
+  private commit<R>(fn: () => R): R {
+    if (this.failed) throw this.failed;
+    if (this.queue.length === 0) return fn();
+    const queued = this.queue;
+    this.queue = [];
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.db.atomically(() => {
+      for (const q of queued) q();
+      return fn();
+    });
+  }
+
+  /** Schema version of the open database (LATEST_SCHEMA_VERSION once opened). */
+  schemaVersion(): number {
+    return this.db.schemaVersion();
+  }
+
+  /** The connection settings that matter for safety (journal mode, synchronous level, …). */
+  settings(): ReturnType<SqliteDb["settings"]> {
+    return this.db.settings();
+  }
+
+  async ensureStack(project: string, environment: string): Promise<StackRecord> {
+    return this.commit(() => this.db.ensureStack(project, environment));
+  }
+  async getStack(project: string, environment: string): Promise<StackRecord | undefined> {
+    return this.commit(() => this.db.getStack(project, environment));
+  }
+  async listStacks(): Promise<StackRecord[]> {
+    return this.commit(() => this.db.listStacks());
+  }
+
+  async listResources(
+    stackId: string,
+    opts?: { status?: ResourceStatus; type?: ProvisionedType },
+  ): Promise<ResourceRecord[]> {
+    return this.commit(() => this.db.listResources(stackId, opts));
+  }
+  async getResource(stackId: string, address: string): Promise<ResourceRecord | undefined> {
+    return this.commit(() => this.db.getResource(stackId, address));
+  }
+  async putResource(rec: ResourceRecord): Promise<void> {
+    return this.settleStep({ outcomes: [], put: [rec] });
+  }
+
+  async beginTransaction(
+    tx: Omit<TransactionRecord, "status" | "startedAt"> & { startedAt?: string },
+    plan: StoredPlan,
+  ): Promise<TransactionRecord> {
+    return this.commit(() =>
+      this.db.atomically(() => {
+        const rec = this.db.beginTransaction(tx);
+        this.db.savePlan(rec.id, plan);
+        return rec;
+      }),
+    );
+  }
+  async finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): Promise<void> {
+    return this.commit(() => this.db.finishTransaction(txId, status, error));
+  }
+  async getTransaction(txId: string): Promise<TransactionRecord | undefined> {
+    return this.commit(() => this.db.getTransaction(txId));
+  }
+  async listTransactions(opts?: {
+    stackId?: string;
+    status?: TxStatus;
+    limit?: number;
+  }): Promise<TransactionRecord[]> {
+    return this.commit(() => this.db.listTransactions(opts));
+  }
+  async unfinishedTransactions(stackId: string): Promise<TransactionRecord[]> {
+    return this.commit(() => this.db.unfinishedTransactions(stackId));
+  }
+  async loadPlan(txId: string): Promise<StoredPlan | undefined> {
+    return this.commit(() => this.db.loadPlan(txId));
+  }
+
+  async journalIntent(e: JournalIntent): Promise<JournalEntry> {
+    return this.commit(() => this.db.journalIntent(e));
+  }
+  async settleStep(st: StepSettlement): Promise<void> {
+    this.db.assertWritable("settleStep");
+    this.queue.push(() => this.db.applySettlement(st));
+    if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        try {
+          this.commit(() => undefined);
+        } catch (e) {
+          this.failed = e;
+        }
+      }, SETTLE_FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+  async journal(txId: string): Promise<JournalEntry[]> {
+    return this.commit(() => this.db.journal(txId));
+  }
+
+  async audit(e: AuditEvent): Promise<void> {
+    return this.commit(() => this.db.audit(e));
+  }
+  async auditEvents(opts?: {
+    since?: string;
+    stackId?: string;
+    txId?: string;
+    limit?: number;
+  }): Promise<AuditEvent[]> {
+    return this.commit(() => this.db.auditEvents(opts));
+  }
+
+  async tryLock(
+    stackId: string,
+    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
+    leaseMs: number,
+  ): Promise<TryLockResult> {
+    return this.commit(() => this.db.tryLock(stackId, holder, leaseMs));
+  }
+  async renewLock(stackId: string, holderId: string, leaseMs: number): Promise<boolean> {
+    return this.commit(() => this.db.renewLock(stackId, holderId, leaseMs));
+  }
+  async releaseLock(stackId: string, holderId: string): Promise<void> {
+    return this.commit(() => this.db.releaseLock(stackId, holderId));
+  }
+  async getLock(stackId: string): Promise<LockInfo | undefined> {
+    return this.commit(() => this.db.getLock(stackId));
+  }
+  async forceUnlock(stackId: string): Promise<LockInfo | undefined> {
+    return this.commit(() => this.db.forceUnlock(stackId));
+  }
+
+  async flush(): Promise<void> {
+    this.commit(() => undefined);
+  }
+  async close(): Promise<void> {
+    try {
+      this.commit(() => undefined);
+    } finally {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.db.close();
+    }
+  }
+}
+
 function unknownTransaction(txId: string, file: string): DpnError {
   return stateError("STATE_UNKNOWN_TRANSACTION", `Transaction ${txId} does not exist in ${file}.`, {
     hint: "List transactions with `dpn history`; the id may belong to another state file.",
@@ -891,8 +1083,8 @@ function configureWritable(db: Database.Database, busyTimeoutMs: number): void {
  * `openStateStoreReadOnly`. Throws DpnError kind state: STATE_UNWRITABLE (permissions, parent not a
  * directory), STATE_CORRUPT (not a SQLite file), STATE_TOO_NEW (newer dpn), STATE_LOCKED_DB.
  */
-export function openStateStore(file: string, opts: OpenStateStoreOptions = {}): SqliteStateStore {
-  if (opts.readonly) return openStateStoreReadOnly(file, opts);
+export function openSqliteDb(file: string, opts: OpenStateStoreOptions = {}): SqliteDb {
+  if (opts.readonly) return openSqliteDbReadOnly(file, opts);
   const abs = path.resolve(file);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   try {
@@ -904,7 +1096,7 @@ export function openStateStore(file: string, opts: OpenStateStoreOptions = {}): 
         db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
         configureWritable(db, busyTimeoutMs);
         applyMigrations(db, abs);
-        return new SqliteStateStore(db, { path: abs, readonly: false, kind: "file", busyTimeoutMs });
+        return new SqliteDb(db, { path: abs, readonly: false, kind: "file", busyTimeoutMs });
       } catch (e) {
         if (db?.open) db.close();
         throw e;
@@ -922,10 +1114,10 @@ export function openStateStore(file: string, opts: OpenStateStoreOptions = {}): 
  * Note: SQLite may create the empty `-wal`/`-shm` side files of a WAL database while reading it
  * (that is how readers coordinate with writers); the database content is never modified.
  */
-export function openStateStoreReadOnly(
+export function openSqliteDbReadOnly(
   file: string,
   opts: Omit<OpenStateStoreOptions, "readonly"> = {},
-): SqliteStateStore {
+): SqliteDb {
   const abs = path.resolve(file);
   const busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let db: Database.Database | undefined;
@@ -934,7 +1126,7 @@ export function openStateStoreReadOnly(
       db = new Database(":memory:");
       applyMigrations(db, abs);
       db.pragma("query_only = ON");
-      return new SqliteStateStore(db, { path: abs, readonly: true, kind: "view", busyTimeoutMs });
+      return new SqliteDb(db, { path: abs, readonly: true, kind: "view", busyTimeoutMs });
     }
     db = new Database(abs, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     const version = currentSchemaVersion(db);
@@ -949,15 +1141,15 @@ export function openStateStoreReadOnly(
       kind = "view";
     }
     db.pragma("query_only = ON");
-    return new SqliteStateStore(db, { path: abs, readonly: true, kind, busyTimeoutMs });
+    return new SqliteDb(db, { path: abs, readonly: true, kind, busyTimeoutMs });
   } catch (e) {
     if (db?.open) db.close();
     throw toStateError(e, { op: "open (read-only)", path: abs, readonly: true, busyTimeoutMs });
   }
 }
 
-/** A fresh private in-memory store (same schema and behaviour) for engine unit tests. */
-export function openMemoryStateStore(): SqliteStateStore {
+/** A fresh private in-memory database (same schema and behaviour). */
+export function openMemorySqliteDb(): SqliteDb {
   const db = new Database(":memory:");
   try {
     db.pragma("foreign_keys = ON");
@@ -966,5 +1158,27 @@ export function openMemoryStateStore(): SqliteStateStore {
     db.close();
     throw toStateError(e, { op: "open", path: ":memory:" });
   }
-  return new SqliteStateStore(db, { path: ":memory:", readonly: false, kind: "memory", busyTimeoutMs: 0 });
+  return new SqliteDb(db, { path: ":memory:", readonly: false, kind: "memory", busyTimeoutMs: 0 });
+}
+
+/**
+ * Open (creating if needed) the state file at `file` as the engine's StateStore; see
+ * `openSqliteDb` for what opening does and the errors it throws. With `{readonly: true}` nothing
+ * is created or changed (a missing file reads as empty).
+ */
+export function openStateStore(file: string, opts: OpenStateStoreOptions = {}): SqliteStateStore {
+  return new SqliteStateStore(openSqliteDb(file, opts));
+}
+
+/** The state at `file` as a read-only StateStore (see `openSqliteDbReadOnly`). */
+export function openStateStoreReadOnly(
+  file: string,
+  opts: Omit<OpenStateStoreOptions, "readonly"> = {},
+): SqliteStateStore {
+  return new SqliteStateStore(openSqliteDbReadOnly(file, opts));
+}
+
+/** A fresh private in-memory StateStore (same schema and behaviour) for engine unit tests. */
+export function openMemoryStateStore(): SqliteStateStore {
+  return new SqliteStateStore(openMemorySqliteDb());
 }

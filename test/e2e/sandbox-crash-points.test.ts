@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provider.js";
-import { openStateStore } from "../../src/state/sqlite-store.js";
+import { openSqliteDb } from "../../src/state/sqlite-store.js";
 import { describeResult, runCli, tempProject } from "../support/cli.js";
 import {
   addressesOf,
@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 
 function journalOf(dir: string, txId: string) {
-  const store = openStateStore(join(dir, ".dpn", "state.db"), { readonly: true });
+  const store = openSqliteDb(join(dir, ".dpn", "state.db"), { readonly: true });
   try {
     return store.journal(txId);
   } finally {

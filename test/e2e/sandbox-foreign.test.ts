@@ -10,7 +10,7 @@ import { resolveBlueprint } from "../../src/blueprint/resolve.js";
 import { loadConvention } from "../../src/config/load-convention.js";
 import type { DesiredResource } from "../../src/core/resources.js";
 import { createSandboxRegistry, type SandboxObject } from "../../src/providers/sandbox/sandbox-provider.js";
-import { openStateStore } from "../../src/state/sqlite-store.js";
+import { openSqliteDb } from "../../src/state/sqlite-store.js";
 import { describeResult, runCli, tempProject } from "../support/cli.js";
 import { consistencyProblems, readStack, STG_BLUEPRINT } from "./sandbox-invariants.js";
 
@@ -98,7 +98,7 @@ describe("objects created outside dpn under a blueprint name", () => {
       env: { DPN_CRASH_AT: "after-intent:5" },
     });
     expect(r.signal, describeResult(r)).toBe("SIGKILL");
-    const store = openStateStore(join(dir, ".dpn", "state.db"), { readonly: true });
+    const store = openSqliteDb(join(dir, ".dpn", "state.db"), { readonly: true });
     const tx = store.unfinishedTransactions(STACK)[0];
     const pending = tx ? store.journal(tx.id).filter((e) => e.status === "intent") : [];
     store.close();

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ResourceRecord, TransactionRecord } from "../../src/engine/ports.js";
 import { openSandboxInventory, type SandboxObject } from "../../src/providers/sandbox/sandbox-provider.js";
-import { openStateStore } from "../../src/state/sqlite-store.js";
+import { openSqliteDb } from "../../src/state/sqlite-store.js";
 import { describeResult, REPO_ROOT, runCli } from "../support/cli.js";
 
 export const STG_BLUEPRINT = join(REPO_ROOT, "examples/blueprints/stg.json");
@@ -25,7 +25,7 @@ export interface StackView {
 /** Read `<dir>/.dpn/{state,sandbox}.db` without changing them. */
 export function readStack(dir: string, stackId: string): StackView {
   const inventory = openSandboxInventory(join(dir, ".dpn", "sandbox.db"));
-  const store = openStateStore(join(dir, ".dpn", "state.db"), { readonly: true });
+  const store = openSqliteDb(join(dir, ".dpn", "state.db"), { readonly: true });
   try {
     const stack = store.listStacks().find((s) => s.id === stackId);
     return {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { currentActor } from "../../src/core/ids.js";
 import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provider.js";
-import { openStateStore } from "../../src/state/sqlite-store.js";
+import { openSqliteDb } from "../../src/state/sqlite-store.js";
 import { describeResult, spawnCli, tempProject } from "../support/cli.js";
 import {
   addressesOf,
@@ -28,7 +28,7 @@ describe("two concurrent dpn create on one stack", () => {
     // Both files exist beforehand: this test is about the stack lock, not about two processes
     // creating a brand-new sandbox file at the same instant (a separate race, reported).
     await createSandboxRegistry({ dbPath: join(dir, ".dpn", "sandbox.db") }).close();
-    openStateStore(join(dir, ".dpn", "state.db")).close();
+    openSqliteDb(join(dir, ".dpn", "state.db")).close();
     const a = spawnCli(CREATE, { cwd: dir, env: SLOW });
     const b = spawnCli(CREATE, { cwd: dir, env: SLOW });
     const [ra, rb] = await Promise.all([a.result, b.result]);

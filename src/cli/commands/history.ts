@@ -1,29 +1,18 @@
-import { DpnError, usageError } from "../../core/errors.js";
-import type { AuditEvent, StateStore } from "../../engine/ports.js";
-import { openState } from "../compose.js";
+import { auditTrail, listTransactions, showTransaction, unlockStack } from "../../app/history.js";
+import type { StackSelector } from "../../app/session.js";
+import { usageError } from "../../core/errors.js";
+import type { AuditEvent } from "../../engine/ports.js";
+import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
-import { type StackSelectOptions, selectStack } from "../stack-select.js";
 
-async function withState<R>(
-  ctx: CliContext,
-  readonly: boolean,
-  fn: (s: StateStore) => R | Promise<R>,
-): Promise<R> {
-  const store = await openState(ctx, { readonly });
-  try {
-    return await fn(store);
-  } finally {
-    store.close();
-  }
-}
+type StackSelectOptions = StackSelector;
 
 /** `dpn tx list`: transactions, newest first. */
 export async function txList(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as StackSelectOptions & { limit: number; json?: boolean };
-  return withState(ctx, true, (store) => {
-    const stack = o.blueprint || o.project || o.env ? selectStack(store, o) : undefined;
-    const txs = store.listTransactions({ stackId: stack?.id, limit: o.limit });
+  {
+    const txs = await listTransactions(cliApp(ctx, o), o);
     if (o.json) {
       ctx.out.resultJson({ transactions: txs });
     } else if (txs.length === 0) {
@@ -37,21 +26,14 @@ export async function txList(ctx: CliContext, opts: unknown): Promise<number> {
       );
     }
     return 0;
-  });
+  }
 }
 
 /** `dpn tx show <id>`: one transaction with every journaled operation. */
 export async function txShow(ctx: CliContext, id: unknown, opts: unknown): Promise<number> {
   const o = opts as { json?: boolean };
-  return withState(ctx, true, (store) => {
-    const tx = store.getTransaction(String(id));
-    if (!tx) {
-      const recent = store.listTransactions({ limit: 5 }).map((t) => t.id);
-      throw usageError("TX_NOT_FOUND", `no transaction '${String(id)}'`, {
-        hint: recent.length ? `recent transactions: ${recent.join(", ")}` : "no transactions recorded yet",
-      });
-    }
-    const journal = store.journal(tx.id);
+  {
+    const { transaction: tx, journal } = await showTransaction(cliApp(ctx, o), String(id));
     if (o.json) {
       ctx.out.resultJson({ transaction: tx, operations: journal.map(({ desired: _d, ...rest }) => rest) });
       return 0;
@@ -86,7 +68,7 @@ export async function txShow(ctx: CliContext, id: unknown, opts: unknown): Promi
           : "no operations were journaled"),
     );
     return 0;
-  });
+  }
 }
 
 /** Parse `--since`: an ISO date/time or a relative duration (`90s`, `15m`, `2h`, `3d`). */
@@ -109,9 +91,8 @@ export function parseSince(value: string, now = Date.now()): string {
 export async function auditCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as StackSelectOptions & { since?: string; limit: number; json?: boolean };
   const since = o.since ? parseSince(o.since) : undefined;
-  return withState(ctx, true, (store) => {
-    const stack = o.blueprint || o.project || o.env ? selectStack(store, o) : undefined;
-    const events: AuditEvent[] = store.auditEvents({ since, stackId: stack?.id, limit: o.limit });
+  {
+    const events: AuditEvent[] = await auditTrail(cliApp(ctx, o), { ...o, ...(since ? { since } : {}) });
     if (o.json) {
       ctx.out.resultJson({ events });
     } else if (events.length === 0) {
@@ -133,7 +114,7 @@ export async function auditCommand(ctx: CliContext, opts: unknown): Promise<numb
       );
     }
     return 0;
-  });
+  }
 }
 
 /** `dpn unlock --force <id>`: release a stuck lock whose holder id matches. */
@@ -141,29 +122,9 @@ export async function unlockCommand(ctx: CliContext, id: unknown, opts: unknown)
   const o = opts as StackSelectOptions & { force?: boolean };
   if (!o.force)
     throw usageError("FORCE_REQUIRED", "unlock needs --force", { hint: "dpn unlock --force <lock-id>" });
-  return withState(ctx, false, (store) => {
-    const stacks = o.blueprint || o.project || o.env ? [selectStack(store, o)!] : store.listStacks();
-    for (const stack of stacks) {
-      const lock = store.getLock(stack.id);
-      if (lock && lock.holderId === String(id)) {
-        store.forceUnlock(stack.id);
-        store.audit({
-          at: new Date().toISOString(),
-          actor: `${process.env.USER ?? "unknown"}`,
-          stackId: stack.id,
-          command: ctx.commandLine,
-          event: "lock.force_released",
-          outcome: "ok",
-          details: { holder: lock },
-        });
-        ctx.out.success(
-          `released lock ${lock.holderId} on ${stack.project}/${stack.environment} (held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since})`,
-        );
-        return 0;
-      }
-    }
-    throw new DpnError("state", "LOCK_NOT_FOUND", `no stack lock with holder id '${String(id)}'`, {
-      hint: "`dpn status` shows the current lock holder of a stack",
-    });
-  });
+  const { stack, lock } = await unlockStack(cliApp(ctx, {}), String(id), o);
+  ctx.out.success(
+    `released lock ${lock.holderId} on ${stack.project}/${stack.environment} (held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since})`,
+  );
+  return 0;
 }

@@ -1,8 +1,10 @@
+import { parseType } from "../../app/resource-select.js";
+import { listResources } from "../../app/resources.js";
 import type { ResourceRecord } from "../../engine/ports.js";
+import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
-import { parseType } from "../resource-select.js";
-import { type ManageOptions, openSession } from "./manage.js";
+import { type ManageOptions, selectorOf } from "./manage.js";
 
 interface ListOptions extends ManageOptions {
   archived?: boolean;
@@ -29,11 +31,12 @@ export function resourceJson(r: ResourceRecord) {
 export async function listCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as ListOptions;
   const type = parseType(o.type);
-  const session = await openSession(ctx, o, { readonly: true });
-  try {
-    const { store, stack } = session;
-    const all = store.listResources(stack.id, type ? { type } : {});
-    const shown = all.filter((r) => (o.archived ? r.status === "archived" : r.status === "active"));
+  {
+    const { stack, shown, hidden } = await listResources(cliApp(ctx, o), {
+      ...selectorOf(o),
+      ...(type ? { type } : {}),
+      ...(o.archived ? { archived: true } : {}),
+    });
     if (o.json) {
       ctx.out.resultJson({
         stack: { id: stack.id, project: stack.project, environment: stack.environment },
@@ -43,7 +46,6 @@ export async function listCommand(ctx: CliContext, opts: unknown): Promise<numbe
       });
       return 0;
     }
-    const hidden = all.length - shown.length;
     const note = hidden
       ? `\n${hidden} ${o.archived ? "active" : "archived"} resource${hidden === 1 ? "" : "s"} not shown${o.archived ? "" : " (dpn list --archived)"}.`
       : "";
@@ -60,7 +62,5 @@ export async function listCommand(ctx: CliContext, opts: unknown): Promise<numbe
       )}\n\n${shown.length} resource${shown.length === 1 ? "" : "s"} in ${stack.id}.${note}`,
     );
     return 0;
-  } finally {
-    await session.close();
   }
 }

@@ -1,15 +1,11 @@
+import type { DriftField } from "../../app/drift.js";
+import { readResource } from "../../app/resources.js";
 import type { RemoteObject, ResourceRecord, StackRecord } from "../../engine/ports.js";
+import { cliApp } from "../app-context.js";
+import { cell } from "../cell.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
-import {
-  cell,
-  type DriftField,
-  driftOf,
-  type ManageOptions,
-  openSession,
-  readContext,
-  resolveRow,
-} from "./manage.js";
+import { type ManageOptions, resourceInput } from "./manage.js";
 
 /** The `dpn read --json` document: state and live side by side, and the drift between them. */
 export function readJson(
@@ -54,14 +50,10 @@ export function readJson(
  */
 export async function readCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as ManageOptions;
-  const session = await openSession(ctx, o, { readonly: true });
-  try {
-    const row = await resolveRow(session, o);
-    const registry = await session.registry();
-    const live = await registry.get(row.type).read(row.remoteId, readContext(session));
-    const drift = driftOf(row, live);
+  {
+    const { stack, row, live, drift } = await readResource(cliApp(ctx, o), resourceInput(o));
     if (o.json) {
-      ctx.out.resultJson(readJson(session.stack, row, live, drift));
+      ctx.out.resultJson(readJson(stack, row, live, drift));
       return 0;
     }
     const driftAt = new Set(drift.map((d) => d.field));
@@ -98,7 +90,5 @@ export async function readCommand(ctx: CliContext, opts: unknown): Promise<numbe
         : `Drift: ${drift.length} field${drift.length === 1 ? "" : "s"} differ${drift.length === 1 ? "s" : ""} from the state (${drift.map((d) => d.field).join(", ")}).`;
     ctx.out.result(`${head.join("\n")}${table(["FIELD", "STATE", "LIVE", ""], rows)}\n\n${summary}`);
     return 0;
-  } finally {
-    await session.close();
   }
 }

@@ -1,13 +1,8 @@
+import { restoreResource } from "../../app/resources.js";
+import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
-import {
-  type ManageOptions,
-  openSession,
-  readContext,
-  reportResult,
-  resolveRow,
-  runOperation,
-  underLock,
-} from "./manage.js";
+import { progressFor } from "./create.js";
+import { type ManageOptions, reportResult, resourceInput } from "./manage.js";
 
 /**
  * `dpn restore --resource-id X`: undo an archive exactly (docs/archive-restore.md) and mark the
@@ -15,25 +10,19 @@ import {
  */
 export async function restoreCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as ManageOptions;
-  const session = await openSession(ctx, o, { readonly: false });
+  const progress = progressFor(ctx);
   try {
-    const row = await resolveRow(session, o);
-    const registry = await session.registry();
-    await registry.preflight([row.type]);
-    return await underLock(session, o, async () => {
-      const live = await registry.get(row.type).read(row.remoteId, readContext(session));
-      if (row.status !== "archived" && live && !live.archived) {
-        if (o.json) ctx.out.resultJson({ address: row.address, outcome: "no_changes" });
-        else ctx.out.result(`Nothing to restore: ${row.address} is not archived.`);
-        return 0;
-      }
-      const result = await runOperation(ctx, session, o, { action: "restore", record: row });
-      return reportResult(ctx, o, result, `Restored ${row.address} in transaction ${result.txId}.`, {
-        address: row.address,
-        action: "restore",
-      });
+    const r = await restoreResource(cliApp(ctx, o, progress.reporter), resourceInput(o));
+    if (r.kind === "not-archived") {
+      if (o.json) ctx.out.resultJson({ address: r.row.address, outcome: "no_changes" });
+      else ctx.out.result(`Nothing to restore: ${r.row.address} is not archived.`);
+      return 0;
+    }
+    return reportResult(ctx, o, r.tx, `Restored ${r.row.address} in transaction ${r.tx.txId}.`, {
+      address: r.row.address,
+      action: "restore",
     });
   } finally {
-    await session.close();
+    progress.done();
   }
 }

@@ -1,8 +1,8 @@
-import pLimit from "p-limit";
-import { findUnfinished } from "../../engine/recover.js";
+import { stackStatus } from "../../app/status.js";
+import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
-import { type DriftField, driftOf, type ManageOptions, openSession, readContext } from "./manage.js";
+import { type ManageOptions, selectorOf } from "./manage.js";
 
 interface StatusOptions extends ManageOptions {
   /** commander's `--no-drift`: false skips live reads. */
@@ -16,34 +16,14 @@ interface StatusOptions extends ManageOptions {
  */
 export async function statusCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as StatusOptions;
-  const session = await openSession(ctx, o, { readonly: true });
-  try {
-    const { store, stack } = session;
-    const rows = store.listResources(stack.id);
-    const byType = new Map<string, { active: number; archived: number }>();
-    for (const r of rows) {
-      const c = byType.get(r.type) ?? { active: 0, archived: 0 };
-      c[r.status]++;
-      byType.set(r.type, c);
-    }
-    const lock = store.getLock(stack.id);
-    const unfinished = findUnfinished(store, stack.id);
-    const last = store.listTransactions({ stackId: stack.id, limit: 1 })[0];
-    let drifted: { address: string; fields: DriftField[] }[] | undefined;
-    if (o.drift !== false && rows.length > 0) {
-      const registry = await session.registry();
-      const rctx = readContext(session);
-      const limit = pLimit(8);
-      const all = await Promise.all(
-        rows.map((r) =>
-          limit(async () => ({
-            address: r.address,
-            fields: driftOf(r, await registry.get(r.type).read(r.remoteId, rctx)),
-          })),
-        ),
-      );
-      drifted = all.filter((d) => d.fields.length > 0);
-    }
+  {
+    const { resourceId: _r, ...sel } = selectorOf(o);
+    const { stack, rows, byType, lock, unfinished, last, drifted } = await stackStatus(cliApp(ctx, o), {
+      ...sel,
+      target: o.target,
+      ...(o.profile ? { profile: o.profile } : {}),
+      drift: o.drift !== false,
+    });
     if (o.json) {
       ctx.out.resultJson({
         stack: {
@@ -103,7 +83,5 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
     );
     if (unfinished.length) ctx.out.warn("unfinished transactions need `dpn recover`");
     return 0;
-  } finally {
-    await session.close();
   }
 }

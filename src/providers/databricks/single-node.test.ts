@@ -48,7 +48,7 @@ describe("single-node clusters", () => {
       "spark.databricks.cluster.profile": "singleNode",
       "spark.master": "local[*]",
     });
-    expect((body?.custom_tags as Record<string, string>).ResourceClass).toBe("SingleNode");
+    expect((body?.custom_tags as Record<string, string> | undefined)?.ResourceClass).toBe("SingleNode");
     const live = (await p.dbx_cluster.read(created.remoteId, c))!;
     expect(live.properties.single_node).toBe(true);
     expect(live.tags).toEqual({ team: "data" });
@@ -87,6 +87,6 @@ describe("single-node clusters", () => {
     expect(updated.properties.single_node).toBeUndefined();
     const [edit] = bodies(fake, "/api/2.1/clusters/edit");
     expect(edit?.spark_conf).toEqual(own);
-    expect((edit?.custom_tags as Record<string, string>).ResourceClass).toBeUndefined();
+    expect((edit?.custom_tags as Record<string, string> | undefined)?.ResourceClass).toBeUndefined();
   });
 });

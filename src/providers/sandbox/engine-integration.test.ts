@@ -45,7 +45,7 @@ describe("sandbox under the engine", () => {
 
   /** Plan (with `planner`, default `r`) and apply with `r`, fast retries. */
   async function run(r: SandboxRegistry, store: SqliteStateStore, planner: SandboxRegistry = r) {
-    const stack = store.ensureStack("demo", "dev");
+    const stack = await store.ensureStack("demo", "dev");
     const plan = await planChanges({ desired: blueprint(), stack, store, registry: planner });
     const retry = { maxAttempts: 4, baseMs: 1, throttleBaseMs: 1, maxDelayMs: 2 };
     const res = await applyPlan({ plan, stack, store, registry: r, options: { command: "test", retry } });
@@ -62,7 +62,7 @@ describe("sandbox under the engine", () => {
     expect(r.inventory()).toHaveLength(9);
     const again = await planChanges({
       desired: blueprint(),
-      stack: store.ensureStack("demo", "dev"),
+      stack: await store.ensureStack("demo", "dev"),
       store,
       registry: r,
     });

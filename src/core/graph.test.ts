@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { DpnError } from "../core/errors.js";
+import type { DpnError } from "./errors.js";
 import { findCycles, levels, topoOrder } from "./graph.js";
 
 const n = (id: string, ...deps: string[]) => ({ id, deps });

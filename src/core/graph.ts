@@ -1,10 +1,12 @@
 /**
- * Deterministic dependency ordering over string ids: topological order (ties broken by the
- * input order), levels of independent work, and cycle detection. Used by blueprint resolution
- * and by the engine's scheduler. Dependencies on ids that are not among the nodes are ignored
- * for ordering (they are external, e.g. already in state).
+ * The one dependency-graph module: deterministic topological order (ties broken by the input
+ * order), levels of independent work, cycle detection, and the scheduler that runs a graph with
+ * bounded parallelism. Used by blueprint resolution, planning, apply and rollback. Every
+ * operation is O((n + e) log n): ready nodes wait in a binary heap keyed by input position.
+ * Dependencies on ids that are not among the nodes are ignored (they are external, e.g. already
+ * in state). A cycle is always `DEPENDENCY_CYCLE` (validation, exit 3).
  */
-import { validationError } from "../core/errors.js";
+import { validationError } from "./errors.js";
 
 export interface GraphNode {
   id: string;
@@ -243,5 +245,122 @@ function cycleError(cycles: string[][]) {
   return validationError("DEPENDENCY_CYCLE", `dependency cycle: ${first.join(" → ")}`, {
     hint: "Remove one of the dependencies in the cycle.",
     details: { cycles },
+  });
+}
+
+/**
+ * Resources in dependency order (`topoOrder` over addresses): each after the resources it depends
+ * on, ties in input order. Throws like `topoOrder`.
+ */
+export function orderByAddress<T extends { address: string; dependencies: readonly string[] }>(
+  items: readonly T[],
+): T[] {
+  const byAddress = new Map(items.map((d) => [d.address, d] as const));
+  return topoOrder(items.map((d) => ({ id: d.address, deps: d.dependencies }))).map(
+    (a) => byAddress.get(a) as T,
+  );
+}
+
+/**
+ * - `stop`: after the first failure no new node starts; running nodes finish (forward apply).
+ * - `skip-dependents`: a failure only skips nodes that (transitively) wait for it; the rest
+ *   continue (rollback: undo what can be undone, leave what depends on a failed undo).
+ */
+export type FailurePolicy = "stop" | "skip-dependents";
+
+export interface ScheduleOptions<N extends GraphNode> {
+  nodes: readonly N[];
+  run: (node: N) => Promise<void>;
+  /** Default 10. */
+  parallelism?: number;
+  onFailure?: FailurePolicy;
+  /** Checked before each start; when true nothing new starts (e.g. interrupted, lock lost). */
+  shouldStop?: () => boolean;
+}
+
+export interface ScheduleResult {
+  succeeded: string[];
+  failed: { id: string; error: unknown }[];
+  /** Never started: stopped after a failure, skipped as dependents of a failure, or stopped by `shouldStop`. */
+  notStarted: string[];
+}
+
+/**
+ * Run the graph: each node as soon as all of its dependencies succeeded, at most `parallelism` in
+ * flight, ready nodes in input order (so a run at parallelism 1 is deterministic). Never rejects
+ * for node errors: they are collected in `failed`. Rejects before running anything for a
+ * malformed graph (`GRAPH_DUPLICATE_ID`, `DEPENDENCY_CYCLE`).
+ */
+export async function runGraph<N extends GraphNode>(opts: ScheduleOptions<N>): Promise<ScheduleResult> {
+  const nodes = opts.nodes;
+  const parallelism = Math.max(1, opts.parallelism ?? 10);
+  const policy = opts.onFailure ?? "stop";
+  const { dependents, pending } = indexGraph(nodes);
+  const cycles = findCycles(nodes);
+  if (cycles.length > 0) throw cycleError(cycles);
+
+  const result: ScheduleResult = { succeeded: [], failed: [], notStarted: [] };
+  const ready = new IndexHeap();
+  pending.forEach((p, i) => {
+    if (p === 0) ready.push(i);
+  });
+  const skipped = new Uint8Array(nodes.length);
+  const done = new Uint8Array(nodes.length);
+  let running = 0;
+  let stopped = false;
+
+  return new Promise<ScheduleResult>((resolve) => {
+    const finishIfIdle = () => {
+      if (running > 0) return;
+      if (ready.size > 0 && !stopped) return;
+      result.notStarted = nodes.filter((_, i) => !done[i]).map((n) => n.id);
+      resolve(result);
+    };
+    const skipDependents = (i: number) => {
+      const stack = [i];
+      while (stack.length) {
+        for (const d of dependents[stack.pop() as number] as number[]) {
+          if (skipped[d]) continue;
+          skipped[d] = 1;
+          stack.push(d);
+        }
+      }
+    };
+    const pump = () => {
+      if (!stopped && opts.shouldStop?.()) stopped = true;
+      while (!stopped && running < parallelism && ready.size > 0) {
+        const i = ready.pop();
+        if (skipped[i]) continue;
+        running++;
+        void start(i);
+      }
+      finishIfIdle();
+    };
+    const start = async (i: number) => {
+      const node = nodes[i] as N;
+      let error: unknown;
+      let ok = false;
+      try {
+        await opts.run(node);
+        ok = true;
+      } catch (e) {
+        error = e;
+      }
+      running--;
+      done[i] = 1;
+      if (ok) {
+        result.succeeded.push(node.id);
+        for (const d of dependents[i] as number[]) {
+          pending[d] = (pending[d] as number) - 1;
+          if (pending[d] === 0 && !skipped[d]) ready.push(d);
+        }
+      } else {
+        result.failed.push({ id: node.id, error });
+        if (policy === "stop") stopped = true;
+        else skipDependents(i);
+      }
+      pump();
+    };
+    pump();
   });
 }

@@ -1,0 +1,56 @@
+/**
+ * What the use cases (src/app/) need from their caller: a way to open the state and the provider
+ * registry, a reporter for engine events, and a confirmation port — the use case asks, the caller
+ * answers (the CLI prompts on a TTY or takes `--yes`; a library caller decides in code). The CLI
+ * builds one of these per command (src/compose/); so can any program that uses dpn as a library.
+ */
+import type { Reporter } from "../core/events.js";
+import type { ProvisionedType } from "../core/resources.js";
+import type { Plan } from "../engine/plan.js";
+import type { FieldChange, ProviderRegistry, ResourceRecord, StateStore } from "../engine/ports.js";
+
+export type Target = "cloud" | "sandbox";
+
+/** What a registry is opened for. */
+export interface RegistryRequest {
+  target: Target;
+  /** AWS / Databricks profile. */
+  profile?: string;
+  /** Default AWS region (the blueprint's or the stack's), for reads by id and STS. */
+  region?: string;
+  /** The types the command will touch (a registry may load only the clients they need). */
+  types?: readonly ProvisionedType[];
+  /** Wait for new clusters to reach RUNNING. */
+  wait?: boolean;
+  /** Sandbox fault settings given as flags (override the DPN_SANDBOX_* variables). */
+  sandboxFlags?: Record<string, unknown>;
+  /** Reads only: a dry run must not create the sandbox file either. */
+  readonly?: boolean;
+}
+
+/**
+ * A question a use case asks before it changes something. `kind` says what is at stake, so a
+ * caller can answer differently for each (and render the plan or the diff first).
+ */
+export type ConfirmRequest =
+  | { kind: "apply-plan"; question: string; plan: Plan }
+  | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
+  | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean };
+
+export interface AppContext {
+  /** Open the state; `readonly` opens without creating or changing anything. */
+  openState(o: { readonly: boolean }): Promise<StateStore>;
+  /** Open the provider registry of a target. */
+  openRegistry(o: RegistryRequest): Promise<ProviderRegistry>;
+  /** Engine events (progress, locks); silent when omitted. */
+  reporter?: Reporter;
+  /**
+   * Ask before a change. Resolve to go on; reject with a DpnError (kind `aborted`, exit 9) to
+   * refuse — nothing has been changed when it is asked.
+   */
+  confirm(req: ConfirmRequest): Promise<void>;
+  /** The command line (or program name), recorded with every transaction and audit event. */
+  command: string;
+  /** `user@host` for transaction records; the current user when omitted. */
+  actor?: string;
+}

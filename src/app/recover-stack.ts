@@ -1,0 +1,94 @@
+/**
+ * `recoverStack`: settle every unfinished transaction of a stack under its lock — look each
+ * in-doubt step up by natural key, then roll back (default) or roll forward (`resume`).
+ */
+import { usageError } from "../core/errors.js";
+import { currentActor, newLockHolder } from "../core/ids.js";
+import { withStackLock } from "../engine/lock.js";
+import type { StackRecord, StateStore, TransactionRecord } from "../engine/ports.js";
+import { findUnfinished, recover } from "../engine/recover.js";
+import type { TxResult } from "../engine/transaction.js";
+import type { AppContext, Target } from "./context.js";
+import { type StackSelector, selectStack, stackRegion } from "./session.js";
+
+export interface RecoverStackInput extends StackSelector {
+  target: Target;
+  profile?: string;
+  resume?: boolean;
+}
+
+export type RecoverStackResult =
+  /** Nothing was unfinished (or the state holds no stack at all). Nothing was written. */
+  { kind: "nothing"; stack?: StackRecord } | { kind: "recovered"; stack: StackRecord; results: TxResult[] };
+
+/**
+ * Recover the chosen stack. With nothing to recover it resolves `nothing` and writes nothing
+ * (the state is only read). Rejects with TARGET_MISMATCH (exit 2) when the unfinished work ran on
+ * another target, STACK_LOCKED (exit 8) while another run holds the stack, and the engine's
+ * recovery errors; each recovered transaction's own outcome is in its TxResult.
+ */
+export async function recoverStack(app: AppContext, input: RecoverStackInput): Promise<RecoverStackResult> {
+  // look first without writing anything: an empty folder or a clean stack stays untouched
+  const peek = await app.openState({ readonly: true });
+  let stack: StackRecord | undefined;
+  try {
+    stack = await selectStack(peek, input);
+    if (!stack || (await findUnfinished(peek, stack.id)).length === 0)
+      return stack ? { kind: "nothing", stack } : { kind: "nothing" };
+  } finally {
+    await peek.close();
+  }
+  const store = await app.openState({ readonly: false });
+  try {
+    const pending = await findUnfinished(store, stack.id);
+    if (pending.length === 0) return { kind: "nothing", stack };
+    const targets = new Set(pending.map((t) => t.target));
+    if (targets.size === 1 && !targets.has(input.target)) {
+      throw usageError(
+        "TARGET_MISMATCH",
+        `the unfinished transaction ran on --target ${[...targets][0]}, not ${input.target}`,
+        { hint: `run dpn recover --target ${[...targets][0]}` },
+      );
+    }
+    const region = (await stackRegion(store, stack.id)) ?? (await pendingRegion(store, pending));
+    const registry = await app.openRegistry({
+      target: input.target,
+      ...(input.profile ? { profile: input.profile } : {}),
+      ...(region ? { region } : {}),
+    });
+    try {
+      const s = stack;
+      const results = await withStackLock(
+        store,
+        s.id,
+        newLockHolder(),
+        { ...(app.reporter ? { reporter: app.reporter } : {}) },
+        () =>
+          recover({
+            store,
+            registry,
+            stackId: s.id,
+            mode: input.resume ? "resume" : "rollback",
+            ...(app.reporter ? { reporter: app.reporter } : {}),
+            options: { command: app.command, target: input.target, actor: app.actor ?? currentActor() },
+          }),
+      );
+      return { kind: "recovered", stack: s, results };
+    } finally {
+      await registry.close();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** The AWS region of an interrupted transaction's planned resources (its stack may have no rows yet). */
+async function pendingRegion(store: StateStore, txs: TransactionRecord[]): Promise<string | undefined> {
+  for (const tx of txs) {
+    for (const d of (await store.loadPlan(tx.id))?.desired ?? []) {
+      const region = (d.properties as { region?: unknown }).region;
+      if (typeof region === "string" && region) return region;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * The AppContext of a CLI command: state and providers from the composition root, engine events
+ * to the progress display, and the use cases' questions answered the CLI way — the plan or diff is
+ * shown first; `--yes` answers yes; a terminal is asked; without one the change is refused
+ * (CONFIRMATION_REQUIRED, exit 9) before anything was written. A forced delete on a terminal asks
+ * to type the name.
+ */
+import type { AppContext } from "../app/context.js";
+import { appContext } from "../compose/compose.js";
+import type { Reporter } from "../core/events.js";
+import { currentActor } from "../core/ids.js";
+import type { CliContext } from "./context.js";
+import { diffTable } from "./diff-table.js";
+import { planTable } from "./plan-table.js";
+import { confirm, confirmByTyping } from "./prompt.js";
+
+export function cliApp(
+  ctx: CliContext,
+  o: { yes?: boolean; json?: boolean },
+  reporter?: Reporter,
+): AppContext {
+  return appContext(
+    { cwd: ctx.cwd, env: ctx.env },
+    {
+      ...(reporter ? { reporter } : {}),
+      command: ctx.commandLine,
+      actor: currentActor(),
+      confirm: async (req) => {
+        if (req.kind === "apply-plan" && !o.json) ctx.out.info(planTable(req.plan));
+        if (req.kind === "update-resource" && !o.json) ctx.out.info(`${diffTable(req.changes)}\n`);
+        if (req.kind === "delete-resource" && req.force && ctx.interactive)
+          return confirmByTyping(ctx, req.row.name, req.row.type);
+        return confirm(ctx, req.question, o.yes);
+      },
+    },
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * Composition root: the only place that wires concrete state and providers to the engine, for
+ * the CLI and for library callers alike (`appContext`). Heavy modules (SQLite, the AWS SDK, the
+ * Databricks client) are imported lazily, per command and per target.
+ */
+import { join } from "node:path";
+import type { AppContext, ConfirmRequest, RegistryRequest } from "../app/context.js";
+import { DpnError } from "../core/errors.js";
+import type { Reporter } from "../core/events.js";
+import type { ProviderRegistry, StateStore } from "../engine/ports.js";
+import { SANDBOX_FLAGS } from "./sandbox-flags.js";
+
+/** Where a command runs: its working directory and environment. */
+export interface ComposeEnv {
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+export type RegistryOptions = RegistryRequest;
+
+/** `.dpn/` of the project the command runs in (`DPN_HOME` overrides, for tests and CI). */
+export function dpnDir(e: ComposeEnv): string {
+  return e.env.DPN_HOME ? e.env.DPN_HOME : join(e.cwd, ".dpn");
+}
+
+export function statePath(e: ComposeEnv): string {
+  return join(dpnDir(e), "state.db");
+}
+
+export function sandboxPath(e: ComposeEnv): string {
+  return join(dpnDir(e), "sandbox.db");
+}
+
+/**
+ * Open the state store. `readonly` opens without creating or changing anything (a missing file
+ * reads as empty), for dry runs and read-only commands.
+ */
+export async function openState(e: ComposeEnv, opts: { readonly?: boolean } = {}): Promise<StateStore> {
+  const { openStateStore } = await import("../state/sqlite-store.js");
+  return openStateStore(statePath(e), { readonly: Boolean(opts.readonly) });
+}
+
+/** Build the provider registry for a target. */
+export async function openRegistry(e: ComposeEnv, o: RegistryOptions): Promise<ProviderRegistry> {
+  if (o.target === "sandbox") {
+    const { createSandboxRegistry, sandboxOptionsFromEnv } = await import(
+      "../providers/sandbox/sandbox-provider.js"
+    );
+    // flags go through the same parser as the variables, so both are checked the same way
+    const env: Record<string, string | undefined> = { ...e.env };
+    for (const [key, [, , variable]] of Object.entries(SANDBOX_FLAGS)) {
+      const value = o.sandboxFlags?.[key];
+      if (value !== undefined) env[variable] = String(value);
+    }
+    const faults = sandboxOptionsFromEnv(env);
+    return createSandboxRegistry({ dbPath: sandboxPath(e), faults, readonly: o.readonly });
+  }
+  const { createCloudRegistry } = await import("./cloud-registry.js");
+  return createCloudRegistry(e, o);
+}
+
+export interface AppContextOptions {
+  /** Answers the use cases' questions; by default every change is refused (CONFIRMATION_REQUIRED). */
+  confirm?: (req: ConfirmRequest) => Promise<void>;
+  reporter?: Reporter;
+  /** Recorded with transactions and audit events (default "dpn (library)"). */
+  command?: string;
+  actor?: string;
+}
+
+/**
+ * An AppContext over the state in `<cwd>/.dpn` (or `$DPN_HOME`) and the real providers: what the
+ * CLI uses, for programs that call the use cases directly.
+ */
+export function appContext(e: ComposeEnv, o: AppContextOptions = {}): AppContext {
+  return {
+    openState: (s) => openState(e, s),
+    openRegistry: (r) => openRegistry(e, r),
+    ...(o.reporter ? { reporter: o.reporter } : {}),
+    confirm:
+      o.confirm ??
+      (async () => {
+        throw new DpnError(
+          "aborted",
+          "CONFIRMATION_REQUIRED",
+          "this change needs confirmation; nothing was changed",
+          {
+            hint: "pass a confirm function to appContext() that approves the change",
+          },
+        );
+      }),
+    command: o.command ?? "dpn (library)",
+    ...(o.actor ? { actor: o.actor } : {}),
+  };
+}
+
+export function assertNever(x: never): never {
+  throw new DpnError("internal", "UNREACHABLE", `unexpected value ${String(x)}`);
+}
