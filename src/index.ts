@@ -35,8 +35,8 @@ export {
   type ListInput,
   listResources,
   type ReadResult,
-  readResource,
   type ResourceInput,
+  readResource,
   restoreResource,
   type UpdateInput,
   type UpdateResult,
@@ -44,10 +44,6 @@ export {
 } from "./app/resources.js";
 export { type StackSelector, selectStack } from "./app/session.js";
 export { type StatusInput, type StatusResult, stackStatus } from "./app/status.js";
-export { type AppContextOptions, appContext, type ComposeEnv } from "./compose/compose.js";
-export type { Plan, PlannedChange } from "./engine/plan.js";
-export type { TxResult } from "./engine/transaction.js";
-
 // blueprints
 export { type LoadedBlueprint, loadBlueprint, parseBlueprint } from "./blueprint/load.js";
 export { type PreviewDocument, previewDocument, previewTable } from "./blueprint/preview.js";
@@ -55,6 +51,7 @@ export { type ResolvedBlueprint, type ResolveOptions, resolveBlueprint } from ".
 export { blueprintSchema } from "./blueprint/schema.js";
 export { starterBlueprint } from "./blueprint/starter.js";
 export { loadResolvedBlueprint, validateBlueprint } from "./blueprint/validate.js";
+export { type AppContextOptions, appContext, type ComposeEnv } from "./compose/compose.js";
 // convention
 export { builtInConvention, loadConvention } from "./config/load-convention.js";
 export { namingPatternsSchema, namingValuesSchema } from "./config/schemas.js";
@@ -66,6 +63,8 @@ export {
   PROVISIONED_TYPES,
   type ProvisionedType,
 } from "./core/resources.js";
+export type { Plan, PlannedChange } from "./engine/plan.js";
+export type { TxResult } from "./engine/transaction.js";
 export { BUILT_IN_TEMPLATES } from "./naming/built-ins.js";
 export { type ExplainJson, explainJson, explainName } from "./naming/explain.js";
 // names

@@ -20,7 +20,7 @@ export function cliApp(
   reporter?: Reporter,
 ): AppContext {
   return appContext(
-    { cwd: ctx.cwd, env: ctx.env },
+    { cwd: ctx.cwd, env: ctx.env, ...(ctx.stateUrl ? { stateUrl: ctx.stateUrl } : {}) },
     {
       ...(reporter ? { reporter } : {}),
       command: ctx.commandLine,

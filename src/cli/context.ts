@@ -8,6 +8,8 @@ export interface GlobalFlags {
   color?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  /** `--state <url>`: where state lives (docs/state.md). */
+  state?: string;
 }
 
 export interface CliContext {
@@ -21,6 +23,8 @@ export interface CliContext {
   debug: boolean;
   /** Full command line, for the audit trail. */
   commandLine: string;
+  /** `--state <url>` when given (else DPN_STATE, the project settings, the default). */
+  stateUrl?: string;
 }
 
 export function makeContext(flags: GlobalFlags, opts: { json?: boolean } = {}): CliContext {
@@ -38,5 +42,6 @@ export function makeContext(flags: GlobalFlags, opts: { json?: boolean } = {}): 
     stderrTTY: stderrTTY && !ci,
     debug: env.DPN_DEBUG === "1",
     commandLine: ["dpn", ...process.argv.slice(2)].join(" "),
+    ...(flags.state ? { stateUrl: flags.state } : {}),
   };
 }

@@ -60,6 +60,14 @@ function run(load: () => Promise<Handler>) {
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 
+/** `--state <url>` on a command that touches state (docs/state.md). */
+function stateOption(cmd: Command): Command {
+  return cmd.option(
+    "--state <url>",
+    "where state lives: sqlite:<path> (default sqlite:.dpn/state.db), s3://<bucket>/<prefix>, postgres://… (env: DPN_STATE)",
+  );
+}
+
 function addSandboxFlags(cmd: Command): Command {
   for (const [flags, description] of Object.values(SANDBOX_FLAGS)) {
     cmd.addOption(new Option(flags, description).helpGroup("Sandbox simulation (with --target sandbox):"));
@@ -207,7 +215,7 @@ export function buildProgram(): Command {
       .choices(["cloud", "sandbox"])
       .env("DPN_TARGET")
       .default("cloud");
-  addSandboxFlags(program.command("create"))
+  stateOption(addSandboxFlags(program.command("create")))
     .description("provision every resource of a blueprint as one all-or-nothing transaction")
     .requiredOption("--blueprint <file>", "blueprint JSON file")
     .addOption(targetOption())
@@ -240,7 +248,7 @@ export function buildProgram(): Command {
 
   // ---- recovery, locks, history -----------------------------------------------------------
   const stackOptions = (c: Command) =>
-    c
+    stateOption(c)
       .option("--blueprint <file>", "select the stack of this blueprint")
       .option("--project <name>", "select the stack by project (with --env)")
       .option("--env <env>", "select the stack by environment (with --project)");
@@ -274,7 +282,7 @@ export function buildProgram(): Command {
     .option("--json", "print as JSON")
     .addHelpText("after", examples(["dpn tx list", "dpn tx list --json"]))
     .action(run(async () => (await import("./commands/history.js")).txList));
-  tx.command("show")
+  stateOption(tx.command("show"))
     .description("one transaction with every journaled operation")
     .argument("<id>", "transaction id")
     .option("--json", "print as JSON")

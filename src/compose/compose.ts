@@ -9,11 +9,14 @@ import { DpnError } from "../core/errors.js";
 import type { Reporter } from "../core/events.js";
 import type { ProviderRegistry, StateStore } from "../engine/ports.js";
 import { SANDBOX_FLAGS } from "./sandbox-flags.js";
+import { resolveStateLocation } from "./state-location.js";
 
 /** Where a command runs: its working directory and environment. */
 export interface ComposeEnv {
   cwd: string;
   env: Record<string, string | undefined>;
+  /** `--state <url>`; else DPN_STATE, else `state:` in .dpn/settings.yaml, else the SQLite default. */
+  stateUrl?: string;
 }
 
 export type RegistryOptions = RegistryRequest;
@@ -23,21 +26,32 @@ export function dpnDir(e: ComposeEnv): string {
   return e.env.DPN_HOME ? e.env.DPN_HOME : join(e.cwd, ".dpn");
 }
 
-export function statePath(e: ComposeEnv): string {
-  return join(dpnDir(e), "state.db");
-}
-
 export function sandboxPath(e: ComposeEnv): string {
   return join(dpnDir(e), "sandbox.db");
 }
 
 /**
- * Open the state store. `readonly` opens without creating or changing anything (a missing file
- * reads as empty), for dry runs and read-only commands.
+ * Open the state store at `stateLocation(e)`. `readonly` opens without creating or changing
+ * anything (a missing SQLite file reads as empty), for dry runs and read-only commands.
  */
 export async function openState(e: ComposeEnv, opts: { readonly?: boolean } = {}): Promise<StateStore> {
-  const { openStateStore } = await import("../state/sqlite-store.js");
-  return openStateStore(statePath(e), { readonly: Boolean(opts.readonly) });
+  const location = resolveStateLocation(e);
+  switch (location.kind) {
+    case "sqlite": {
+      const { openStateStore } = await import("../state/sqlite-store.js");
+      return openStateStore(location.path, { readonly: Boolean(opts.readonly) });
+    }
+    default:
+      throw new DpnError(
+        "state",
+        "STATE_BACKEND_UNAVAILABLE",
+        `The ${location.kind} state backend is not available in this build`,
+        {
+          hint: "Use a sqlite: state URL.",
+          details: { url: location.display },
+        },
+      );
+  }
 }
 
 /** Build the provider registry for a target. */

@@ -18,7 +18,10 @@ function onDisk(f: string): { journal: { id: number; status: string }[]; resourc
   const db = new Database(f, { readonly: true, fileMustExist: true });
   try {
     return {
-      journal: db.prepare("SELECT id, status FROM journal ORDER BY id").all() as { id: number; status: string }[],
+      journal: db.prepare("SELECT id, status FROM journal ORDER BY id").all() as {
+        id: number;
+        status: string;
+      }[],
       resources: (db.prepare("SELECT COUNT(*) AS n FROM resources").get() as { n: number }).n,
       audit: (db.prepare("SELECT COUNT(*) AS n FROM audit_events").get() as { n: number }).n,
     };
@@ -30,14 +33,30 @@ function onDisk(f: string): { journal: { id: number; status: string }[]; resourc
 async function begin(store: StateStore) {
   const stack = await store.ensureStack("sales", "dev");
   await store.beginTransaction(
-    { id: "tx-1", stackId: stack.id, kind: "create", actor: "a", command: "c", target: "sandbox", pid: 1, host: "h" },
+    {
+      id: "tx-1",
+      stackId: stack.id,
+      kind: "create",
+      actor: "a",
+      command: "c",
+      target: "sandbox",
+      pid: 1,
+      host: "h",
+    },
     { version: 1, stackId: stack.id, desired: [] },
   );
   return stack;
 }
 
 const intent = (address: string) =>
-  ({ txId: "tx-1", phase: "forward", action: "create", address, type: "aws_s3_bucket", name: address }) as const;
+  ({
+    txId: "tx-1",
+    phase: "forward",
+    action: "create",
+    address,
+    type: "aws_s3_bucket",
+    name: address,
+  }) as const;
 
 const row = (stackId: string, address: string) => ({
   stackId,
