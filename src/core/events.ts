@@ -39,6 +39,14 @@ export interface EventError {
 
 export type EngineEvent =
   | {
+      /** Planning reads state and every live object: `done` of `total` resources read so far. */
+      event: "plan.progress";
+      at: number;
+      stackId: string;
+      done: number;
+      total: number;
+    }
+  | {
       event: "plan.ready";
       at: number;
       stackId: string;

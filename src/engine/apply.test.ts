@@ -327,3 +327,23 @@ describe("applyPlan", () => {
     expect(e.cloud.inventory()).toEqual([]);
   });
 });
+
+describe("once a run decides to roll back", () => {
+  it("steps still waiting for their turn make no remote call", async () => {
+    const e = await env();
+    // ten independent buckets; the first create fails at once, the rest queue behind a slow rate
+    const want = Array.from({ length: 10 }, (_, i) => desired("aws_s3_bucket", `dp-q${i}-dev`));
+    e.cloud.inject({ method: "create", nth: 1 });
+    const r = await run(e, want, { parallelism: 10, rateLimits: { s3: { perSecond: 20, burst: 1 } } });
+    expect(r.outcome).toBe("rolled_back");
+    // only the failed create (and whatever had already passed the rate limit) reached the cloud
+    expect(e.cloud.count("create")).toBeLessThanOrEqual(2);
+    expect(e.cloud.inventory()).toEqual([]);
+    const journal = await e.store.journal(r.txId);
+    const halted = journal.filter(
+      (j) => (j.error as { code?: string } | undefined)?.code === "STEP_NOT_STARTED",
+    );
+    expect(halted.length).toBeGreaterThanOrEqual(8);
+    expect(halted.every((j) => j.status === "failed")).toBe(true);
+  });
+});

@@ -74,14 +74,29 @@ export async function runPlanInTx(
   options: { noRollback?: boolean; signal?: AbortSignal },
 ): Promise<TxResult> {
   const work = plan.changes.filter((c) => c.kind !== "noop");
-  const result = await runGraph<GraphNode & { change: PlannedChange }>({
+  const graph = await runGraph<GraphNode & { change: PlannedChange }>({
     nodes: work.map((c) => ({ id: c.address, deps: c.desired.dependencies, change: c })),
     parallelism: tx.parallelism,
     onFailure: "stop",
     shouldStop: () => options.signal?.aborted === true,
-    run: (node) => executeChange(tx.runner, node.change),
+    run: async (node) => {
+      try {
+        await executeChange(tx.runner, node.change);
+      } catch (e) {
+        // The run will roll back: steps still waiting for their turn make no remote call now.
+        if (!options.noRollback) tx.runner.halt();
+        throw e;
+      }
+    },
   });
 
+  // Steps halted before their remote call (the run was already rolling back) did not start.
+  const halted = (f: { error: unknown }) =>
+    (f.error as { code?: string } | undefined)?.code === "STEP_NOT_STARTED";
+  const result = {
+    failed: graph.failed.filter((f) => !halted(f)),
+    notStarted: [...graph.failed.filter(halted).map((f) => f.id), ...graph.notStarted],
+  };
   const byAddress = new Map(plan.changes.map((c) => [c.address, c]));
   const extraOps: OpRecord[] = [
     ...plan.changes

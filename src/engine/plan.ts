@@ -96,73 +96,89 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
   // Indexed by plan position so problems come out in plan order whatever the read timing.
   const problemAt: (Problem | undefined)[] = [];
 
+  let done = 0;
+  const progress = () =>
+    input.reporter?.({
+      event: "plan.progress",
+      at: Date.now(),
+      stackId: stack.id,
+      done: ++done,
+      total: ordered.length,
+    });
   const changes = await Promise.all(
     ordered.map((d, i) =>
       limit(async (): Promise<PlannedChange | undefined> => {
-        const problems = {
-          push: (p: Problem) => {
-            problemAt[i] = p;
-          },
-        };
-        const provider = registry.get(d.type);
-        const base = { address: d.address, type: d.type, name: d.name, fullName: d.fullName, desired: d };
-        const read = async (fn: () => Promise<RemoteObject | null>) => {
-          await input.rateLimiter?.acquire(provider.service);
-          return fn();
-        };
-        const row = rows.get(d.address);
-        if (row?.status === "archived") {
-          problems.push(archivedProblem(d));
-          return undefined;
+        try {
+          return await planOne(d, i);
+        } finally {
+          progress();
         }
-        let live: RemoteObject | null;
-        if (row) {
-          live = await read(() => cache.read(provider, row.remoteId, ctx));
-          if (!live) {
-            // Deleted outside dpn: a lookup tells us whether someone re-created it under another id.
-            live = await read(() => cache.lookup(provider, d, ctx));
-            // the answer "absent" is known now; our own create can only come later
-            const absentAt = new Date().toISOString();
-            if (!live)
-              return {
-                kind: "create",
-                ...base,
-                record: row,
-                changes: [],
-                reason: "in state but missing remotely: will be re-created",
-                absentAt,
-              };
-          }
-        } else {
-          live = await read(() => cache.lookup(provider, d, ctx));
-          const absentAt = new Date().toISOString();
-          if (!live) return { kind: "create", ...base, changes: [], absentAt };
-        }
-        if (!isOurs(live, stack.id, d.address)) {
-          problems.push(conflictProblem(d, live, stack.id));
-          return undefined;
-        }
-        if (live.archived) {
-          problems.push(archivedProblem(d));
-          return undefined;
-        }
-        const diff = provider.diff(d, live);
-        if (!row || row.remoteId !== live.remoteId) {
-          return {
-            kind: "adopt",
-            ...base,
-            live,
-            ...(row ? { record: row } : {}),
-            changes: diff,
-            reason: "exists remotely with our ownership marker but not in state",
-          };
-        }
-        return diff.length > 0
-          ? { kind: "update", ...base, live, record: row, changes: diff }
-          : { kind: "noop", ...base, live, record: row, changes: [] };
       }),
     ),
   );
+  async function planOne(d: DesiredResource, i: number): Promise<PlannedChange | undefined> {
+    const problems = {
+      push: (p: Problem) => {
+        problemAt[i] = p;
+      },
+    };
+    const provider = registry.get(d.type);
+    const base = { address: d.address, type: d.type, name: d.name, fullName: d.fullName, desired: d };
+    const read = async (fn: () => Promise<RemoteObject | null>) => {
+      await input.rateLimiter?.acquire(provider.service);
+      return fn();
+    };
+    const row = rows.get(d.address);
+    if (row?.status === "archived") {
+      problems.push(archivedProblem(d));
+      return undefined;
+    }
+    let live: RemoteObject | null;
+    if (row) {
+      live = await read(() => cache.read(provider, row.remoteId, ctx));
+      if (!live) {
+        // Deleted outside dpn: a lookup tells us whether someone re-created it under another id.
+        live = await read(() => cache.lookup(provider, d, ctx));
+        // the answer "absent" is known now; our own create can only come later
+        const absentAt = new Date().toISOString();
+        if (!live)
+          return {
+            kind: "create",
+            ...base,
+            record: row,
+            changes: [],
+            reason: "in state but missing remotely: will be re-created",
+            absentAt,
+          };
+      }
+    } else {
+      live = await read(() => cache.lookup(provider, d, ctx));
+      const absentAt = new Date().toISOString();
+      if (!live) return { kind: "create", ...base, changes: [], absentAt };
+    }
+    if (!isOurs(live, stack.id, d.address)) {
+      problems.push(conflictProblem(d, live, stack.id));
+      return undefined;
+    }
+    if (live.archived) {
+      problems.push(archivedProblem(d));
+      return undefined;
+    }
+    const diff = provider.diff(d, live);
+    if (!row || row.remoteId !== live.remoteId) {
+      return {
+        kind: "adopt",
+        ...base,
+        live,
+        ...(row ? { record: row } : {}),
+        changes: diff,
+        reason: "exists remotely with our ownership marker but not in state",
+      };
+    }
+    return diff.length > 0
+      ? { kind: "update", ...base, live, record: row, changes: diff }
+      : { kind: "noop", ...base, live, record: row, changes: [] };
+  }
 
   const problems = problemAt.filter((p): p is Problem => p !== undefined);
   if (problems.length > 0) {

@@ -95,6 +95,11 @@ export class StepRunner {
   /** Address → remote id for this run (state rows + what we created), for `ctx.resolveRef`. */
   readonly refs: Map<string, string>;
   private readonly retry: RetryPolicy;
+  /**
+   * Set when the run has decided to roll back (another step failed): a forward step that is still
+   * waiting for its turn (rate limit, backoff) then makes no remote call at all.
+   */
+  private halted = false;
 
   constructor(readonly o: StepRunnerOptions) {
     this.retry = { ...DEFAULT_RETRY, ...o.retry };
@@ -103,6 +108,20 @@ export class StepRunner {
 
   get txId(): string {
     return this.o.txId;
+  }
+
+  /** Stop forward steps before their next remote call (the run is rolling back). */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /** Throws the not-started error when the run was halted (forward steps only). */
+  private assertNotHalted(phase: OpPhase): void {
+    if (this.halted && phase === "forward")
+      throw new ProviderError("internal", "STEP_NOT_STARTED", "not started: the run is rolling back", {
+        outcome: "not_applied",
+        retryable: false,
+      });
   }
 
   /**
@@ -157,6 +176,7 @@ export class StepRunner {
         for (let attempt = 1; ; attempt++) {
           try {
             await this.o.rateLimiter?.acquire(provider.service);
+            this.assertNotHalted("forward");
             return await provider.create(desired, this.ctx());
           } catch (e) {
             const inDoubt = !(e instanceof ProviderError) || e.outcome === "unknown";
@@ -628,7 +648,9 @@ export class StepRunner {
     if (!mark) return found;
     const ownership: Ownership = { stackId: this.o.stackId, address: entry.address };
     return inStep(this.scope(entry, "adopt", phase), () =>
-      this.retrying(provider.service, () => provider.adopt(found, ownership, this.ctx(phase))),
+      this.retrying(provider.service, () => provider.adopt(found, ownership, this.ctx(phase)), {
+        haltable: false,
+      }),
     );
   }
 
@@ -639,7 +661,9 @@ export class StepRunner {
     obj: RemoteObject,
   ): Promise<RemoteObject> {
     if (provider.diff(desired, obj).length === 0) return obj;
-    return this.retrying(provider.service, () => provider.update(desired, obj, this.ctx()));
+    return this.retrying(provider.service, () => provider.update(desired, obj, this.ctx()), {
+      haltable: false,
+    });
   }
 
   /** The crash-point scope of a step's remote calls. */
@@ -709,6 +733,7 @@ export class StepRunner {
     phase: OpPhase = "forward",
   ): Promise<R> {
     return this.retrying(service, call, {
+      phase,
       onRetry: (attempt, delayMs, e) => this.reportRetry(entry, ref, attempt, delayMs, e, phase),
     });
   }
@@ -722,11 +747,18 @@ export class StepRunner {
   private async retrying<R>(
     service: string,
     call: () => Promise<R>,
-    opts: { read?: boolean; onRetry?: (attempt: number, delayMs: number, e: unknown) => void } = {},
+    opts: {
+      read?: boolean;
+      phase?: OpPhase;
+      /** False for calls that finish what an earlier call of the step already did (claim, converge). */
+      haltable?: boolean;
+      onRetry?: (attempt: number, delayMs: number, e: unknown) => void;
+    } = {},
   ): Promise<R> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.o.rateLimiter?.acquire(service);
+        if (!opts.read && opts.haltable !== false) this.assertNotHalted(opts.phase ?? "forward");
         return await call();
       } catch (e) {
         const inDoubt = !opts.read && (e as ProviderError).outcome === "unknown";
@@ -791,6 +823,13 @@ export class StepRunner {
     } catch (e) {
       crashPoint("after-remote", at);
       const finishedAt = Date.now();
+      if (e instanceof ProviderError && e.code === "STEP_NOT_STARTED") {
+        // halted before its remote call: nothing happened, and it is reported as not started
+        await this.o.store.settleStep({
+          outcomes: [{ id: entry.id, status: "failed", error: errorRecord(e) }],
+        });
+        throw e;
+      }
       await this.o.store.settleStep({
         outcomes: [{ id: entry.id, status: statusFor(e), error: errorRecord(e) }],
         audit: [
