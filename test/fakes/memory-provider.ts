@@ -55,6 +55,8 @@ export interface CallRecord {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+/** Settings fixed at create, as on the platform (a bucket never moves region): update refuses them. */
+const IMMUTABLE: Partial<Record<ProvisionedType, readonly string[]>> = { aws_s3_bucket: ["region"] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SERVICES: Record<ProvisionedType, string> = {
   aws_s3_bucket: "s3",
@@ -332,6 +334,13 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
   update(desired: DesiredResource<T>, live: RemoteObject): Promise<RemoteObject> {
     return this.cloud.call("update", this.type, desired.address, () => {
       const o = this.mustGet(live.remoteId);
+      for (const field of IMMUTABLE[this.type] ?? []) {
+        const want = (desired.properties as unknown as Record<string, unknown>)[field];
+        if (want !== undefined && JSON.stringify(want) !== JSON.stringify(o.properties[field]))
+          throw new ProviderError("invalid_input", "FAKE_IMMUTABLE", `${field} of ${o.fullName} cannot change.`, {
+            outcome: "not_applied",
+          });
+      }
       o.properties = { ...o.properties, ...clone(desired.properties as unknown as Record<string, unknown>) };
       o.tags = clone(desired.tags);
       return { result: this.cloud.view(o), mutated: true, remoteId: o.remoteId };

@@ -33,6 +33,11 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
   readonly noun: string;
   /** Property fields `update` can change (names are immutable, so never listed). */
   readonly changeable: readonly string[];
+  /**
+   * Property fields fixed at create (a bucket's region), each with the error code `update`
+   * refuses a change with. `diff` reports them so a plan shows the conflict.
+   */
+  readonly immutable?: Readonly<Record<string, { code: string; hint: string }>>;
   /** Normalise a remote id given by a caller (platforms that fold case fold it here). */
   normalizeId(remoteId: string): string;
   /** Candidates for `lookup` by natural key, best first (ownership filtering is done by the caller). */

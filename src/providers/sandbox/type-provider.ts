@@ -86,15 +86,20 @@ export function toRemote(model: TypeModel, o: StoredObject, store: SandboxStore)
   };
 }
 
-/** Fields (property vocabulary plus `tags`) on which `from` and `to` differ, restricted to changeable ones. */
+/**
+ * Fields (property vocabulary plus `tags`) on which `from` and `to` differ, restricted to
+ * changeable ones, and to immutable ones when `withImmutable` (diff shows them; revert cannot).
+ */
 function changes(
   model: TypeModel,
   from: RemoteObject,
   toProps: Record<string, unknown>,
   toTags: Record<string, string>,
+  withImmutable = false,
 ): FieldChange[] {
   const out: FieldChange[] = [];
-  for (const f of model.changeable) {
+  const fields = withImmutable ? [...Object.keys(model.immutable ?? {}), ...model.changeable] : model.changeable;
+  for (const f of fields) {
     if (!sameValue(from.properties[f], toProps[f]))
       out.push({ field: f, before: from.properties[f], after: toProps[f] });
   }
@@ -259,7 +264,7 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
     const seen = this.model.liveForDiff
       ? { ...live, properties: this.model.liveForDiff(live.properties, want, live.archived) }
       : live;
-    return changes(this.model, seen, want, desired.tags);
+    return changes(this.model, seen, want, desired.tags, true);
   }
 
   update(desired: DesiredResource<T>, live: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
@@ -268,6 +273,17 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
         const o = this.mustFetch(live.remoteId, "update");
         const todo = this.diff(desired, live);
         if (todo.length === 0) return toRemote(this.model, o, this.store);
+        for (const c of todo) {
+          const fixed = this.model.immutable?.[c.field];
+          if (fixed) {
+            throw new ProviderError(
+              "invalid_input",
+              fixed.code,
+              `${this.model.noun} ${o.fullName} has ${c.field} ${JSON.stringify(c.before)}; it cannot change to ${JSON.stringify(c.after)}.`,
+              { hint: fixed.hint, details: { [c.field]: c.before, [`wanted_${c.field}`]: c.after } },
+            );
+          }
+        }
         this.model.assertEditable?.(o);
         for (const c of todo) {
           if (c.field === "tags") setUserTags(this.model, o, c.after as Record<string, string>);

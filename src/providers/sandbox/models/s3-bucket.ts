@@ -78,6 +78,12 @@ export const s3BucketModel: TypeModel<"aws_s3_bucket"> = {
   foreignError: (o) => takenByAnotherAccount(o.name),
   maxTags: 50,
   changeable: ["versioning", "lifecycle_days", "encryption", "kms_key_id", "block_public_access"],
+  immutable: {
+    region: {
+      code: "S3_REGION_IMMUTABLE",
+      hint: "Keep the bucket's region in the blueprint, or create a new bucket and copy the data.",
+    },
+  },
   normalizeId: (id) => id,
   candidates(desired, store) {
     const o = store.get("aws_s3_bucket", desired.name);
