@@ -337,9 +337,14 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
       for (const field of IMMUTABLE[this.type] ?? []) {
         const want = (desired.properties as unknown as Record<string, unknown>)[field];
         if (want !== undefined && JSON.stringify(want) !== JSON.stringify(o.properties[field]))
-          throw new ProviderError("invalid_input", "FAKE_IMMUTABLE", `${field} of ${o.fullName} cannot change.`, {
-            outcome: "not_applied",
-          });
+          throw new ProviderError(
+            "invalid_input",
+            "FAKE_IMMUTABLE",
+            `${field} of ${o.fullName} cannot change.`,
+            {
+              outcome: "not_applied",
+            },
+          );
       }
       o.properties = { ...o.properties, ...clone(desired.properties as unknown as Record<string, unknown>) };
       o.tags = clone(desired.tags);

@@ -98,7 +98,9 @@ function changes(
   withImmutable = false,
 ): FieldChange[] {
   const out: FieldChange[] = [];
-  const fields = withImmutable ? [...Object.keys(model.immutable ?? {}), ...model.changeable] : model.changeable;
+  const fields = withImmutable
+    ? [...Object.keys(model.immutable ?? {}), ...model.changeable]
+    : model.changeable;
   for (const f of fields) {
     if (!sameValue(from.properties[f], toProps[f]))
       out.push({ field: f, before: from.properties[f], after: toProps[f] });
