@@ -6,12 +6,21 @@
  * that happened stays done) or `dpn recover --resume` (the operation is finished). After each
  * recovery cloud and state agree: no orphan, no phantom, the archive state of state and cloud is
  * the same, no unfinished transaction, no lock.
+ *
+ * The killed operation is always a real CLI process (SIGKILL mid-run); the recovery and the read
+ * after it run in this process through the library's use cases (`recoverStack`, `readResource`,
+ * the same code `dpn recover` and `dpn read` call), which halves the processes the proof spawns.
+ * cloud-kill-points.test.ts recovers through the CLI.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recoverStack } from "../../src/app/recover-stack.js";
+import { readResource } from "../../src/app/resources.js";
+import { appContext } from "../../src/compose/compose.js";
+import { isDpnError } from "../../src/core/errors.js";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
-import { type CliResult, describeResult } from "../support/cli.js";
+import { type CliResult, describeResult, REPO_ROOT } from "../support/cli.js";
 import { preview } from "../support/cloud-env.js";
 import { archivedInCloud, ledger, ledgerProblems } from "../support/cloud-ledger.js";
 import {
@@ -94,15 +103,36 @@ async function check(
   return out;
 }
 
-/** `dpn read --json` of the resource: state and live agree (no drift) after a recovery. */
+/** The library's context over the run's state and clouds (what the CLI child would build). */
+const app = (s: Stack) => appContext({ cwd: REPO_ROOT, env: s.run.env }, { command: "kill-proof" });
+
+const failure = (e: unknown) => (isDpnError(e) ? `${e.code}: ${e.message}` : String(e));
+
+/** What `dpn read` reports for the resource: state and live agree (no drift) after a recovery. */
 async function inSync(s: Stack, what: string): Promise<string[]> {
-  const r = await cli(["read", ...sel(s), "--json"], s.run.env);
-  if (r.code !== 0) return [`${what}: read failed: ${describeResult(r)}`];
-  const doc = JSON.parse(r.stdout) as { drift?: unknown[]; in_sync?: boolean };
-  const drift = doc.drift ?? [];
-  return Array.isArray(drift) && drift.length > 0
-    ? [`${what}: state and live differ: ${JSON.stringify(drift)}`]
-    : [];
+  try {
+    const r = await readResource(app(s), { resourceId: s.address, blueprint: s.run.file, target: "cloud" });
+    return r.drift.length > 0 ? [`${what}: state and live differ: ${JSON.stringify(r.drift)}`] : [];
+  } catch (e) {
+    return [`${what}: read failed: ${failure(e)}`];
+  }
+}
+
+/** `dpn recover [--resume]` in this process; the problems it reports. */
+async function recoverHere(s: Stack, resume: boolean): Promise<string[]> {
+  try {
+    const r = await recoverStack(app(s), {
+      target: "cloud",
+      blueprint: s.run.file,
+      ...(resume ? { resume } : {}),
+    });
+    if (r.kind === "nothing") return [];
+    return r.results
+      .filter((t) => t.outcome !== "committed" && t.outcome !== "rolled_back")
+      .map((t) => `recover: ${t.txId} ${t.outcome}${t.error ? ` (${failure(t.error)})` : ""}`);
+  } catch (e) {
+    return [`recover failed: ${failure(e)}`];
+  }
 }
 
 /** One kill, then one recovery, then the checks; the problems found. */
@@ -117,8 +147,7 @@ async function killRecoverCheck(
   const what = `${name} ${s.type} killed at ${p.label}:${p.n} (${describePoint(p)}), ${mode}`;
   const killed = await cli(args, { ...s.run.env, DPN_CRASH_AT: `${p.label}:${p.n}` });
   if (killed.signal !== "SIGKILL") return [`${what}: expected SIGKILL, got ${describeResult(killed)}`];
-  const rec = await cli(mode === "resume" ? ["recover", "--resume"] : ["recover"], s.run.env);
-  const out = rec.code !== 0 ? [`${what}: recover ${describeResult(rec)}`] : [];
+  const out = (await recoverHere(s, mode === "resume")).map((p) => `${what}: ${p}`);
   return [...out, ...(await checks(what))];
 }
 
