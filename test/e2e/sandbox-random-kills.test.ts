@@ -1,13 +1,19 @@
 /**
- * Proof (issue 3): `dpn create` SIGKILLed at random moments (slow sandbox, random delay, some runs
- * failing and rolling back when the kill lands, some recoveries killed too) is always repaired by
- * `dpn recover`: afterwards the stack is all-or-nothing — either every blueprint resource exists
- * with its state row, or none does — with no orphans, no phantom rows, no unfinished transaction.
- * The random choices come from a seeded generator; the seed is printed with any failure
- * (replay with DPN_E2E_SEED=<seed>).
+ * Proof (issue 3): `dpn create` SIGKILLed at random crash points (any journal point of a forward
+ * or a compensating step; some runs failing a random mutating call and rolling back when the kill
+ * lands, some recoveries killed too) is always repaired by `dpn recover`: afterwards the stack is
+ * all-or-nothing — either every blueprint resource exists with its state row, or none does — with
+ * no orphans, no phantom rows, no unfinished transaction.
+ *
+ * Every choice comes from a seeded generator and every kill is a crash point (DPN_CRASH_AT), not a
+ * timer, so a seed replays the same runs whatever the machine's load (`DPN_E2E_SEED=<seed>`); the
+ * seed is printed with any failure. Parallelism is drawn too; above 1 the n-th point may belong
+ * to another step from run to run, and the checks hold for any of them.
  */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { describeResult, runCli, spawnCli, tempProject } from "../support/cli.js";
+import { describeResult, runCli, tempProject } from "../support/cli.js";
 import {
   addressesOf,
   blueprintAddresses,
@@ -32,66 +38,86 @@ function prng(seed: number): () => number {
 }
 
 let all: string[] = [];
+/** How many times a full run passes each crash point, forward (create) and compensating (a rollback). */
+let forward: Record<string, number> = {};
+let compensating: Record<string, number> = {};
+
+/** The crash points a sandbox create passes, by label, from its DPN_CRASH_TRACE. */
+async function tracedCounts(env: Record<string, string>): Promise<Record<string, number>> {
+  const dir = tempProject();
+  const file = join(dir, "trace.jsonl");
+  writeFileSync(file, "");
+  await runCli(
+    ["create", "--blueprint", STG_BLUEPRINT, "--target", "sandbox", "--yes", "--parallelism", "1"],
+    {
+      cwd: dir,
+      env: { ...env, DPN_CRASH_TRACE: file },
+    },
+  );
+  const counts: Record<string, number> = {};
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const p = JSON.parse(line) as { label: string; n: number };
+    counts[p.label] = Math.max(counts[p.label] ?? 0, p.n);
+  }
+  return counts;
+}
 
 beforeAll(async () => {
   all = await blueprintAddresses(STG_BLUEPRINT, tempProject());
-}, 30_000);
+  forward = await tracedCounts({});
+  // a run whose last create fails rolls every step back: the most compensating points there are
+  const rolled = await tracedCounts({ DPN_SANDBOX_FAIL_AFTER: String(all.length - 1) });
+  compensating = Object.fromEntries(Object.entries(rolled).filter(([l]) => l.startsWith("compensate-")));
+}, 60_000);
 
 interface Plan {
   i: number;
-  latencyMs: number;
-  killDelayMs: number;
+  parallelism: number;
+  /** `label:n` of the kill. */
+  killAt: string;
   failAfter?: number;
   resume: boolean;
-  killRecoverAfterMs?: number;
+  /** Kill the first recovery too, at this point. */
+  killRecoverAt?: string;
   /** Mode of the recovery that gets killed (may differ from the final one). */
   killedRecoverResume?: boolean;
 }
 
 interface Outcome {
   plan: Plan;
-  /** What the kill hit: an unfinished transaction, a finished run, or nothing started yet. */
-  hit: "mid-transaction" | "after-finish" | "before-transaction";
+  /** What the kill hit: an unfinished transaction, or a run that ended before reaching the point. */
+  hit: "mid-transaction" | "not-reached";
   problems: string[];
 }
 
 async function killAndRecover(p: Plan): Promise<Outcome> {
   const dir = tempProject();
-  const env: Record<string, string> = { DPN_SANDBOX_LATENCY_MS: String(p.latencyMs) };
+  const env: Record<string, string> = { DPN_CRASH_AT: p.killAt };
   if (p.failAfter !== undefined) env.DPN_SANDBOX_FAIL_AFTER = String(p.failAfter);
-  const run = spawnCli(["create", "--blueprint", STG_BLUEPRINT, "--target", "sandbox", "--yes"], {
-    cwd: dir,
-    env,
-  });
-  // Count the delay from the moment the transaction began (its first line on stderr).
-  await run.waitForStderr(/transaction tx_/, 20_000);
-  await new Promise((r) => setTimeout(r, p.killDelayMs));
-  run.kill("SIGKILL");
-  const r = await run.result;
+  const args = ["create", "--blueprint", STG_BLUEPRINT, "--target", "sandbox", "--yes"];
+  const r = await runCli([...args, "--parallelism", String(p.parallelism)], { cwd: dir, env });
   const tag = `run ${p.i} (seed ${SEED}, ${JSON.stringify(p)})`;
   const problems: string[] = [];
 
   const killed = readStack(dir, STACK);
-  const hit =
-    killed.unfinished.length > 0
-      ? "mid-transaction"
-      : killed.transactions.length > 0
-        ? "after-finish"
-        : "before-transaction";
+  const hit = r.signal === "SIGKILL" ? "mid-transaction" : "not-reached";
+  if (r.signal === "SIGKILL" && killed.unfinished.length === 0)
+    problems.push(`${tag}: killed at a crash point, yet no transaction is unfinished`);
+  // Not every point is reached in every run (a failure stops it early): then it ended on its own.
   if (r.signal !== "SIGKILL" && r.code !== 0 && r.code !== 6)
     problems.push(`${tag}: create ended unexpectedly: ${describeResult(r)}`);
 
   const recoverArgs = ["recover", "--target", "sandbox", ...(p.resume ? ["--resume"] : [])];
   let decidedByResume = p.resume;
-  if (p.killRecoverAfterMs !== undefined && hit === "mid-transaction") {
+  if (p.killRecoverAt !== undefined && hit === "mid-transaction") {
     // Kill the recovery too: recovery must itself be recoverable.
     const killedArgs = ["recover", "--target", "sandbox", ...(p.killedRecoverResume ? ["--resume"] : [])];
-    const rec = spawnCli(killedArgs, { cwd: dir, env: { DPN_SANDBOX_LATENCY_MS: String(p.latencyMs) } });
-    await rec.waitForStderr(/recovering transaction/, 10_000);
-    await new Promise((res) => setTimeout(res, p.killRecoverAfterMs));
-    rec.kill("SIGKILL");
-    // If that recovery finished before the kill, it decided the outcome and the next finds nothing.
-    if ((await rec.result).code === 0) decidedByResume = p.killedRecoverResume === true;
+    const rec = await runCli(killedArgs, { cwd: dir, env: { DPN_CRASH_AT: p.killRecoverAt } });
+    if (rec.signal !== "SIGKILL" && rec.code !== 0)
+      problems.push(`${tag}: killed recovery ended ${describeResult(rec)}`);
+    // If that recovery finished before its kill point, it decided the outcome and the next finds nothing.
+    if (rec.code === 0) decidedByResume = p.killedRecoverResume === true;
   }
   const rec = await runCli(recoverArgs, { cwd: dir });
   if (rec.code !== 0) problems.push(`${tag}: recover failed: ${describeResult(rec)}`);
@@ -100,7 +126,7 @@ async function killAndRecover(p: Plan): Promise<Outcome> {
   const have = addressesOf(v.ours);
   if (have.length !== 0 && have.join() !== all.join())
     problems.push(`${tag}: not all-or-nothing: ${have.length} of ${all.length} resources exist`);
-  if (hit === "mid-transaction") {
+  if (hit === "mid-transaction" && p.failAfter === undefined) {
     // Rollback leaves nothing; resume finishes the blueprint.
     const want = decidedByResume ? all.length : 0;
     if (have.length !== want)
@@ -110,21 +136,22 @@ async function killAndRecover(p: Plan): Promise<Outcome> {
 }
 
 describe("random SIGKILLs of dpn create, each followed by dpn recover", () => {
-  it(`${RUNS} kills at random moments leave an all-or-nothing, consistent stack`, async () => {
+  it(`${RUNS} kills at random crash points leave an all-or-nothing, consistent stack`, async () => {
     const rnd = prng(SEED);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const point = (counts: Record<string, number>) => {
+      const label = pick(Object.keys(counts).sort());
+      return `${label}:${1 + Math.floor(rnd() * (counts[label] ?? 1))}`;
+    };
     const plans: Plan[] = Array.from({ length: RUNS }, (_, i) => {
-      const latencyMs = 20 + Math.floor(rnd() * 21);
-      const p: Plan = {
-        i,
-        latencyMs,
-        // The apply takes about 6 latency rounds (fewer when it fails early); aim across it.
-        killDelayMs: Math.floor(rnd() * latencyMs * 6),
-        resume: rnd() < 0.5,
-      };
-      // A third of the runs fail on their own, so some kills land inside the rollback.
-      if (rnd() < 1 / 3) p.failAfter = Math.floor(rnd() * all.length);
+      const p: Plan = { i, parallelism: 1 + Math.floor(rnd() * 8), killAt: "", resume: rnd() < 0.5 };
+      // A third of the runs fail on their own; most of those are killed inside their rollback.
+      if (rnd() < 1 / 3) {
+        p.failAfter = Math.floor(rnd() * all.length);
+        p.killAt = point(rnd() < 0.75 ? compensating : forward);
+      } else p.killAt = point(forward);
       if (rnd() < 0.2) {
-        p.killRecoverAfterMs = Math.floor(rnd() * latencyMs * 6);
+        p.killRecoverAt = point(rnd() < 0.5 ? forward : compensating);
         p.killedRecoverResume = rnd() < 0.5;
       }
       return p;
@@ -132,10 +159,7 @@ describe("random SIGKILLs of dpn create, each followed by dpn recover", () => {
     const outcomes = await pool(plans, 2, killAndRecover);
     const problems = outcomes.flatMap((o) => o.problems);
     const hits = outcomes.filter((o) => o.hit === "mid-transaction").length;
-    if (process.env.DPN_E2E_VERBOSE)
-      console.info(
-        `seed ${SEED}: ${hits} mid-transaction, ${outcomes.filter((o) => o.hit === "after-finish").length} after finish, ${outcomes.filter((o) => o.hit === "before-transaction").length} before`,
-      );
+    if (process.env.DPN_E2E_VERBOSE) console.info(`seed ${SEED}: ${hits} of ${RUNS} kills mid-transaction`);
     expect(problems, `seed ${SEED}`).toEqual([]);
     // The test must actually kill runs in flight, or it proves nothing.
     expect(
