@@ -647,3 +647,28 @@ describe("validateBlueprint / assertResolved", () => {
     expect(assertResolved(r)).toBe(r);
   });
 });
+
+describe("resolveBlueprint: walking the resource lists (placements of the type specs)", () => {
+  it("walks platforms and their lists in document order", () => {
+    const r = resolveDoc({
+      databricks: { clusters: [{ workload: "etl", cluster_type: "shared", node_type: "i3.xlarge" }] },
+      aws: {
+        glue_databases: [{ domain: "sales", layer: "bronze" }],
+        s3_buckets: [{ purpose: "landing", layer: "raw" }],
+      },
+    });
+    expect(r.problems).toEqual([]);
+    expect(r.resources.map((x) => x.type)).toEqual(["dbx_cluster", "aws_glue_database", "aws_s3_bucket"]);
+  });
+
+  it("reports a list key that only Object.prototype knows as an unknown key (it used to throw a TypeError)", () => {
+    for (const key of ["toString", "constructor", "hasOwnProperty"]) {
+      const r = resolveDoc({ aws: { [key]: [{ purpose: "x", layer: "raw" }] } });
+      expect(r.resources, key).toEqual([]);
+      expect(
+        r.problems.map((p) => `${p.code} ${p.path}`),
+        key,
+      ).toEqual([`BLUEPRINT_UNKNOWN_KEY $.resources.aws.${key}`]);
+    }
+  });
+});

@@ -2,30 +2,20 @@
  * Resolution: a loaded blueprint + a convention → desired resources with generated names,
  * qualified addresses, dependencies, defaults applied and an execution order. Every problem
  * (schema, naming, rules) is collected with its JSON path and line:column; nothing is thrown
- * for a problem of the blueprint.
+ * for a problem of the blueprint. What is particular to a resource type (where its entries sit,
+ * what it refers to, its properties, its rules) comes from its type spec (src/types/); this file
+ * runs the passes: entries and names, addresses and references, properties and tags, then rules,
+ * scope and order.
  */
 import { isDpnError, type Problem } from "../core/errors.js";
-import { topoOrder } from "../core/graph.js";
-import type {
-  CatalogProps,
-  ClusterProps,
-  Column,
-  DesiredResource,
-  GlueDatabaseProps,
-  GlueTableProps,
-  JobProps,
-  PropsByType,
-  ProvisionedType,
-  S3BucketProps,
-  SchemaProps,
-  UcTableProps,
-  VolumeProps,
-} from "../core/resources.js";
+import { type DesiredResource, PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
 import { generateName } from "../naming/generate.js";
 import { checkTags, standardTags } from "../naming/tags.js";
 import type { Convention, NameRequest, NameResult, Values } from "../naming/types.js";
-import { toJobSchedule, toJobTask } from "./job-settings.js";
-import { formatPath, type PathSegment, parsePath } from "./json-source.js";
+import { specOf } from "../types/registry.js";
+import type { Reference, ResolutionContext } from "../types/spec.js";
+import { topoOrder } from "../core/graph.js";
+import { formatPath, type JsonSource, type PathSegment, parsePath } from "./json-source.js";
 import type { LoadedBlueprint } from "./load.js";
 import type { RefUse, ResourceNode } from "./resource-node.js";
 import {
@@ -71,19 +61,47 @@ const TAG_VARIABLES = [
   "owner",
 ] as const;
 
-const GROUP_KEYS = new Set([
-  "s3_buckets",
-  "glue_databases",
-  "glue_tables",
-  "clusters",
-  "jobs",
-  "catalogs",
-  "schemas",
-  "tables",
-  "volumes",
-]);
+/** The lists of the blueprint that hold entries, as a tree of keys under `resources`. */
+type GroupTree = Map<string, GroupTree | ProvisionedType>;
 
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+/** Where every type's entries sit, from the specs' placements. */
+const LAYOUT = (() => {
+  const groups: GroupTree = new Map();
+  /** For each parent type, its entries' keys that list nested entries, and their type. */
+  const nested = new Map<ProvisionedType, Map<string, ProvisionedType>>();
+  /** Keys of lists of entries (the owner of a schema problem is the deepest entry on its path). */
+  const listKeys = new Set<string>();
+  for (const type of PROVISIONED_TYPES) {
+    const placement = specOf(type).blueprint.placement;
+    if ("group" in placement) {
+      let node = groups;
+      const path = placement.group;
+      path.forEach((segment, i) => {
+        if (i === path.length - 1) {
+          node.set(segment, type);
+          return;
+        }
+        let child = node.get(segment);
+        if (!(child instanceof Map)) {
+          child = new Map();
+          node.set(segment, child);
+        }
+        node = child;
+      });
+      listKeys.add(path[path.length - 1] as string);
+    } else {
+      let keys = nested.get(placement.parent);
+      if (!keys) {
+        keys = new Map();
+        nested.set(placement.parent, keys);
+      }
+      keys.set(placement.key, type);
+      listKeys.add(placement.key);
+    }
+  }
+  return { groups, nested, listKeys };
+})();
+
 const rec = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -97,17 +115,12 @@ function stringFields(o: Record<string, unknown>, skip?: ReadonlySet<string>): V
 /** Parent fields that describe the parent itself, not naming values its children inherit. */
 const NOT_INHERITED = new Set(["comment", "description", "storage_root", "storage_location"]);
 
-/** Columns of an entry that passed the schema: exactly {name, type, comment?}, copied shallowly. */
-function columns(v: unknown): Column[] {
-  return Array.isArray(v) ? (v.slice() as Column[]) : [];
-}
-
 /** The entry that owns a schema problem: the deepest blueprint entry on its path. */
 function ownerOf(path: string | undefined): string | undefined {
   const segs = path ? parsePath(path) : undefined;
   if (!segs) return undefined;
   for (let k = segs.length - 1; k > 0; k--) {
-    if (typeof segs[k] === "number" && GROUP_KEYS.has(String(segs[k - 1])))
+    if (typeof segs[k] === "number" && LAYOUT.listKeys.has(String(segs[k - 1])))
       return formatPath(segs.slice(0, k + 1));
   }
   return undefined;
@@ -119,6 +132,38 @@ interface Pending {
   named?: NameResult;
   /** The parent (catalog for a schema, schema for a table/volume). */
   parent?: Pending;
+  /** Each reference that resolved to an address, by field: the target's address and name. */
+  resolvedRefs: Record<string, { address: string; name: string }>;
+}
+
+/** One resolution in progress: its inputs and the problems found so far. */
+interface Run {
+  source: JsonSource;
+  conv: Convention;
+  overrides: Values;
+  metadata: Values;
+  existsInState: ((address: string) => boolean) | undefined;
+  problems: Problem[];
+  /** Every entry in document order. */
+  pending: Pending[];
+}
+
+/** `q` located at `segments` of the blueprint (its severity defaults to `severity`). */
+function locate(
+  run: Run,
+  q: Problem,
+  segments: readonly PathSegment[],
+  severity: "error" | "warning",
+): Problem {
+  const loc = run.source.locateValue(segments);
+  return {
+    ...q,
+    path: formatPath(segments),
+    file: run.source.file,
+    line: loc.line,
+    column: loc.column,
+    severity: q.severity ?? severity,
+  };
 }
 
 /**
@@ -131,30 +176,57 @@ export function resolveBlueprint(
   conv: Convention,
   opts: ResolveOptions = {},
 ): ResolvedBlueprint {
-  const source = bp.source;
-  const problems: Problem[] = [...bp.problems];
   const data = rec(bp.data) ?? {};
-  const metadata = stringFields(rec(data.metadata) ?? {});
-  const overrides = opts.overrides ?? {};
-  const invalidOwners = new Set(bp.problems.map((p) => ownerOf(p.path)).filter((o): o is string => !!o));
+  const run: Run = {
+    source: bp.source,
+    conv,
+    overrides: opts.overrides ?? {},
+    metadata: stringFields(rec(data.metadata) ?? {}),
+    existsInState: opts.existsInState,
+    problems: [...bp.problems],
+    pending: [],
+  };
+  collectEntries(run, data.resources, bp.problems);
+  qualifyByParent(run.pending);
+  resolveReferences(run);
+  buildResources(run);
+  const { resources, executionOrder } = checkAndOrder(run, data);
+
+  const { overrides, metadata, pending } = run;
+  const environment =
+    overrides.environment ?? pending.find((p) => p.named)?.named?.environment ?? metadata.environment ?? "";
+  return {
+    file: bp.file,
+    metadata,
+    stackKey: { project: overrides.project ?? metadata.project ?? "", environment },
+    resources,
+    executionOrder,
+    problems: sortProblems(dedupe(run.problems)),
+  };
+}
+
+/**
+ * Pass 1: walk the blueprint in document order (the lists the specs' placements name, nested
+ * lists inside their parent entries) and generate every entry's own name.
+ */
+function collectEntries(run: Run, resources: unknown, schemaProblems: readonly Problem[]): void {
+  const invalidOwners = new Set(schemaProblems.map((p) => ownerOf(p.path)).filter((o): o is string => !!o));
   // With broken metadata every name would fail the same way; the schema problems say it once.
-  const metadataBroken = bp.problems.some(
+  const metadataBroken = schemaProblems.some(
     (p) => p.path === "$" || p.path?.startsWith("$.metadata") || p.path?.startsWith("$.version"),
   );
 
-  // ---- Pass 1: walk the blueprint in document order and generate every entry's own name.
-  const pending: Pending[] = [];
   const add = (
     type: ProvisionedType,
     segments: PathSegment[],
     entry: Record<string, unknown>,
-    parent?: Pending,
-    inherited?: Values,
+    parent: Pending | undefined,
+    inherited: Values | undefined,
   ): Pending => {
     const path = formatPath(segments);
     const node: ResourceNode = {
       type,
-      order: pending.length,
+      order: run.pending.length,
       segments,
       path,
       entry,
@@ -163,194 +235,151 @@ export function resolveBlueprint(
       refs: [],
     };
     const request: NameRequest = {
-      type,
-      overrides,
+      type: specOf(type).namingType,
+      overrides: run.overrides,
       resource: { ...inherited, ...stringFields(entry) },
-      metadata,
+      metadata: run.metadata,
       context: path,
     };
-    const p: Pending = { node, request };
+    const p: Pending = { node, request, resolvedRefs: {} };
     if (parent) p.parent = parent;
     if (!node.invalid && !metadataBroken) {
       try {
-        p.named = generateName(conv, request);
+        p.named = generateName(run.conv, request);
         node.name = p.named.name;
-        for (const w of p.named.warnings) problems.push(locate(w, segments, "warning"));
+        for (const w of p.named.warnings) run.problems.push(locate(run, w, segments, "warning"));
       } catch (e) {
         if (!isDpnError(e)) throw e;
         const list = e.problems.length
           ? e.problems
           : [{ code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }];
-        for (const q of list) problems.push(locate(q, segments, "error"));
+        for (const q of list) run.problems.push(locate(run, q, segments, "error"));
       }
     }
-    pending.push(p);
+    run.pending.push(p);
     return p;
   };
-  const locate = (q: Problem, segments: PathSegment[], severity: "error" | "warning"): Problem => {
-    const loc = source.locateValue(segments);
-    return {
-      ...q,
-      path: formatPath(segments),
-      file: source.file,
-      line: loc.line,
-      column: loc.column,
-      severity: q.severity ?? severity,
-    };
-  };
 
-  const resources = rec(data.resources) ?? {};
-  for (const [platform, group] of Object.entries(resources)) {
-    const g = rec(group);
-    if (!g) continue;
-    for (const [key, list] of Object.entries(g)) {
-      const base: PathSegment[] = ["resources", platform, key];
-      if (platform === "aws") {
-        const type = (
-          {
-            s3_buckets: "aws_s3_bucket",
-            glue_databases: "aws_glue_database",
-            glue_tables: "aws_glue_table",
-          } as const
-        )[key as "s3_buckets"];
-        if (!type) continue;
-        arr(list).forEach((e, i) => {
-          const entry = rec(e);
-          if (entry) add(type, [...base, i], entry);
-        });
-      } else if (platform === "databricks") {
-        if (key === "clusters" || key === "jobs") {
-          arr(list).forEach((e, i) => {
-            const entry = rec(e);
-            if (entry) add(key === "clusters" ? "dbx_cluster" : "dbx_job", [...base, i], entry);
-          });
-        } else if (key === "unity_catalog") {
-          arr(rec(list)?.catalogs).forEach((c, ci) => {
-            walkCatalog(c, [...base, "catalogs", ci]);
-          });
-        }
-      }
+  // An entry, then the entries nested in it (which inherit its naming values).
+  const addEntry = (
+    type: ProvisionedType,
+    segments: PathSegment[],
+    entry: Record<string, unknown>,
+    parent?: Pending,
+    inherited?: Values,
+  ): void => {
+    const p = add(type, segments, entry, parent, inherited);
+    const children = LAYOUT.nested.get(type);
+    if (!children) return;
+    const values = { ...inherited, ...stringFields(entry, NOT_INHERITED) };
+    for (const key of Object.keys(entry)) {
+      const childType = children.get(key);
+      if (childType) addList(childType, entry[key], [...segments, key], p, values);
     }
-  }
-
-  function walkCatalog(c: unknown, segs: PathSegment[]): void {
-    const catalog = rec(c);
-    if (!catalog) return;
-    const cat = add("dbx_catalog", segs, catalog);
-    const catValues = stringFields(catalog, NOT_INHERITED);
-    arr(catalog.schemas).forEach((s, si) => {
-      const schema = rec(s);
-      if (!schema) return;
-      const sch = add("dbx_schema", [...segs, "schemas", si], schema, cat, catValues);
-      const schValues = { ...catValues, ...stringFields(schema, NOT_INHERITED) };
-      for (const k of Object.keys(schema)) {
-        if (k !== "tables" && k !== "volumes") continue;
-        arr(schema[k]).forEach((t, ti) => {
-          const entry = rec(t);
-          if (entry)
-            add(
-              k === "tables" ? "dbx_table" : "dbx_volume",
-              [...segs, "schemas", si, k, ti],
-              entry,
-              sch,
-              schValues,
-            );
-        });
-      }
+  };
+  const addList = (
+    type: ProvisionedType,
+    list: unknown,
+    segments: PathSegment[],
+    parent?: Pending,
+    inherited?: Values,
+  ): void => {
+    arr(list).forEach((e, i) => {
+      const entry = rec(e);
+      if (entry) addEntry(type, [...segments, i], entry, parent, inherited);
     });
-  }
+  };
+  const walk = (value: unknown, tree: GroupTree, segments: PathSegment[]): void => {
+    for (const [key, v] of Object.entries(rec(value) ?? {})) {
+      const child = tree.get(key);
+      if (child instanceof Map) walk(v, child, [...segments, key]);
+      else if (child !== undefined) addList(child, v, [...segments, key]);
+    }
+  };
+  walk(resources, LAYOUT.groups, ["resources"]);
+}
 
-  // ---- Pass 2: addresses (UC addresses need the parents' names, Glue tables their database).
-  const byType = (t: ProvisionedType) => pending.filter((p) => p.node.type === t);
+/**
+ * Pass 2: addresses of the entries that need no reference: `<type>.<name>`, or for a nested
+ * entry `<type>.<parent full name>.<name>`, depending on the parent (parents come first in
+ * document order, so theirs are known).
+ */
+function qualifyByParent(pending: readonly Pending[]): void {
   for (const p of pending) {
     const n = p.node;
     if (!n.name) continue;
-    switch (n.type) {
-      case "aws_s3_bucket":
-      case "aws_glue_database":
-      case "dbx_cluster":
-      case "dbx_job":
-      case "dbx_catalog":
-        n.address = `${n.type}.${n.name}`;
-        n.fullName = n.name;
-        break;
-      case "dbx_schema": {
-        const cat = p.parent?.node.name;
-        if (cat) {
-          n.address = `dbx_schema.${cat}.${n.name}`;
-          n.fullName = `${cat}.${n.name}`;
-          n.dependencies.push(p.parent?.node.address as string);
-        }
-        break;
+    const b = specOf(n.type).blueprint;
+    if ("parent" in b.placement) {
+      const parent = p.parent?.node;
+      if (parent?.fullName) {
+        n.fullName = `${parent.fullName}.${n.name}`;
+        n.address = `${n.type}.${n.fullName}`;
+        n.dependencies.push(parent.address as string);
       }
-      case "dbx_table":
-      case "dbx_volume": {
-        const sch = p.parent;
-        const cat = sch?.parent?.node.name;
-        if (cat && sch?.node.name) {
-          n.fullName = `${cat}.${sch.node.name}.${n.name}`;
-          n.address = `${n.type}.${n.fullName}`;
-          n.dependencies.push(sch.node.address as string);
+    } else if (!b.references.some((r) => r.qualifies)) {
+      n.address = `${n.type}.${n.name}`;
+      n.fullName = n.name;
+    }
+  }
+}
+
+/**
+ * Pass 3: every declared reference, by referring type in registry order and entry in document
+ * order. A reference resolves to the one entry of the target type it names (by generated name or
+ * the target's alias), or to a resource of that name in state; it becomes a dependency, and a
+ * qualifying reference (a Glue table's database) also gives the entry its full name and address.
+ */
+function resolveReferences(run: Run): void {
+  const byType = (t: ProvisionedType) => run.pending.filter((p) => p.node.type === t);
+  // Reference targets: what each target may be spelled as (alias first, then generated name).
+  const targets = new Map<ProvisionedType, Map<string, Pending[]>>();
+  for (const type of PROVISIONED_TYPES) {
+    for (const ref of specOf(type).blueprint.references) {
+      if (targets.has(ref.target)) continue;
+      const alias = specOf(ref.target).blueprint.alias;
+      const m = new Map<string, Pending[]>();
+      for (const p of byType(ref.target)) {
+        for (const k of new Set([alias?.(p.node.entry), p.node.name])) {
+          if (!k) continue;
+          const l = m.get(k);
+          if (l) l.push(p);
+          else m.set(k, [p]);
         }
-        break;
       }
-      default:
-        break;
+      targets.set(ref.target, m);
     }
   }
 
-  // Reference targets: what each kind of reference may be spelled as.
-  const index = (list: Pending[], keysOf: (p: Pending) => (string | undefined)[]) => {
-    const m = new Map<string, Pending[]>();
-    for (const p of list) {
-      for (const k of new Set(keysOf(p))) {
-        if (!k) continue;
-        const l = m.get(k);
-        if (l) l.push(p);
-        else m.set(k, [p]);
-      }
-    }
-    return m;
-  };
-  const databases = index(byType("aws_glue_database"), (p) => {
-    const d = str(p.node.entry.domain);
-    const l = str(p.node.entry.layer);
-    return [d && l ? `${d}-${l}` : undefined, p.node.name];
-  });
-  const buckets = index(byType("aws_s3_bucket"), (p) => [str(p.node.entry.purpose), p.node.name]);
-  const clusters = index(byType("dbx_cluster"), (p) => [str(p.node.entry.workload), p.node.name]);
-
-  // One shared candidate list per kind of reference (thousands of references use the same one).
+  // One shared candidate list per target (thousands of references use the same one).
   const candidateLists = new Map<Map<string, Pending[]>, string[]>();
-  const candidatesOf = (targets: Map<string, Pending[]>): string[] => {
-    let l = candidateLists.get(targets);
+  const candidatesOf = (m: Map<string, Pending[]>): string[] => {
+    let l = candidateLists.get(m);
     if (!l) {
-      l = [...targets.keys()];
-      candidateLists.set(targets, l);
+      l = [...m.keys()];
+      candidateLists.set(m, l);
     }
     return l;
   };
   const resolveRef = (
     p: Pending,
-    field: string,
-    kind: string,
-    targetType: ProvisionedType,
-    targets: Map<string, Pending[]>,
+    decl: Reference,
   ): { ref: RefUse; target?: Pending; external?: string } | undefined => {
+    const { field, kind, target: targetType } = decl;
     const value = p.node.entry[field];
     if (typeof value !== "string" || value === "") return undefined;
+    const found = targets.get(targetType) as Map<string, Pending[]>;
     const ref: RefUse = {
       field,
       value,
       kind,
       targetType,
-      candidates: candidatesOf(targets),
+      candidates: candidatesOf(found),
       segments: [...p.node.segments, field],
     };
     p.node.refs.push(ref);
     // Entries with the same address are one target here (the duplicate is reported on its own).
     const byKey = new Map<string, Pending>();
-    for (const t of targets.get(value) ?? []) {
+    for (const t of found.get(value) ?? []) {
       const k = t.node.address ?? t.node.path;
       if (!byKey.has(k)) byKey.set(k, t);
     }
@@ -367,33 +396,40 @@ export function resolveBlueprint(
     }
     // Not in the blueprint: accepted when state already has a resource of that name.
     const external = `${targetType}.${value}`;
-    if (opts.existsInState?.(external)) {
+    if (run.existsInState?.(external)) {
       ref.target = external;
       return { ref, external };
     }
     return { ref };
   };
 
-  for (const p of byType("aws_glue_table")) {
-    const db = resolveRef(p, "database_ref", "glue database", "aws_glue_database", databases);
-    const dbName =
-      db?.target?.node.name ?? (db?.external ? (p.node.entry.database_ref as string) : undefined);
-    const dbAddress = db?.target?.node.address ?? db?.external;
-    const bucket = resolveRef(p, "bucket_ref", "bucket", "aws_s3_bucket", buckets);
-    if (p.node.name && dbName && dbAddress) {
-      p.node.fullName = `${dbName}.${p.node.name}`;
-      p.node.address = `aws_glue_table.${p.node.fullName}`;
-      p.node.dependencies.push(dbAddress);
+  for (const type of PROVISIONED_TYPES) {
+    const decls = specOf(type).blueprint.references;
+    if (decls.length === 0) continue;
+    for (const p of byType(type)) {
+      const resolved = decls.map((decl) => ({ decl, r: resolveRef(p, decl) }));
+      for (const { decl, r } of resolved) {
+        const address = r?.target?.node.address ?? r?.external;
+        const name = r?.target?.node.name ?? (r?.external ? (p.node.entry[decl.field] as string) : undefined);
+        if (address && name) p.resolvedRefs[decl.field] = { address, name };
+        if (decl.qualifies) {
+          if (p.node.name && name && address) {
+            p.node.fullName = `${name}.${p.node.name}`;
+            p.node.address = `${type}.${p.node.fullName}`;
+            p.node.dependencies.push(address);
+          }
+        } else if (address) p.node.dependencies.push(address);
+      }
     }
-    const bucketAddress = bucket?.target?.node.address ?? bucket?.external;
-    if (bucketAddress) p.node.dependencies.push(bucketAddress);
   }
-  for (const p of byType("dbx_job")) {
-    const c = resolveRef(p, "cluster_ref", "cluster", "dbx_cluster", clusters);
-    const address = c?.target?.node.address ?? c?.external;
-    if (address) p.node.dependencies.push(address);
-  }
+}
 
+/**
+ * Pass 4: the desired resource of every entry that resolved completely (name, address, every
+ * reference): its spec's properties, the standard and blueprint tags, and the tag problems.
+ */
+function buildResources(run: Run): void {
+  const { conv, overrides, metadata } = run;
   // Standard tags depend on the type and a handful of variables, not on the entry's naming
   // fields, so thousands of resources share a few tag sets: computing each set once keeps a
   // 9,000-resource blueprint fast. Only the tag variables are passed, which makes the cache exact.
@@ -419,20 +455,22 @@ export function resolveBlueprint(
     return { tags: { ...hit.tags }, tagProblems: hit.tagProblems };
   };
 
-  // ---- Pass 3: properties and tags of every entry that resolved completely.
   const region = overrides.region ?? metadata.region ?? "";
-  for (const p of pending) {
+  for (const p of run.pending) {
     const n = p.node;
     if (!n.address || !n.name || !n.fullName || n.invalid || !p.named) continue;
     if (n.refs.some((r) => r.target === undefined || !n.dependencies.includes(r.target))) continue;
-    const props = propertiesOf(p, region);
+    const b = specOf(n.type).blueprint;
+    const props = b.properties(n.entry, resolutionContext(p, region));
     if (!props) continue;
     const extra: Record<string, string> = {};
     for (const [k, v] of Object.entries(rec(n.entry.tags) ?? {})) if (typeof v === "string") extra[k] = v;
-    const singleNode = n.type === "dbx_cluster" && n.entry.num_workers === 0;
+    const singleNode = b.tagOptions?.(n.entry).singleNode ?? false;
     const { tags, tagProblems } = tagsOf(n.type, p.request, extra, singleNode);
     for (const q of tagProblems)
-      problems.push(locate(q, n.entry.tags !== undefined ? [...n.segments, "tags"] : n.segments, "error"));
+      run.problems.push(
+        locate(run, q, n.entry.tags !== undefined ? [...n.segments, "tags"] : n.segments, "error"),
+      );
     if (hasErrors(tagProblems)) continue;
     n.resource = {
       type: n.type,
@@ -445,174 +483,62 @@ export function resolveBlueprint(
       source: n.path,
     } as DesiredResource;
   }
+}
 
-  function propertiesOf(p: Pending, region: string): PropsByType[ProvisionedType] | undefined {
-    const e = p.node.entry;
-    const resolvedValue = (name: string) => p.named?.variables.find((v) => v.name === name)?.raw;
-    switch (p.node.type) {
-      case "aws_s3_bucket": {
-        const enc = e.encryption === "aws:kms" ? "aws:kms" : "AES256";
-        const props: S3BucketProps = {
-          region,
-          versioning: typeof e.versioning === "boolean" ? e.versioning : true,
-          lifecycle_days: typeof e.lifecycle_days === "number" ? e.lifecycle_days : 90,
-          encryption: enc,
-          block_public_access: typeof e.block_public_access === "boolean" ? e.block_public_access : true,
-        };
-        if (enc === "aws:kms" && typeof e.kms_key_id === "string") props.kms_key_id = e.kms_key_id;
-        return props;
-      }
-      case "aws_glue_database": {
-        const props: GlueDatabaseProps = { region, parameters: {} };
-        if (typeof e.description === "string") props.description = e.description;
-        return props;
-      }
-      case "aws_glue_table": {
-        const [dbName, tableName] = splitFirst(p.node.fullName as string);
-        const format = str(e.format);
-        const props: GlueTableProps = {
-          region,
-          database: dbName,
-          columns: columns(e.columns),
-          partition_keys: columns(e.partition_keys),
-          table_type: str(e.table_type) ?? resolvedValue("table_type") ?? "fact",
-          format: format === "delta" || format === "json" || format === "csv" ? format : "parquet",
-        };
-        if (typeof e.location === "string") props.location = e.location;
-        else if (typeof e.bucket_ref === "string") {
-          const bucketAddress = p.node.dependencies.find((d) => d.startsWith("aws_s3_bucket."));
-          if (!bucketAddress) return undefined;
-          props.location = `s3://${bucketAddress.slice("aws_s3_bucket.".length)}/${dbName}/${tableName}/`;
-        }
-        if (typeof e.description === "string") props.description = e.description;
-        return props;
-      }
-      case "dbx_cluster": {
-        const clusterType =
-          e.cluster_type === "dedicated" || e.cluster_type === "job" ? e.cluster_type : "shared";
-        // spark_version stays unset unless given: the plan-time check fills the latest LTS.
-        const sparkVersion = str(e.spark_version);
-        const props: ClusterProps = {
-          ...(sparkVersion !== undefined ? { spark_version: sparkVersion } : {}),
-          node_type_id: str(e.node_type) ?? "",
-          autotermination_minutes:
-            typeof e.autotermination_minutes === "number" ? e.autotermination_minutes : 60,
-          cluster_type: clusterType,
-          data_security_mode: clusterType === "shared" ? "USER_ISOLATION" : "SINGLE_USER",
-        };
-        // Only a SINGLE_USER cluster has a single user; on a shared cluster the field is a warning.
-        if (props.data_security_mode === "SINGLE_USER" && typeof e.single_user_name === "string")
-          props.single_user_name = e.single_user_name;
-        const auto = rec(e.autoscale);
-        if (typeof e.num_workers === "number" && !auto) props.num_workers = e.num_workers;
-        else
-          props.autoscale = {
-            min_workers: typeof auto?.min === "number" ? auto.min : 2,
-            max_workers: typeof auto?.max === "number" ? auto.max : 8,
-          };
-        return props;
-      }
-      case "dbx_job": {
-        const clusterAddress = p.node.dependencies.find((d) => d.startsWith("dbx_cluster.")) as string;
-        const props: JobProps = {
-          cluster_ref: clusterAddress,
-          tasks: arr(e.tasks)
-            .map(rec)
-            .filter((t): t is Record<string, unknown> => !!t)
-            .map((t) => toJobTask(t, clusterAddress)),
-          max_concurrent_runs: typeof e.max_concurrent_runs === "number" ? e.max_concurrent_runs : 1,
-        };
-        const schedule = toJobSchedule(e.schedule);
-        if (schedule) props.schedule = schedule;
-        return props;
-      }
-      case "dbx_catalog": {
-        const props: CatalogProps = {};
-        if (typeof e.comment === "string") props.comment = e.comment;
-        if (typeof e.storage_root === "string") props.storage_root = e.storage_root;
-        return props;
-      }
-      case "dbx_schema": {
-        const props: SchemaProps = { catalog_name: p.parent?.node.name as string };
-        if (typeof e.comment === "string") props.comment = e.comment;
-        return props;
-      }
-      case "dbx_table": {
-        const props: UcTableProps = {
-          catalog_name: p.parent?.parent?.node.name as string,
-          schema_name: p.parent?.node.name as string,
-          columns: columns(e.columns),
-          table_type: str(e.table_type) ?? resolvedValue("table_type") ?? "fact",
-        };
-        if (typeof e.comment === "string") props.comment = e.comment;
-        if (Array.isArray(e.partition_by))
-          props.partition_by = e.partition_by.filter((c): c is string => typeof c === "string");
-        return props;
-      }
-      case "dbx_volume": {
-        const props: VolumeProps = {
-          catalog_name: p.parent?.parent?.node.name as string,
-          schema_name: p.parent?.node.name as string,
-          volume_type: e.volume_type === "EXTERNAL" ? "EXTERNAL" : "MANAGED",
-        };
-        if (props.volume_type === "EXTERNAL" && typeof e.storage_location === "string")
-          props.storage_location = e.storage_location;
-        if (typeof e.comment === "string") props.comment = e.comment;
-        return props;
-      }
-      default:
-        return undefined;
-    }
-  }
+/** What a spec's `properties` sees of a completely resolved entry. */
+function resolutionContext(p: Pending, region: string): ResolutionContext {
+  const parents: string[] = [];
+  for (let q = p.parent; q; q = q.parent) parents.unshift(q.node.name as string);
+  return {
+    region,
+    name: p.node.name as string,
+    fullName: p.node.fullName as string,
+    parents,
+    refs: p.resolvedRefs,
+    namingValue: (name) => p.named?.variables.find((v) => v.name === name)?.raw,
+  };
+}
 
-  // ---- Rules, scope and order.
-  const nodes = pending.map((p) => p.node);
-  problems.push(...checkEntryRules(nodes, source, allowedLayers(conv, overrides)));
+/**
+ * Pass 5: the rules over all entries, the scope, and the execution order of the resources the
+ * scope keeps (blueprint order, each address once).
+ */
+function checkAndOrder(
+  run: Run,
+  data: Record<string, unknown>,
+): { resources: DesiredResource[]; executionOrder: string[] } {
+  const { source, problems } = run;
+  const nodes = run.pending.map((p) => p.node);
+  problems.push(...checkEntryRules(nodes, source, allowedLayers(run.conv, run.overrides)));
   problems.push(...checkReferences(nodes, source));
-  const duplicates = checkDuplicates(nodes, source);
-  problems.push(...duplicates);
+  problems.push(...checkDuplicates(nodes, source));
   problems.push(...checkCycles(nodes, source));
   problems.push(...checkMetadataKeys(data.metadata, source));
 
   const scope = compileScope(scopeOf(data.scope));
   const kept = new Set<string>();
   for (const n of nodes) if (n.address && scope.keeps(n.type, n.address)) kept.add(n.address);
-  problems.push(...checkScopeClosure(nodes, kept, source, opts.existsInState));
+  problems.push(...checkScopeClosure(nodes, kept, source, run.existsInState));
   if (data.scope !== undefined)
     problems.push(
       ...checkScopePatterns(scope.unusedPatterns(), source, [...new Set(nodes.map((n) => n.type))]),
     );
 
   const seen = new Set<string>();
-  const out: DesiredResource[] = [];
+  const resources: DesiredResource[] = [];
   for (const n of nodes) {
     if (!n.resource || !kept.has(n.resource.address) || seen.has(n.resource.address)) continue;
     seen.add(n.resource.address);
-    out.push(n.resource);
+    resources.push(n.resource);
   }
   let executionOrder: string[] = [];
   try {
-    executionOrder = topoOrder(out.map((r) => ({ id: r.address, deps: r.dependencies })));
+    executionOrder = topoOrder(resources.map((r) => ({ id: r.address, deps: r.dependencies })));
   } catch (e) {
     // A cycle is already reported by checkCycles with both ends located; no order exists then.
     if (!isDpnError(e)) throw e;
   }
-
-  const environment =
-    overrides.environment ?? pending.find((p) => p.named)?.named?.environment ?? metadata.environment ?? "";
-  return {
-    file: bp.file,
-    metadata,
-    stackKey: { project: overrides.project ?? metadata.project ?? "", environment },
-    resources: out,
-    executionOrder,
-    problems: sortProblems(dedupe(problems)),
-  };
-}
-
-function splitFirst(fullName: string): [string, string] {
-  const i = fullName.indexOf(".");
-  return [fullName.slice(0, i), fullName.slice(i + 1)];
+  return { resources, executionOrder };
 }
 
 function dedupe(problems: Problem[]): Problem[] {

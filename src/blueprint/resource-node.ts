@@ -4,6 +4,7 @@
  * resolve.ts turns the complete ones into DesiredResources.
  */
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
+import type { EntryNode } from "../types/spec.js";
 import type { PathSegment } from "./json-source.js";
 
 /** One reference from an entry to another resource (database_ref, cluster_ref, bucket_ref). */
@@ -26,7 +27,8 @@ export interface RefUse {
   segments: PathSegment[];
 }
 
-export interface ResourceNode {
+/** An entry during resolution; the type specs' rules read it as an `EntryNode`. */
+export interface ResourceNode extends EntryNode {
   type: ProvisionedType;
   /** Position in the blueprint (document order), the tie-breaker of the execution order. */
   order: number;

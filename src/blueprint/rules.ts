@@ -1,21 +1,19 @@
 /**
  * Semantic rules of a blueprint, checked after the schema: references, duplicate addresses,
- * cycles, scope closure, and per-entry consistency (layers, encryption, sizing, tasks, volumes).
+ * cycles, scope closure, and per-entry consistency (each type spec's `check`).
  * Every rule collects problems; none stops the others. Each problem names both ends when it
  * involves two places, and carries the JSON path and line:column of the offending entry.
  */
 
-import { closest, didYouMean } from "../core/did-you-mean.js";
+import { didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
 import { findCycles } from "../core/graph.js";
 import type { Convention, Values } from "../naming/types.js";
-import { checkClusterEntry } from "./cluster-rules.js";
-import { checkGlueEntry } from "./glue-rules.js";
-import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
+import { specOf } from "../types/registry.js";
+import type { CheckContext } from "../types/spec.js";
 import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
 import type { ResourceNode } from "./resource-node.js";
 import { STANDARD_LAYERS } from "./schema.js";
-import { checkUcTableEntry } from "./uc-table-rules.js";
 
 function at(source: JsonSource, segments: readonly PathSegment[], valueNotKey = true) {
   const loc = valueNotKey ? source.locateValue(segments) : source.locate(segments);
@@ -45,243 +43,20 @@ export function allowedLayers(conv: Convention, overrides?: Values): Set<string>
   return out;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
-const rec = (v: unknown): Record<string, unknown> | undefined =>
-  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
-function duplicateColumns(
-  source: JsonSource,
-  base: readonly PathSegment[],
-  lists: [string, unknown][],
-  what: string,
-): Problem[] {
-  const out: Problem[] = [];
-  // Glue and Unity Catalog fold column names to lowercase, so "ID" and "id" collide.
-  const seen = new Map<string, [string, number]>();
-  for (const [key, list] of lists) {
-    if (!Array.isArray(list)) continue;
-    list.forEach((c, i) => {
-      const n = str(rec(c)?.name);
-      if (!n) return;
-      const first = seen.get(n.toLowerCase());
-      if (first) {
-        const segs = [...base, key, i];
-        out.push(
-          err({
-            code: "BLUEPRINT_DUPLICATE_COLUMN",
-            message: `column ${JSON.stringify(n)} of the ${what} is declared twice: at ${where(source, [...base, ...first])} and at ${formatPath(segs)}`,
-            ...at(source, segs),
-            hint: "Column names are case-insensitive on the platform; rename or remove one.",
-          }),
-        );
-      } else seen.set(n.toLowerCase(), [key, i]);
-    });
-  }
-  return out;
-}
-
-function checkTasks(node: ResourceNode, source: JsonSource): Problem[] {
-  const out: Problem[] = [];
-  const tasks = node.entry.tasks;
-  if (!Array.isArray(tasks)) return out;
-  const keys = new Map<string, number>();
-  tasks.forEach((t, i) => {
-    const task = rec(t);
-    const key = str(task?.task_key);
-    if (!task || !key) return;
-    const segs = [...node.segments, "tasks", i];
-    const first = keys.get(key);
-    if (first !== undefined) {
-      out.push(
-        err({
-          code: "BLUEPRINT_DUPLICATE_TASK_KEY",
-          message: `task_key ${JSON.stringify(key)} is used twice in job ${node.path}: tasks[${first}] and tasks[${i}]`,
-          ...at(source, [...segs, "task_key"]),
-          hint: "Task keys must be unique within a job.",
-        }),
-      );
-    } else keys.set(key, i);
-    const kinds = TASK_KINDS.filter((k) => k in task);
-    if (typeof task.notebook_path === "string" && kinds.length) {
-      out.push(
-        err({
-          code: "BLUEPRINT_TASK_AMBIGUOUS",
-          message: `task ${JSON.stringify(key)} has both the short-form notebook_path and ${kinds.join(", ")}`,
-          ...at(source, segs),
-          hint: "Use either the short form (notebook_path) or the Jobs API form, not both.",
-        }),
-      );
-    } else if (typeof task.notebook_path !== "string" && !kinds.length) {
-      const suggestion = Object.keys(task)
-        .map((k) => closest(k, ["notebook_path", ...TASK_KINDS]))
-        .find((s) => s !== undefined);
-      out.push(
-        err({
-          code: "BLUEPRINT_TASK_EMPTY",
-          message: `task ${JSON.stringify(key)} of job ${node.path} has nothing to run (no notebook_path and no *_task)`,
-          ...at(source, segs),
-          hint: `${suggestion ? `Did you mean ${JSON.stringify(suggestion)}? ` : ""}Add notebook_path (short form) or a Jobs API task such as notebook_task.`,
-        }),
-      );
-    }
-  });
-  // Unknown depends_on keys and cycles among tasks.
-  const graph: { id: string; deps: string[] }[] = [];
-  tasks.forEach((t, i) => {
-    const task = rec(t);
-    const key = str(task?.task_key);
-    if (!task || !key) return;
-    const deps = dependsOnKeys(task);
-    deps.forEach((d, j) => {
-      if (!keys.has(d)) {
-        const s = didYouMean(d, keys.keys());
-        out.push(
-          err({
-            code: "BLUEPRINT_UNKNOWN_TASK",
-            message: `task ${JSON.stringify(key)} depends on ${JSON.stringify(d)}, which is not a task of job ${node.path}`,
-            ...at(source, [...node.segments, "tasks", i, "depends_on", j]),
-            hint: `${s ? `${s} ` : ""}Task keys of this job: ${[...keys.keys()].join(", ")}.`,
-          }),
-        );
-      }
-    });
-    if (keys.get(key) === i) graph.push({ id: key, deps });
-  });
-  for (const cycle of findCycles(graph)) {
-    const first = cycle[0] as string;
-    out.push(
-      err({
-        code: "BLUEPRINT_TASK_CYCLE",
-        message: `tasks of job ${node.path} depend on each other in a cycle: ${cycle.join(" → ")}`,
-        ...at(source, [...node.segments, "tasks", keys.get(first) as number]),
-        hint: `Remove one depends_on between ${JSON.stringify(first)} and ${JSON.stringify(cycle[cycle.length - 2])}.`,
-      }),
-    );
-  }
-  return out;
-}
-
 /**
- * Per-entry consistency: layers the convention allows, KMS settings, Glue table location,
- * job tasks (unique keys, known dependencies, no cycles, something to run), volume storage,
- * duplicate columns; and what the platforms would refuse: Glue names, types, comments and
- * descriptions (glue-rules.ts), UC table DDL (uc-table-rules.ts), cluster settings
- * (cluster-rules.ts). Never throws.
+ * Per-entry rules: each entry is checked by its type spec's `check` (src/types/: layers the
+ * convention allows, KMS settings, Glue table location, job tasks, volume storage, duplicate
+ * columns, and what the platforms would refuse — Glue names, types, comments and descriptions,
+ * UC table DDL, cluster settings). Problems come entry by entry, in document order. Never throws.
  */
 export function checkEntryRules(
   nodes: readonly ResourceNode[],
   source: JsonSource,
   layers: Set<string>,
 ): Problem[] {
+  const ctx: CheckContext = { source, layers, findCycles };
   const out: Problem[] = [];
-  for (const node of nodes) {
-    const e = node.entry;
-    const layer = str(e.layer);
-    if (
-      layer !== undefined &&
-      layer !== "" &&
-      (node.type === "aws_s3_bucket" || node.type === "aws_glue_database" || node.type === "dbx_schema") &&
-      !layers.has(layer)
-    ) {
-      const s = didYouMean(layer, layers);
-      out.push(
-        err({
-          code: "BLUEPRINT_UNKNOWN_LAYER",
-          message: `layer ${JSON.stringify(layer)} of ${node.path} is not a known layer (allowed: ${[...layers].join(", ")})`,
-          ...at(source, [...node.segments, "layer"]),
-          hint: `${s ? `${s} ` : ""}Use one of: ${[...layers].join(", ")}; or allow it by setting layer: ${layer} in the convention's naming-values.yaml.`,
-        }),
-      );
-    }
-    switch (node.type) {
-      case "aws_s3_bucket": {
-        const enc = str(e.encryption) ?? "AES256";
-        if (enc === "aws:kms" && !str(e.kms_key_id)) {
-          out.push(
-            err({
-              code: "BLUEPRINT_KMS_KEY_REQUIRED",
-              message: `bucket ${node.path} uses encryption aws:kms but has no kms_key_id`,
-              ...at(source, [...node.segments, "encryption"]),
-              hint: "Add kms_key_id (a KMS key id or ARN), or use encryption AES256.",
-            }),
-          );
-        } else if (enc === "AES256" && str(e.kms_key_id)) {
-          out.push(
-            err({
-              code: "BLUEPRINT_KMS_KEY_UNUSED",
-              message: `bucket ${node.path} sets kms_key_id but its encryption is AES256, which does not use it`,
-              ...at(source, [...node.segments, "kms_key_id"]),
-              hint: 'Set "encryption": "aws:kms", or remove kms_key_id.',
-            }),
-          );
-        }
-        break;
-      }
-      case "aws_glue_database":
-        out.push(...checkGlueEntry(node, source));
-        break;
-      case "aws_glue_table": {
-        out.push(...checkGlueEntry(node, source));
-        if (e.location !== undefined && e.bucket_ref !== undefined) {
-          out.push(
-            err({
-              code: "BLUEPRINT_LOCATION_CONFLICT",
-              message: `Glue table ${node.path} has both location and bucket_ref`,
-              ...at(source, [...node.segments, "location"]),
-              hint: "Keep one: location (an explicit s3:// path) or bucket_ref (derives s3://<bucket>/<database>/<table>/).",
-            }),
-          );
-        }
-        out.push(
-          ...duplicateColumns(
-            source,
-            node.segments,
-            [
-              ["columns", e.columns],
-              ["partition_keys", e.partition_keys],
-            ],
-            `Glue table ${node.path}`,
-          ),
-        );
-        break;
-      }
-      case "dbx_cluster":
-        out.push(...checkClusterEntry(node, source));
-        break;
-      case "dbx_job":
-        out.push(...checkTasks(node, source));
-        break;
-      case "dbx_volume": {
-        const vt = str(e.volume_type) ?? "MANAGED";
-        if (vt === "EXTERNAL" && !str(e.storage_location)) {
-          out.push(
-            err({
-              code: "BLUEPRINT_STORAGE_LOCATION_REQUIRED",
-              message: `EXTERNAL volume ${node.path} has no storage_location`,
-              ...at(source, [...node.segments, "volume_type"]),
-              hint: "Add storage_location (an s3:// path under an external location), or make the volume MANAGED.",
-            }),
-          );
-        } else if (vt === "MANAGED" && e.storage_location !== undefined) {
-          out.push(
-            err({
-              code: "BLUEPRINT_STORAGE_LOCATION_FORBIDDEN",
-              message: `MANAGED volume ${node.path} sets storage_location, which Unity Catalog refuses for managed volumes`,
-              ...at(source, [...node.segments, "storage_location"]),
-              hint: 'Remove storage_location, or set "volume_type": "EXTERNAL".',
-            }),
-          );
-        }
-        break;
-      }
-      case "dbx_table":
-        out.push(...duplicateColumns(source, node.segments, [["columns", e.columns]], `table ${node.path}`));
-        out.push(...checkUcTableEntry(node, source));
-        break;
-      default:
-        break;
-    }
-  }
+  for (const node of nodes) out.push(...specOf(node.type).blueprint.check(node, ctx));
   return out;
 }
 

@@ -2,6 +2,8 @@
  * `dpn update --params updates.json`: which settings of each provisioned type may be changed in
  * place, as one JSON Schema per type (published as `schemas/update-<type>.schema.json`), and the
  * parser that checks a file against it with every problem located by JSON path and line:column.
+ * The settings, the immutable fields and how exclusive settings follow each other come from each
+ * type's spec (`update` in src/types/<type>.ts).
  *
  * Only settings that every target (sandbox, AWS, Databricks) can change without replacing the
  * object are listed. Names never change: they come from the naming convention, and S3 buckets and
@@ -12,23 +14,13 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import { didYouMean } from "../core/did-you-mean.js";
 import { type Problem, usageError, validationError } from "../core/errors.js";
 import { PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
+import { specOf } from "../types/registry.js";
 import { formatPath, type JsonSource, type PathSegment, parseJsonSource } from "./json-source.js";
 
 const SCHEMA_BASE = "https://data-platform-naming.dev/schemas";
 
 /** Changed settings: every key optional; `null` clears an optional setting. */
 export type UpdateParams = Record<string, unknown> & { tags?: Record<string, string | null> };
-
-const str = (description: string, extra: Record<string, unknown> = {}) => ({
-  type: "string",
-  minLength: 1,
-  description,
-  ...extra,
-});
-const nullable = (schema: Record<string, unknown>, what: string) => ({
-  anyOf: [schema, { type: "null", description: `null removes ${what}` }],
-  description: `${String(schema.description ?? "")} null removes it.`.trim(),
-});
 
 const tags = {
   type: "object",
@@ -38,149 +30,12 @@ const tags = {
   additionalProperties: { anyOf: [{ type: "string", maxLength: 256 }, { type: "null" }] },
 };
 
-const column = {
-  type: "object",
-  required: ["name", "type"],
-  additionalProperties: false,
-  properties: {
-    name: str("Column name."),
-    type: str("Column type (Hive/Athena types for Glue)."),
-    comment: { type: "string", description: "Column comment." },
-  },
-};
-
-const comment = nullable({ type: "string", maxLength: 1024, description: "The comment." }, "the comment");
-
-/** The settings each type accepts in updates.json (besides `tags`). */
-const SETTINGS: { [T in ProvisionedType]: Record<string, unknown> } = {
-  aws_s3_bucket: {
-    versioning: {
-      type: "boolean",
-      description:
-        "Object versioning. false on a bucket that was ever versioned suspends versioning (S3 cannot turn it off).",
-    },
-    lifecycle_days: {
-      type: "integer",
-      minimum: 0,
-      maximum: 36500,
-      description: "Days before objects move to INTELLIGENT_TIERING; 0 removes dpn's lifecycle rule.",
-    },
-    encryption: {
-      type: "string",
-      enum: ["AES256", "aws:kms"],
-      description: "Default encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS, with kms_key_id).",
-    },
-    kms_key_id: str("KMS key id or ARN, used with encryption aws:kms."),
-    block_public_access: {
-      type: "boolean",
-      description: "All four public access block flags on (true) or off.",
-    },
-  },
-  aws_glue_database: {
-    description: nullable({ type: "string", maxLength: 2048, description: "Database description." }, "it"),
-    parameters: {
-      type: "object",
-      description: "Database parameters (replaces the whole map).",
-      additionalProperties: { type: "string" },
-    },
-  },
-  aws_glue_table: {
-    description: nullable({ type: "string", maxLength: 2048, description: "Table description." }, "it"),
-    columns: { type: "array", minItems: 1, items: column, description: "All columns (replaces the list)." },
-    partition_keys: { type: "array", items: column, description: "All partition keys (replaces the list)." },
-    table_type: str("Glue table type, e.g. EXTERNAL_TABLE."),
-    format: { type: "string", enum: ["parquet", "delta", "json", "csv"], description: "Data format." },
-    location: nullable(str("s3:// location of the data.", { pattern: "^s3://" }), "the location"),
-  },
-  dbx_cluster: {
-    spark_version: str("Databricks runtime, e.g. 15.4.x-scala2.12."),
-    node_type_id: str("Worker and driver node type, e.g. i3.xlarge."),
-    num_workers: {
-      type: "integer",
-      minimum: 0,
-      description: "Fixed number of workers (replaces autoscale).",
-    },
-    autoscale: {
-      type: "object",
-      required: ["min_workers", "max_workers"],
-      additionalProperties: false,
-      description: "Autoscaling range (replaces num_workers).",
-      properties: {
-        min_workers: { type: "integer", minimum: 0 },
-        max_workers: { type: "integer", minimum: 1 },
-      },
-    },
-    autotermination_minutes: {
-      type: "integer",
-      minimum: 0,
-      maximum: 10000,
-      description: "Idle minutes before the cluster terminates (0 = never, else 10..10000).",
-    },
-  },
-  dbx_job: {
-    max_concurrent_runs: { type: "integer", minimum: 0, maximum: 1000, description: "Concurrent runs." },
-    schedule: nullable(
-      {
-        type: "object",
-        required: ["quartz_cron_expression", "timezone_id"],
-        additionalProperties: false,
-        description: "Quartz schedule.",
-        properties: {
-          quartz_cron_expression: str("Quartz cron expression (6 or 7 fields), e.g. 0 30 2 * * ?", {
-            pattern: "^\\S+(\\s+\\S+){5,6}$",
-          }),
-          timezone_id: str("Java time zone id, e.g. UTC or Europe/Paris."),
-          pause_status: { type: "string", enum: ["PAUSED", "UNPAUSED"] },
-        },
-      },
-      "the schedule",
-    ),
-    tasks: {
-      type: "array",
-      minItems: 1,
-      description: "All tasks (replaces the list); tasks without compute run on the job's cluster.",
-      items: {
-        type: "object",
-        required: ["task_key"],
-        properties: { task_key: str("Unique task key.") },
-      },
-    },
-  },
-  dbx_catalog: { comment },
-  dbx_schema: { comment },
-  dbx_table: { comment },
-  dbx_volume: { comment },
-};
+/** The settings each type accepts in updates.json (besides `tags`): its spec's `update.settings`. */
+const settingsOf = (type: ProvisionedType): Readonly<Record<string, unknown>> => specOf(type).update.settings;
 
 /** Settings that exist but cannot change in place, with the reason shown to the user. */
-const IMMUTABLE: { [T in ProvisionedType]: Record<string, string> } = {
-  aws_s3_bucket: { region: "a bucket cannot move to another region" },
-  aws_glue_database: { region: "a Glue database cannot move to another region" },
-  aws_glue_table: {
-    region: "a Glue table cannot move to another region",
-    database: "Glue has no table move: the database is part of the table's identity",
-  },
-  dbx_cluster: {
-    cluster_type: "the cluster type decides the access mode; create a new cluster",
-    data_security_mode: "follows from the cluster type",
-  },
-  dbx_job: { cluster_ref: "the job's cluster is chosen in the blueprint" },
-  dbx_catalog: { storage_root: "Unity Catalog cannot change a catalog's storage root" },
-  dbx_schema: { catalog_name: "a schema cannot move to another catalog" },
-  dbx_table: {
-    catalog_name: "a table cannot move to another catalog",
-    schema_name: "a table cannot move to another schema",
-    columns: "column changes need a table replacement on Databricks (ALTER TABLE is not applied by dpn)",
-    partition_by: "partitioning is fixed at creation",
-    table_type: "the table type is fixed at creation",
-  },
-  dbx_volume: {
-    catalog_name: "a volume cannot move to another catalog",
-    schema_name: "a volume cannot move to another schema",
-    volume_type: "the volume type is fixed at creation",
-    storage_location: "an external volume's location is fixed at creation",
-  },
-};
+const immutableOf = (type: ProvisionedType): Readonly<Record<string, string | undefined>> =>
+  specOf(type).update.immutable;
 
 /** Keys that would rename the resource. */
 const RENAME_KEYS = ["name", "full_name", "fullName", "new_name"];
@@ -197,7 +52,7 @@ export function updateParamsSchema(type: ProvisionedType): Record<string, unknow
     additionalProperties: false,
     properties: {
       $schema: { type: "string", description: "Where editors find this schema." },
-      ...SETTINGS[type],
+      ...settingsOf(type),
       tags,
     },
   };
@@ -210,7 +65,7 @@ export const UPDATE_PARAMS_SCHEMAS: ReadonlyArray<{ file: string; schema: unknow
 
 /** The settings keys `dpn update` accepts for a type (tags included). */
 export function updatableFields(type: ProvisionedType): string[] {
-  return [...Object.keys(SETTINGS[type]), "tags"];
+  return [...Object.keys(settingsOf(type)), "tags"];
 }
 
 const compiled = new Map<ProvisionedType, ValidateFunction>();
@@ -251,10 +106,11 @@ function problemOf(e: ErrorObject, src: JsonSource, type: ProvisionedType): Prob
     case "additionalProperties": {
       const key = String((e.params as { additionalProperty: string }).additionalProperty);
       const keyPath = [...segments, key];
-      if (segments.length === 0 && IMMUTABLE[type][key]) {
+      const immutable = immutableOf(type)[key];
+      if (segments.length === 0 && immutable) {
         return {
           code: "UPDATE_FIELD_IMMUTABLE",
-          message: `${type} setting "${key}" cannot be changed in place: ${IMMUTABLE[type][key]}`,
+          message: `${type} setting "${key}" cannot be changed in place: ${immutable}`,
           ...at(keyPath, true),
           hint: `Remove "${key}". To change it, create a new resource (change the blueprint) and delete the old one.`,
           severity: "error",
@@ -341,10 +197,9 @@ export function parseUpdateParams(text: string, file: string, type: ProvisionedT
         "UPDATE_RENAME_REFUSED",
         `${file}:${loc.line}:${loc.column}: renaming is not supported ("${rename}")`,
         {
-          hint:
-            type === "aws_s3_bucket" || type.startsWith("aws_glue")
-              ? `${type} names cannot change on AWS at all, and dpn names come from the naming convention: create the resource under its new name (change the blueprint) and delete the old one with \`dpn delete\`.`
-              : "dpn names come from the naming convention: change the blueprint's naming values, create the new resource, then delete the old one with `dpn delete`.",
+          hint: !specOf(type).update.platformRenames
+            ? `${type} names cannot change on AWS at all, and dpn names come from the naming convention: create the resource under its new name (change the blueprint) and delete the old one with \`dpn delete\`.`
+            : "dpn names come from the naming convention: change the blueprint's naming values, create the new resource, then delete the old one with `dpn delete`.",
           problems: [
             {
               code: "UPDATE_RENAME_REFUSED",
@@ -423,10 +278,6 @@ export function applyUpdateParams<
     } else if (v === null) delete props[k];
     else props[k] = JSON.parse(JSON.stringify(v));
   }
-  if (base.type === "dbx_cluster") {
-    if ("num_workers" in params) delete props.autoscale;
-    else if ("autoscale" in params) delete props.num_workers;
-  }
-  if (base.type === "aws_s3_bucket" && props.encryption !== "aws:kms") delete props.kms_key_id;
+  specOf(base.type).update.afterApply?.(props, params);
   return { ...base, properties: props, tags: tagsOut };
 }

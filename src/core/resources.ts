@@ -6,7 +6,11 @@
 export const ENVIRONMENTS = ["dev", "stg", "prd"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-/** Resource types dpn can provision (the others of the 27 naming type keys are naming-only). */
+/**
+ * Resource types dpn can provision (the others of the 27 naming type keys are naming-only): the
+ * source of the type names. Each has a type spec in src/types/, registered in
+ * src/types/registry.ts keyed by this union, so a name added here without a spec does not compile.
+ */
 export const PROVISIONED_TYPES = [
   "aws_s3_bucket",
   "aws_glue_database",
@@ -24,12 +28,21 @@ export function isProvisionedType(t: string): t is ProvisionedType {
   return (PROVISIONED_TYPES as readonly string[]).includes(t);
 }
 
-/** Which cloud a provisioned type belongs to. */
+/**
+ * Which cloud a provisioned type belongs to.
+ * @deprecated Moved to src/types/registry.ts `cloudOf` (the spec's `cloud`); kept until
+ *   cli/cloud-registry.ts imports it from there, then delete (registry.test.ts checks both agree).
+ */
 export function cloudOf(type: ProvisionedType): "aws" | "databricks" {
   return type.startsWith("aws_") ? "aws" : "databricks";
 }
 
-/** Service bucket for per-service rate limits and reporting. */
+/**
+ * Service bucket for per-service rate limits and reporting.
+ * @deprecated Moved to src/types/registry.ts `serviceOf` (the spec's `engine.service`); kept until
+ *   providers/sandbox/type-provider.ts imports it from there, then delete (registry.test.ts checks
+ *   both agree).
+ */
 export function serviceOf(type: ProvisionedType): string {
   switch (type) {
     case "aws_s3_bucket":

@@ -1,7 +1,7 @@
 /**
  * Standard tags, per-target tag limits (naming-rules.md Part 1 "Tags" and Part 3 C4), and the
  * tag budget of each provisioned type: the platform maximum of the map dpn writes its tags to,
- * minus dpn's own markers there (`userTagBudget`, `DPN_MARKERS`).
+ * minus dpn's own markers there (`userTagBudget`, one `TYPE_TAGS` row per type).
  */
 import { DpnError, type Problem } from "../core/errors.js";
 import { MARKER_KEYS, type ProvisionedType } from "../core/resources.js";
@@ -166,98 +166,129 @@ const archived = (key: string): ReservedTag => ({ key, when: "while archived" })
 const OWNERSHIP = [always(MARKER_KEYS.stack), always(MARKER_KEYS.address)];
 const ARCHIVE = [archived(MARKER_KEYS.archivedAt), archived(MARKER_KEYS.archivedBy)];
 
-/**
- * The markers dpn writes into each type's tag map: the one table to change when a provider adds
- * one. Ownership markers are always there; archive markers while archived (docs/archive-restore.md).
- * Jobs keep their schedule's pause state (`dpn_prev_pause`, compute-tags.ts) while archived;
- * clusters get one pin-state marker while archived (its key is the cluster provider's). UC
- * tables and Glue tables also carry `dpn_table_type` in the same map.
- */
-export const DPN_MARKERS: Readonly<Record<ProvisionedType, readonly ReservedTag[]>> = Object.freeze({
-  aws_s3_bucket: [...OWNERSHIP, ...ARCHIVE],
-  aws_glue_database: [...OWNERSHIP, ...ARCHIVE],
-  aws_glue_table: [...OWNERSHIP, ...ARCHIVE, always("dpn_table_type")],
-  dbx_cluster: [...OWNERSHIP, ...ARCHIVE, archived("cluster pin-state marker")],
-  dbx_job: [...OWNERSHIP, ...ARCHIVE, archived("dpn_prev_pause")],
-  dbx_catalog: [...OWNERSHIP, ...ARCHIVE],
-  dbx_schema: [...OWNERSHIP, ...ARCHIVE],
-  dbx_table: [...OWNERSHIP, ...ARCHIVE, always("dpn_table_type")],
-  dbx_volume: [...OWNERSHIP, ...ARCHIVE],
-});
-
 /** The tag Databricks single-node clusters carry (databricks/terraform-provider-databricks docs/resources/cluster.md, databricks/cli bundle/config/validate/single_node_cluster.go). */
 export const SINGLE_NODE_TAG = "ResourceClass";
 
-interface Mechanism {
+const SINGLE_NODE = [{ key: SINGLE_NODE_TAG, when: "single-node" as const }];
+
+/**
+ * Where one provisioned type's tags go and what else shares that map: the one table to change
+ * when a type is added or a provider adds a marker. The type specs (src/types/) expose each row
+ * as their `tags`.
+ */
+export interface TypeTags {
+  /** Which key/value rules (naming-rules.md Part 3, C4) its tags follow. */
+  target: TagTarget;
   /** Where the tags go, as the platform calls it. */
   mechanism: string;
   /** What one such object is called in messages. */
   noun: string;
   /** Most entries the mechanism accepts (user + standard + dpn's); undefined: none documented. */
   max?: number;
+  /** Where the maximum comes from. */
   source: string;
+  /**
+   * The markers dpn writes into the same map. Ownership markers are always there; archive markers
+   * while archived (docs/archive-restore.md). Jobs keep their schedule's pause state
+   * (`dpn_prev_pause`, compute-tags.ts) while archived; clusters get one pin-state marker while
+   * archived (its key is the cluster provider's). UC tables and Glue tables also carry
+   * `dpn_table_type` in the same map.
+   */
+  markers: readonly ReservedTag[];
+  /** Tags the platform itself sets on a single-node configuration (clusters: `ResourceClass`). */
+  singleNodeTags?: readonly ReservedTag[];
+  /** The map is TBLPROPERTIES: reserved property keys and prefixes cannot be tags. */
+  tableProperties?: true;
 }
 
 // Official limits, checked in the service models and docs cited (docs/file-formats.md lists them).
-const MECHANISMS: Record<ProvisionedType, Mechanism> = {
+export const TYPE_TAGS: { readonly [T in ProvisionedType]: TypeTags } = Object.freeze({
   aws_s3_bucket: {
+    target: "aws",
     mechanism: "S3 bucket tags",
     noun: "bucket",
     max: 50,
     // "A tag set can contain as many as 50 user-defined tags"
     source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging.html",
+    markers: [...OWNERSHIP, ...ARCHIVE],
   },
   aws_glue_database: {
+    target: "glue",
     mechanism: "Glue tags",
     noun: "Glue database",
     max: 50,
     // botocore glue/2017-03-31 service-2.json: TagsMap max 50 (CreateDatabase Tags, TagResource)
     source: "botocore data/glue/2017-03-31/service-2.json (TagsMap: max 50)",
+    markers: [...OWNERSHIP, ...ARCHIVE],
   },
   aws_glue_table: {
+    target: "glue",
     // Glue tables are not taggable; the provider keeps tags as `dpn_tag.<key>` table Parameters.
     mechanism: "Glue table parameters",
     noun: "Glue table",
     source: "botocore data/glue/2017-03-31/service-2.json (ParametersMap: no maximum)",
+    markers: [...OWNERSHIP, ...ARCHIVE, always("dpn_table_type")],
   },
   dbx_cluster: {
+    target: "dbx_cluster",
     mechanism: "cluster custom_tags",
     noun: "cluster",
     max: 45,
     // "Currently, Databricks allows at most 45 custom tags"
     source: "databricks/databricks-sdk-go service/compute/model.go (CreateCluster.CustomTags)",
+    markers: [...OWNERSHIP, ...ARCHIVE, archived("cluster pin-state marker")],
+    singleNodeTags: SINGLE_NODE,
   },
   dbx_job: {
+    target: "dbx_job",
     mechanism: "job tags",
     noun: "job",
     max: 25,
     // "A maximum of 25 tags can be added to the job."
     source: "databricks/databricks-sdk-go service/jobs/model.go (JobSettings.Tags)",
+    markers: [...OWNERSHIP, ...ARCHIVE, archived("dpn_prev_pause")],
   },
   dbx_catalog: {
+    target: "uc",
     mechanism: "Unity Catalog catalog properties",
     noun: "catalog",
     source: "databricks/databricks-sdk-go service/catalog/model.go (CatalogInfo.Properties: no maximum)",
+    markers: [...OWNERSHIP, ...ARCHIVE],
   },
   dbx_schema: {
+    target: "uc",
     mechanism: "Unity Catalog schema properties",
     noun: "schema",
     source: "databricks/databricks-sdk-go service/catalog/model.go (SchemaInfo.Properties: no maximum)",
+    markers: [...OWNERSHIP, ...ARCHIVE],
   },
   dbx_table: {
+    target: "uc",
     mechanism: "TBLPROPERTIES",
     noun: "table",
     source: "https://docs.databricks.com/aws/en/sql/language-manual/sql-ref-syntax-ddl-tblproperties",
+    markers: [...OWNERSHIP, ...ARCHIVE, always("dpn_table_type")],
+    tableProperties: true,
   },
   dbx_volume: {
+    target: "uc",
     // Volumes have no properties; the provider assigns Unity Catalog tags (entity tag assignments).
     mechanism: "Unity Catalog tags",
     noun: "volume",
     max: 50,
     // "You can assign a maximum of 50 tags to a single securable object."
     source: "https://docs.databricks.com/aws/en/database-objects/tags",
+    markers: [...OWNERSHIP, ...ARCHIVE],
   },
-};
+});
+
+/** The markers dpn writes into each type's tag map (`TYPE_TAGS[type].markers`). */
+export const DPN_MARKERS: Readonly<Record<ProvisionedType, readonly ReservedTag[]>> = Object.freeze(
+  Object.fromEntries(Object.entries(TYPE_TAGS).map(([t, f]) => [t, f.markers])) as Record<
+    ProvisionedType,
+    readonly ReservedTag[]
+  >,
+);
 
 /** How many tags of its own (standard + blueprint) one resource type may carry, and why. */
 export interface TagBudget {
@@ -284,10 +315,9 @@ export interface TagBudget {
  * single-node cluster. Pure; never throws.
  */
 export function userTagBudget(type: ProvisionedType, opts: { singleNode?: boolean } = {}): TagBudget {
-  const m = MECHANISMS[type];
-  const markers = DPN_MARKERS[type];
-  const platform =
-    type === "dbx_cluster" && opts.singleNode ? [{ key: SINGLE_NODE_TAG, when: "single-node" as const }] : [];
+  const m = TYPE_TAGS[type];
+  const markers = m.markers;
+  const platform = opts.singleNode ? (m.singleNodeTags ?? []) : [];
   return {
     type,
     mechanism: m.mechanism,
@@ -300,21 +330,9 @@ export function userTagBudget(type: ProvisionedType, opts: { singleNode?: boolea
   };
 }
 
-const TAG_TARGETS: Record<ProvisionedType, TagTarget> = {
-  aws_s3_bucket: "aws",
-  aws_glue_database: "glue",
-  aws_glue_table: "glue",
-  dbx_cluster: "dbx_cluster",
-  dbx_job: "dbx_job",
-  dbx_catalog: "uc",
-  dbx_schema: "uc",
-  dbx_table: "uc",
-  dbx_volume: "uc",
-};
-
 /** Which key/value rules (naming-rules.md Part 3, C4) apply to a type's tags. */
 export function tagTargetOf(type: ProvisionedType): TagTarget {
-  return TAG_TARGETS[type];
+  return TYPE_TAGS[type].target;
 }
 
 /**
@@ -396,7 +414,7 @@ export function checkTags(
         ),
       );
     }
-    if (type === "dbx_table") {
+    if (TYPE_TAGS[type].tableProperties) {
       const prefix = RESERVED_TABLE_PROPERTY_PREFIXES.find((p) => key.startsWith(p));
       if (RESERVED_TABLE_PROPERTIES.includes(key) || prefix) {
         out.push(

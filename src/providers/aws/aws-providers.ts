@@ -3,6 +3,7 @@
  * preflight. The CLI composition root calls these; nothing else in dpn imports the AWS SDK.
  */
 import type { Provider } from "../../engine/ports.js";
+import type { AwsType } from "../../types/registry.js";
 import { AwsClients, type AwsOptions, type CallerIdentity } from "./aws-clients.js";
 import { GlueDatabaseProvider } from "./glue-database-provider.js";
 import { GlueTableProvider } from "./glue-table-provider.js";
@@ -10,15 +11,17 @@ import { S3BucketProvider } from "./s3-bucket-provider.js";
 
 export type { AwsOptions, CallerIdentity } from "./aws-clients.js";
 
-export type AwsProvisionedType = "aws_s3_bucket" | "aws_glue_database" | "aws_glue_table";
+/** The AWS types: those whose spec says `cloud: "aws"` (src/types/registry.ts). */
+export type AwsProvisionedType = AwsType;
 
+/** One provider per AWS type: a type whose spec is AWS but has no provider here does not compile. */
 export type AwsProviders = { [T in AwsProvisionedType]: Provider<T> };
 
 /** Options of createAwsProviders: AwsOptions, or an AwsClients to share (and close) yourself. */
 export type CreateAwsProvidersOptions = AwsOptions & { clients?: AwsClients };
 
 /**
- * The three AWS providers sharing one set of SDK clients. Building them makes no network call
+ * The AWS providers (one per AWS type) sharing one set of SDK clients. Building them makes no network call
  * and never throws; credential problems surface on the first call (run awsPreflight first).
  * Pass `clients` to share clients with awsPreflight and call `clients.destroy()` at the end.
  */

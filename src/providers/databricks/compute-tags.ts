@@ -16,6 +16,7 @@
  */
 import { ProviderError } from "../../core/errors.js";
 import { MARKER_KEYS, type Ownership } from "../../core/resources.js";
+import { TYPE_TAGS } from "../../naming/tags.js";
 
 /** The official validator's pattern, as RE2 reads it (ASCII classes). */
 const VALID = /^[0-9A-Za-z_ +\-=.:/@]*$/;
@@ -82,8 +83,15 @@ export function decodeLegacyComputeTag(s: string): string {
 /** Tags Databricks sets itself (usage-detail-tags docs); custom tags must not use these keys. */
 const RESERVED_KEYS = new Set(["name", "vendor", "clusterid", "clustername", "creator", "runname", "jobid"]);
 
-/** Marker keys written with every dpn cluster/job (user tags + these must fit the limit). */
-export const COMPUTE_MARKER_COUNT = 5; // stack, address, archived_at, archived_by, prev pause/pin state
+/**
+ * Marker keys written with every dpn cluster/job (user tags + these must fit the limit): stack,
+ * address, archived_at, archived_by, prev pause/pin state — the markers of their tag budget
+ * (naming/tags.ts TYPE_TAGS), so the provider refuses exactly what the plan-time budget refuses.
+ */
+export const COMPUTE_MARKER_COUNT = Math.max(
+  TYPE_TAGS.dbx_cluster.markers.length,
+  TYPE_TAGS.dbx_job.markers.length,
+);
 
 /** Extra marker for jobs: the schedule pause status before archive, so restore undoes it exactly. */
 export const PREV_PAUSE_KEY = "dpn_prev_pause";

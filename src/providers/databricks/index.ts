@@ -4,6 +4,7 @@
  * `dbx_volume`).
  */
 import type { Provider } from "../../engine/ports.js";
+import type { DatabricksType as SpecDatabricksType } from "../../types/registry.js";
 import { type ClientOptions, DatabricksClient } from "./client.js";
 import { ClusterProvider } from "./cluster-provider.js";
 import { type DatabricksConfigOptions, resolveDatabricksConfig } from "./config.js";
@@ -13,14 +14,10 @@ import { TableProvider } from "./table-provider.js";
 import { catalogProvider, schemaProvider } from "./uc-namespace-provider.js";
 import { VolumeProvider } from "./volume-provider.js";
 
-export type DatabricksType =
-  | "dbx_cluster"
-  | "dbx_job"
-  | "dbx_catalog"
-  | "dbx_schema"
-  | "dbx_table"
-  | "dbx_volume";
+/** The Databricks types: those whose spec says `cloud: "databricks"` (src/types/registry.ts). */
+export type DatabricksType = SpecDatabricksType;
 
+/** One provider per Databricks type: a type whose spec is Databricks but has no provider here does not compile. */
 export type DatabricksProviders = { [T in DatabricksType]: Provider<T> };
 
 export { DatabricksClient } from "./client.js";
@@ -29,7 +26,7 @@ export { resolveDatabricksConfig } from "./config.js";
 export { type DatabricksPreflightInput, databricksPreflight } from "./preflight.js";
 export type { DatabricksProviderOptions } from "./provider-kit.js";
 
-/** The six Databricks providers over one client. Never throws. */
+/** The Databricks providers (one per Databricks type) over one client. Never throws. */
 export function createDatabricksProviders(
   client: DatabricksClient,
   opts: DatabricksProviderOptions = {},

@@ -31,7 +31,13 @@ import { SandboxStore, type StoredObject } from "./sandbox-store.js";
 import type { ModelOptions, TypeModel } from "./type-model.js";
 import { isArchived, ownershipOf, SandboxProvider, userTags } from "./type-provider.js";
 
-const MODELS: { [K in ProvisionedType]: TypeModel<K> } = {
+/**
+ * A model for every provisioned type (keyed by the registry's `ProvisionedType`, so a type without
+ * a model does not compile); src/types/registry.test.ts checks each model simulates its spec's cloud.
+ */
+type ModelMap = { [K in ProvisionedType]: TypeModel<K> };
+
+export const SANDBOX_MODELS: ModelMap = {
   aws_s3_bucket: s3BucketModel,
   aws_glue_database: glueDatabaseModel,
   aws_glue_table: glueTableModel,
@@ -44,7 +50,7 @@ const MODELS: { [K in ProvisionedType]: TypeModel<K> } = {
 };
 
 function modelOf(type: ProvisionedType): TypeModel {
-  return MODELS[type] as unknown as TypeModel;
+  return SANDBOX_MODELS[type] as unknown as TypeModel;
 }
 
 /** One object of the simulated clouds, as inventories list it. */

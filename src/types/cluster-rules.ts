@@ -17,9 +17,9 @@
  *   (naming/tags.ts).
  */
 import type { Problem } from "../core/errors.js";
-import type { JsonSource } from "./json-source.js";
-import { at, err, warn } from "./located.js";
-import type { ResourceNode } from "./resource-node.js";
+
+import { at, err, type Locator, warn } from "./kit/located.js";
+import type { EntryNode } from "./spec.js";
 
 export const AUTOTERMINATION_MIN = 10;
 export const AUTOTERMINATION_MAX = 10000;
@@ -28,8 +28,7 @@ const rec = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** Every cluster-settings problem of a cluster entry (see the module comment). Never throws. */
-export function checkClusterEntry(node: ResourceNode, source: JsonSource): Problem[] {
-  if (node.type !== "dbx_cluster") return [];
+export function checkClusterEntry(node: EntryNode, source: Locator): Problem[] {
   const out: Problem[] = [];
   const e = node.entry;
   const auto = rec(e.autoscale);

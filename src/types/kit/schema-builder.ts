@@ -117,11 +117,17 @@ export function stringOr<A, B>(ifString: Sch<A>, otherwise: Sch<B>, opts?: Annot
   return { schema: annotate(schema, opts) };
 }
 
-/** Collects named definitions into `$defs` and refers to them with `$ref`. */
-export class Definitions {
-  readonly defs: Record<string, JsonSchema> = {};
-  define<T>(name: string, s: Sch<T>): Sch<T> {
-    this.defs[name] = s.schema;
-    return { schema: { $ref: `#/$defs/${name}` } };
-  }
+/** A named schema, published under `$defs` and referred to with `$ref` (see `ref`). */
+export interface Definition<T = unknown> {
+  readonly name: string;
+  readonly schema: Sch<T>;
+}
+
+export function definition<T>(name: string, s: Sch<T>): Definition<T> {
+  return { name, schema: s };
+}
+
+/** A `$ref` to a definition; the document publishing it must list it under `$defs`. */
+export function ref<T>(d: Definition<T>): Sch<T> {
+  return { schema: { $ref: `#/$defs/${d.name}` } };
 }

@@ -2,11 +2,23 @@
  * Small helpers for rules that report a Problem at a blueprint value: its JSON path and
  * line:column, optionally pointing inside a string value (the bad token of a column type).
  */
-import type { Problem } from "../core/errors.js";
-import { formatPath, type JsonSource, type PathSegment } from "./json-source.js";
+import type { Problem } from "../../core/errors.js";
+import { formatPath, type Location, type PathSegment } from "./json-path.js";
+
+/**
+ * What a rule needs of the parsed blueprint to locate a problem: the file, its text, and the
+ * line:column of a key (`locate`) or of a value (`locateValue`). blueprint/json-source.ts
+ * `JsonSource` is one.
+ */
+export interface Locator {
+  readonly file: string;
+  readonly text: string;
+  locate(path: readonly PathSegment[]): Location;
+  locateValue(path: readonly PathSegment[]): Location;
+}
 
 /** Path, file and line:column of the value at `segments`. */
-export function at(source: JsonSource, segments: readonly PathSegment[]) {
+export function at(source: Locator, segments: readonly PathSegment[]) {
   const loc = source.locateValue(segments);
   return { path: formatPath(segments), file: source.file, line: loc.line, column: loc.column };
 }
@@ -16,7 +28,7 @@ export function at(source: JsonSource, segments: readonly PathSegment[]) {
  * the start of the string when the JSON text escapes characters before that offset (the column
  * of the decoded character would then be a guess).
  */
-export function atCharacter(source: JsonSource, segments: readonly PathSegment[], offset: number) {
+export function atCharacter(source: Locator, segments: readonly PathSegment[], offset: number) {
   const base = at(source, segments);
   const lineStart = lineStartOffset(source.text, base.line);
   const quote = lineStart + base.column - 1;
@@ -34,6 +46,12 @@ function lineStartOffset(text: string, line: number): number {
     start = i + 1;
   }
   return start;
+}
+
+/** A path with its line, for messages naming a second place: `$.a.b[1] (line 12)`. */
+export function where(source: Locator, segments: readonly PathSegment[]): string {
+  const loc = source.locateValue(segments);
+  return `${formatPath(segments)} (line ${loc.line})`;
 }
 
 export const err = (p: Omit<Problem, "severity">): Problem => ({ ...p, severity: "error" });

@@ -18,10 +18,10 @@
  */
 import type { Problem } from "../core/errors.js";
 import { measure } from "../naming/rules.js";
-import { dialectLabel, parseDataType } from "./data-types.js";
-import type { JsonSource, PathSegment } from "./json-source.js";
-import { at, atCharacter, badCharacters, err, suggestIdentifier, warn } from "./located.js";
-import type { ResourceNode } from "./resource-node.js";
+import { dialectLabel, parseDataType } from "./kit/data-types.js";
+import type { PathSegment } from "./kit/json-path.js";
+import { at, atCharacter, badCharacters, err, type Locator, suggestIdentifier, warn } from "./kit/located.js";
+import type { EntryNode } from "./spec.js";
 
 /** Characters outside Glue's single-line pattern: control characters but tab, U+FFFE, U+FFFF. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
@@ -46,7 +46,7 @@ function badOf(s: string, pattern: RegExp): string[] {
   return found;
 }
 
-function checkDescription(node: ResourceNode, source: JsonSource, what: string): Problem[] {
+function checkDescription(node: EntryNode, source: Locator, what: string): Problem[] {
   const d = str(node.entry.description);
   if (d === undefined) return [];
   const segs = [...node.segments, "description"];
@@ -75,8 +75,8 @@ function checkDescription(node: ResourceNode, source: JsonSource, what: string):
 }
 
 function checkColumn(
-  node: ResourceNode,
-  source: JsonSource,
+  node: EntryNode,
+  source: Locator,
   key: "columns" | "partition_keys",
   i: number,
   column: Record<string, unknown>,
@@ -166,10 +166,13 @@ function checkColumn(
   return out;
 }
 
-/** Every Glue problem of a Glue database or table entry (see the module comment). Never throws. */
-export function checkGlueEntry(node: ResourceNode, source: JsonSource): Problem[] {
-  if (node.type === "aws_glue_database") return checkDescription(node, source, "Glue database");
-  if (node.type !== "aws_glue_table") return [];
+/** Every Glue problem of a Glue database entry (see the module comment). Never throws. */
+export function checkGlueDatabaseEntry(node: EntryNode, source: Locator): Problem[] {
+  return checkDescription(node, source, "Glue database");
+}
+
+/** Every Glue problem of a Glue table entry (see the module comment). Never throws. */
+export function checkGlueTableEntry(node: EntryNode, source: Locator): Problem[] {
   const out = checkDescription(node, source, "Glue table");
   for (const key of ["columns", "partition_keys"] as const) {
     const list = node.entry[key];

@@ -22,10 +22,10 @@
  */
 import { didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
-import { type DataType, dialectLabel, parseDataType, walkType } from "./data-types.js";
-import type { JsonSource, PathSegment } from "./json-source.js";
-import { at, atCharacter, badCharacters, err, suggestIdentifier } from "./located.js";
-import type { ResourceNode } from "./resource-node.js";
+import { type DataType, dialectLabel, parseDataType, walkType } from "./kit/data-types.js";
+import type { PathSegment } from "./kit/json-path.js";
+import { at, atCharacter, badCharacters, err, type Locator, suggestIdentifier } from "./kit/located.js";
+import type { EntryNode } from "./spec.js";
 
 /** Characters Delta allows in column names only with column mapping, plus control characters. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
@@ -37,8 +37,7 @@ const rec = (v: unknown): Record<string, unknown> | undefined =>
   v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /** Every engine problem of a UC table entry (see the module comment). Never throws. */
-export function checkUcTableEntry(node: ResourceNode, source: JsonSource): Problem[] {
-  if (node.type !== "dbx_table") return [];
+export function checkUcTableEntry(node: EntryNode, source: Locator): Problem[] {
   const out: Problem[] = [];
   const e = node.entry;
   const columns = Array.isArray(e.columns) ? e.columns : [];
