@@ -11,6 +11,12 @@ import type {
   ResourceRecord,
   StateStore,
 } from "../engine/ports.js";
+import {
+  desiredPropertiesOf,
+  lookupByName,
+  minimalDesired,
+  structuralDependencies,
+} from "../types/records.js";
 
 /**
  * Find a remote object by remote id (bucket, `db`, `db.table`, cluster id, job id, UC full name),
@@ -26,31 +32,8 @@ export async function findRemote(
   const byId = await provider.read(id, ctx);
   if (byId) return byId;
   // clusters and jobs are found by name only together with our marker: the id is what identifies them
-  if (type === "dbx_cluster" || type === "dbx_job") return null;
-  return provider.lookup(minimalDesired(type, id, ctx.stackId), ctx);
-}
-
-/** The least a provider's lookup needs: type, name, full name and the parent names. */
-export function minimalDesired(type: ProvisionedType, id: string, _stackId: string): DesiredResource {
-  const parts = id.split(".");
-  const name = parts[parts.length - 1] ?? id;
-  const properties: Record<string, unknown> = {};
-  if (type === "aws_glue_table") properties.database = parts.length > 1 ? parts[0] : "";
-  if (type === "dbx_schema") properties.catalog_name = parts.length > 1 ? parts[0] : "";
-  if (type === "dbx_table" || type === "dbx_volume") {
-    properties.catalog_name = parts.length > 2 ? parts[0] : "";
-    properties.schema_name = parts.length > 2 ? parts[1] : "";
-  }
-  return {
-    type,
-    address: `${type}.${id}`,
-    name,
-    fullName: id,
-    properties: properties as never,
-    tags: {},
-    dependencies: [],
-    source: "--resource-id",
-  };
+  if (!lookupByName(type)) return null;
+  return provider.lookup(minimalDesired(type, id), ctx);
 }
 
 /**
@@ -76,43 +59,6 @@ export async function storedDesired(
   return out;
 }
 
-/** Property keys of each type's desired vocabulary (live objects may carry more). */
-const DESIRED_KEYS: { [T in ProvisionedType]: string[] } = {
-  aws_s3_bucket: [
-    "region",
-    "versioning",
-    "lifecycle_days",
-    "encryption",
-    "kms_key_id",
-    "block_public_access",
-  ],
-  aws_glue_database: ["region", "description", "parameters"],
-  aws_glue_table: [
-    "region",
-    "database",
-    "columns",
-    "partition_keys",
-    "table_type",
-    "format",
-    "location",
-    "description",
-  ],
-  dbx_cluster: [
-    "spark_version",
-    "node_type_id",
-    "autoscale",
-    "num_workers",
-    "autotermination_minutes",
-    "cluster_type",
-    "data_security_mode",
-  ],
-  dbx_job: ["cluster_ref", "tasks", "schedule", "max_concurrent_runs"],
-  dbx_catalog: ["comment", "storage_root"],
-  dbx_schema: ["catalog_name", "comment"],
-  dbx_table: ["catalog_name", "schema_name", "columns", "comment", "partition_by", "table_type"],
-  dbx_volume: ["catalog_name", "schema_name", "volume_type", "storage_location", "comment"],
-};
-
 /**
  * A desired resource describing `obj` as it is (for imports, and for updates of resources whose
  * desired settings were never stored). Dependencies are inferred from the stack's rows.
@@ -128,14 +74,7 @@ export function desiredFromObject(
   },
   rows: ResourceRecord[],
 ): DesiredResource {
-  const props: Record<string, unknown> = {};
-  for (const k of DESIRED_KEYS[obj.type]) if (obj.properties[k] !== undefined) props[k] = obj.properties[k];
-  if (obj.type === "dbx_job" && props.cluster_ref === undefined) {
-    // the Databricks provider reports the cluster id; the desired vocabulary wants its address
-    const id = obj.properties.cluster_id;
-    const cluster = rows.find((r) => r.type === "dbx_cluster" && r.remoteId === id);
-    props.cluster_ref = cluster?.address ?? id;
-  }
+  const props = desiredPropertiesOf(obj.type, obj.properties, rows);
   const probe: ResourceRecord = {
     stackId: "",
     address,
@@ -160,50 +99,6 @@ export function desiredFromObject(
     dependencies: structuralDependencies(probe, rows),
     source: address,
   };
-}
-
-const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : undefined);
-const bucketOf = (v: unknown) => (typeof v === "string" ? /^s3a?:\/\/([^/]+)/.exec(v)?.[1] : undefined);
-
-/** Addresses `row` depends on, read from its settings (parent names, cluster, s3 locations). */
-export function structuralDependencies(row: ResourceRecord, rows: ResourceRecord[]): string[] {
-  const p = row.properties;
-  const want: ((r: ResourceRecord) => boolean)[] = [];
-  const byFull = (type: ProvisionedType, full: string | undefined) =>
-    full ? want.push((r) => r.type === type && r.fullName.toLowerCase() === full) : 0;
-  const byBucket = (loc: unknown) => {
-    const b = bucketOf(loc);
-    if (b) want.push((r) => r.type === "aws_s3_bucket" && r.name === b);
-  };
-  switch (row.type) {
-    case "aws_glue_table":
-      byFull("aws_glue_database", lower(p.database));
-      byBucket(p.location);
-      break;
-    case "dbx_schema":
-      byFull("dbx_catalog", lower(p.catalog_name));
-      break;
-    case "dbx_table":
-    case "dbx_volume":
-      byFull("dbx_schema", `${lower(p.catalog_name)}.${lower(p.schema_name)}`);
-      byBucket(p.storage_location);
-      break;
-    case "dbx_catalog":
-      byBucket(p.storage_root);
-      break;
-    case "dbx_job": {
-      const refs = new Set<unknown>([p.cluster_ref, p.cluster_id]);
-      for (const t of (p.tasks as Record<string, unknown>[] | undefined) ?? []) {
-        refs.add(t.existing_cluster_ref);
-        refs.add(t.existing_cluster_id);
-      }
-      want.push((r) => r.type === "dbx_cluster" && (refs.has(r.address) || refs.has(r.remoteId)));
-      break;
-    }
-    default:
-      break;
-  }
-  return rows.filter((r) => r.address !== row.address && want.some((w) => w(r))).map((r) => r.address);
 }
 
 /**

@@ -16,6 +16,7 @@ import { conventionConformance } from "../naming/conformance.js";
 import { regionShort } from "../naming/regions.js";
 import { validateName } from "../naming/rules.js";
 import type { Convention } from "../naming/types.js";
+import { remoteIdField } from "../types/records.js";
 import type { AppContext, Target } from "./context.js";
 import { dependentsOf, desiredFromObject, findRemote, storedDesired } from "./desired.js";
 import { type DriftField, driftOf } from "./drift.js";
@@ -404,10 +405,9 @@ export async function importResource(app: AppContext, input: ImportInput): Promi
         "RESOURCE_NOT_FOUND",
         `no ${type} '${id}' exists remotely (target ${input.target})`,
         {
-          hint:
-            type === "dbx_cluster" || type === "dbx_job"
-              ? `Pass the ${type === "dbx_cluster" ? "cluster_id" : "job_id"} (names are not unique on Databricks).`
-              : "Pass the remote name or id: bucket name, Glue `db` or `db.table`, or the Unity Catalog full name `catalog.schema.name`.",
+          hint: remoteIdField(type)
+            ? `Pass the ${remoteIdField(type)} (names are not unique on Databricks).`
+            : "Pass the remote name or id: bucket name, Glue `db` or `db.table`, or the Unity Catalog full name `catalog.schema.name`.",
           details: { type, id },
         },
       );

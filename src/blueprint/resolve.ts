@@ -8,13 +8,13 @@
  * scope and order.
  */
 import { isDpnError, type Problem } from "../core/errors.js";
+import { topoOrder } from "../core/graph.js";
 import { type DesiredResource, PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
 import { generateName } from "../naming/generate.js";
 import { checkTags, standardTags } from "../naming/tags.js";
 import type { Convention, NameRequest, NameResult, Values } from "../naming/types.js";
 import { specOf } from "../types/registry.js";
 import type { Reference, ResolutionContext } from "../types/spec.js";
-import { topoOrder } from "../core/graph.js";
 import { formatPath, type JsonSource, type PathSegment, parsePath } from "./json-source.js";
 import type { LoadedBlueprint } from "./load.js";
 import type { RefUse, ResourceNode } from "./resource-node.js";

@@ -54,7 +54,7 @@ export function checkEntryRules(
   source: JsonSource,
   layers: Set<string>,
 ): Problem[] {
-  const ctx: CheckContext = { source, layers, findCycles };
+  const ctx: CheckContext = { source, layers };
   const out: Problem[] = [];
   for (const node of nodes) out.push(...specOf(node.type).blueprint.check(node, ctx));
   return out;

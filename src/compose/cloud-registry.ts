@@ -5,11 +5,12 @@
  * AWS SDK (a third of a cloud command's start-up), and an AWS-only one needs no Databricks settings.
  */
 import { internalError } from "../core/errors.js";
-import { cloudOf, PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
+import { PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
 import type { Provider, ProviderRegistry } from "../engine/ports.js";
 import type { AwsClients } from "../providers/aws/aws-clients.js";
 import type { AwsProviders } from "../providers/aws/aws-providers.js";
 import type { DatabricksClient, DatabricksProviders } from "../providers/databricks/index.js";
+import { cloudOf } from "../types/registry.js";
 import type { ComposeEnv, RegistryOptions } from "./compose.js";
 
 interface AwsSide {

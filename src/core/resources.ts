@@ -28,37 +28,6 @@ export function isProvisionedType(t: string): t is ProvisionedType {
   return (PROVISIONED_TYPES as readonly string[]).includes(t);
 }
 
-/**
- * Which cloud a provisioned type belongs to.
- * @deprecated Moved to src/types/registry.ts `cloudOf` (the spec's `cloud`); kept until
- *   cli/cloud-registry.ts imports it from there, then delete (registry.test.ts checks both agree).
- */
-export function cloudOf(type: ProvisionedType): "aws" | "databricks" {
-  return type.startsWith("aws_") ? "aws" : "databricks";
-}
-
-/**
- * Service bucket for per-service rate limits and reporting.
- * @deprecated Moved to src/types/registry.ts `serviceOf` (the spec's `engine.service`); kept until
- *   providers/sandbox/type-provider.ts imports it from there, then delete (registry.test.ts checks
- *   both agree).
- */
-export function serviceOf(type: ProvisionedType): string {
-  switch (type) {
-    case "aws_s3_bucket":
-      return "s3";
-    case "aws_glue_database":
-    case "aws_glue_table":
-      return "glue";
-    case "dbx_cluster":
-      return "clusters";
-    case "dbx_job":
-      return "jobs";
-    default:
-      return "unity-catalog";
-  }
-}
-
 export interface Column {
   name: string;
   type: string;

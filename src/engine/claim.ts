@@ -17,26 +17,8 @@
  * The rule is pure; the step runner gathers the facts (journal, lookup, provider principal).
  */
 import type { ProvisionedType } from "../core/resources.js";
+import { specOf } from "../types/registry.js";
 import type { RemoteObject } from "./ports.js";
-
-/**
- * Types whose create cannot carry the ownership marker, so a crash can leave an unmarked object
- * of ours: S3 (CreateBucket takes no tags that S3 keeps on every API path; tagging is a second
- * call) and UC volumes (no properties; tags are separate entity tag assignments). Every other
- * type sends the marker in the create call itself (Glue `Parameters`/`Tags`, cluster
- * `custom_tags`, job `tags`, UC catalog/schema `properties`, UC table `TBLPROPERTIES`).
- */
-export const MARKER_AFTER_CREATE: Record<ProvisionedType, boolean> = {
-  aws_s3_bucket: true,
-  aws_glue_database: false,
-  aws_glue_table: false,
-  dbx_cluster: false,
-  dbx_job: false,
-  dbx_catalog: false,
-  dbx_schema: false,
-  dbx_table: false,
-  dbx_volume: true,
-};
 
 /**
  * How far the platform's clock may be behind this machine's and still count: S3 reports
@@ -62,7 +44,9 @@ export type ClaimVerdict = { claim: true; evidence: string[] } | { claim: false;
 export function claimVerdict(facts: ClaimFacts): ClaimVerdict {
   const { type, found, absentAt, principal } = facts;
   if (found.ownership) return { claim: false, reason: "it carries another owner's marker" };
-  if (!MARKER_AFTER_CREATE[type])
+  // S3 (CreateBucket keeps no tags on every API path) and UC volumes (no properties; tags are
+  // separate assignments) are the types whose create cannot carry the marker (types/*: markerInCreate)
+  if (specOf(type).engine.markerInCreate)
     return { claim: false, reason: `a ${type} made by dpn carries its marker from the first call` };
   if (!absentAt) return { claim: false, reason: "the journal does not record that the name was free" };
   const evidence = [`the plan found no object named ${found.fullName} at ${absentAt}`];

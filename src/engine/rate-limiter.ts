@@ -5,6 +5,7 @@
  */
 
 import { TokenBucket } from "../core/token-bucket.js";
+import { defaultServiceRates } from "../types/services.js";
 
 export interface RateLimit {
   /** Sustained requests per second. */
@@ -16,19 +17,13 @@ export interface RateLimit {
 export type RateLimits = Record<string, RateLimit>;
 
 /**
- * Defaults per target. Cloud figures stay under the documented per-account quotas of S3/Glue
+ * Defaults per target. Cloud figures (per service, src/types/services.ts) stay under the documented per-account quotas of S3/Glue
  * control-plane calls and the Databricks per-workspace limits. The sandbox is local, so limiting
  * it would only distort benchmarks: no limits there.
  */
 export function defaultRateLimits(target: "sandbox" | "cloud" | string): RateLimits {
   if (target === "sandbox") return {};
-  return {
-    s3: { perSecond: 20 },
-    glue: { perSecond: 20 },
-    clusters: { perSecond: 10 },
-    jobs: { perSecond: 20 },
-    "unity-catalog": { perSecond: 20 },
-  };
+  return defaultServiceRates();
 }
 
 /** Token-bucket limiter; services without a configured limit pass straight through. */

@@ -155,7 +155,7 @@ const problem = (code: string, message: string, hint?: string): Problem => ({
 
 /** An entry dpn (or the platform, for dpn) may add to a resource's tag map besides the user's tags. */
 export interface ReservedTag {
-  /** The key, or a description when the writing provider has not fixed the key yet. */
+  /** The key. */
   key: string;
   /** When it is present: always, or only while the resource is archived. */
   when: "always" | "while archived" | "single-node";
@@ -236,7 +236,7 @@ export const TYPE_TAGS: { readonly [T in ProvisionedType]: TypeTags } = Object.f
     max: 45,
     // "Currently, Databricks allows at most 45 custom tags"
     source: "databricks/databricks-sdk-go service/compute/model.go (CreateCluster.CustomTags)",
-    markers: [...OWNERSHIP, ...ARCHIVE, archived("cluster pin-state marker")],
+    markers: [...OWNERSHIP, ...ARCHIVE, archived("dpn_prev_pin")],
     singleNodeTags: SINGLE_NODE,
   },
   dbx_job: {

@@ -4,12 +4,13 @@
  * house rules are met) or `noncompliant` (with the precise reasons and, where one can be derived,
  * the closest compliant name), plus its tag findings. Pure: the inventory reads, this decides.
  */
-import { CLUSTER_TYPES, TABLE_TYPES } from "../blueprint/schema.js";
 import { DpnError } from "../core/errors.js";
 import { MARKER_KEYS } from "../core/resources.js";
 import { normaliseValue } from "../naming/normalise.js";
 import { type NameIssue, type ParseResult, parseName } from "../naming/parse.js";
 import type { Convention, Values } from "../naming/types.js";
+import { CLUSTER_TYPES } from "../types/dbx-cluster.js";
+import { TABLE_TYPES } from "../types/kit/blueprint-fragments.js";
 import { SCAN_RULES } from "./rules.js";
 import { scoreRows, summaryScore } from "./score.js";
 import { DEFAULT_REQUIRED_TAGS, TAG_VARIABLES, tagFindings } from "./tag-compliance.js";

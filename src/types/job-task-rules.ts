@@ -5,6 +5,7 @@
  */
 import { closest, didYouMean } from "../core/did-you-mean.js";
 import type { Problem } from "../core/errors.js";
+import { findCycles } from "../core/graph.js";
 import { dependsOnKeys, TASK_KINDS } from "./job-settings.js";
 import { asRecord, asString } from "./kit/entry-values.js";
 import { at, err } from "./kit/located.js";
@@ -79,7 +80,7 @@ export function checkJobTasks(node: EntryNode, ctx: CheckContext): Problem[] {
     });
     if (keys.get(key) === i) graph.push({ id: key, deps });
   });
-  for (const cycle of ctx.findCycles(graph)) {
+  for (const cycle of findCycles(graph)) {
     const first = cycle[0] as string;
     out.push(
       err({

@@ -7,8 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { blueprintSchema } from "../blueprint/schema.js";
-import { cloudOf as coreCloudOf, serviceOf as coreServiceOf, PROVISIONED_TYPES } from "../core/resources.js";
-import { MARKER_AFTER_CREATE } from "../engine/claim.js";
+import { PROVISIONED_TYPES } from "../core/resources.js";
 import { defaultRateLimits } from "../engine/rate-limiter.js";
 import { BUILT_IN_TEMPLATES } from "../naming/built-ins.js";
 import { TYPE_TAGS } from "../naming/tags.js";
@@ -87,16 +86,11 @@ describe("the type registry", () => {
     expect(defaultServiceRates()).toEqual(defaultRateLimits("cloud"));
   });
 
-  it("says markerInCreate for exactly the types whose create carries the marker (engine/claim.ts)", () => {
-    for (const t of PROVISIONED_TYPES)
-      expect(specOf(t).engine.markerInCreate, t).toBe(!MARKER_AFTER_CREATE[t]);
-  });
-
-  it("answers cloudOf and serviceOf as the definitions they replace in core/resources.ts", () => {
-    for (const t of PROVISIONED_TYPES) {
-      expect(cloudOf(t), t).toBe(coreCloudOf(t));
-      expect(serviceOf(t), t).toBe(coreServiceOf(t));
-    }
+  it("says a create cannot carry the marker for exactly S3 buckets and UC volumes (the claim rule's types)", () => {
+    expect(PROVISIONED_TYPES.filter((t) => !specOf(t).engine.markerInCreate)).toEqual([
+      "aws_s3_bucket",
+      "dbx_volume",
+    ]);
   });
 
   it("names a naming type with a built-in template, and exposes its row of the tag table", () => {
@@ -143,13 +137,12 @@ describe("what registers per type agrees with the specs", () => {
     }
   });
 
-  it("has a sandbox model per type that simulates its cloud, finds by marker exactly the non-unique names, and can change every update setting", () => {
+  it("has a sandbox model per type that simulates its cloud and can change every update setting", () => {
     for (const t of PROVISIONED_TYPES) {
       const model = SANDBOX_MODELS[t];
       const spec = specOf(t);
       expect(model.type).toBe(t);
       expect(model.platform === "databricks" ? "databricks" : "aws", t).toBe(spec.cloud);
-      expect(model.lookupByMarker === true, t).toBe(!spec.naturalKey.unique);
       for (const k of Object.keys(spec.update.settings)) expect(model.changeable, `${t}.${k}`).toContain(k);
     }
   });

@@ -75,11 +75,6 @@ export interface CheckContext {
   readonly source: Locator;
   /** Layers the convention allows (standard layers plus the convention's own). */
   readonly layers: ReadonlySet<string>;
-  /**
-   * Cycles of a dependency graph, each as ids from one node back to itself (the blueprint's
-   * graph module, passed in so that this folder does not depend on blueprint/).
-   */
-  findCycles(graph: readonly { id: string; deps: readonly string[] }[]): string[][];
 }
 
 /** The resolved facts one entry's properties are computed from. */

@@ -12,6 +12,7 @@ import type {
   ProviderRegistry,
   RemoteObject,
 } from "../../src/engine/ports.js";
+import { serviceOf } from "../../src/types/registry.js";
 
 export type FakeMethod =
   | "lookup"
@@ -58,17 +59,6 @@ const clone = <T>(v: T): T => structuredClone(v);
 /** Settings fixed at create, as on the platform (a bucket never moves region): update refuses them. */
 const IMMUTABLE: Partial<Record<ProvisionedType, readonly string[]>> = { aws_s3_bucket: ["region"] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SERVICES: Record<ProvisionedType, string> = {
-  aws_s3_bucket: "s3",
-  aws_glue_database: "glue",
-  aws_glue_table: "glue",
-  dbx_cluster: "clusters",
-  dbx_job: "jobs",
-  dbx_catalog: "unity-catalog",
-  dbx_schema: "unity-catalog",
-  dbx_table: "unity-catalog",
-  dbx_volume: "unity-catalog",
-};
 
 /** The fake cloud: one inventory shared by the providers of all types. */
 export class FakeCloud {
@@ -246,7 +236,7 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
     private readonly cloud: FakeCloud,
     readonly type: T,
   ) {
-    this.service = SERVICES[type];
+    this.service = serviceOf(type);
   }
 
   private find(d: DesiredResource, ctx: ProviderContext): Stored | undefined {

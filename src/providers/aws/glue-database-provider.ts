@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-glue";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { serviceOf } from "../../types/registry.js";
 import type { AwsClients } from "./aws-clients.js";
 import {
   type AwsCallContext,
@@ -53,7 +54,7 @@ function onlyMarkers(m: Record<string, string>): Record<string, string> {
 /** Glue database provider. Construct through createAwsProviders. */
 export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
   readonly type = "aws_glue_database" as const;
-  readonly service = "glue";
+  readonly service = serviceOf("aws_glue_database");
 
   constructor(private readonly clients: AwsClients) {}
 

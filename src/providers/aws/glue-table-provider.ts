@@ -16,6 +16,7 @@ import {
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
 import { MARKER_KEYS } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { serviceOf } from "../../types/registry.js";
 import type { AwsClients } from "./aws-clients.js";
 import { type AwsCallContext, awsRefusal, hasAwsCode, toProviderError } from "./aws-errors.js";
 import {
@@ -112,7 +113,7 @@ function foreignParams(params: Record<string, string>): Record<string, string> {
 /** Glue table provider. Construct through createAwsProviders. */
 export class GlueTableProvider implements Provider<"aws_glue_table"> {
   readonly type = "aws_glue_table" as const;
-  readonly service = "glue";
+  readonly service = serviceOf("aws_glue_table");
 
   constructor(private readonly clients: AwsClients) {}
 

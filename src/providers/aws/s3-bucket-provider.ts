@@ -34,6 +34,7 @@ import {
 import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provenance, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { serviceOf } from "../../types/registry.js";
 import { type AwsClients, partitionOfRegion } from "./aws-clients.js";
 import {
   type AwsCallContext,
@@ -119,7 +120,7 @@ function pabState(f: PublicAccessBlockFlags | null): boolean | "partial" {
 /** S3 bucket provider. Construct through createAwsProviders. */
 export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
   readonly type = "aws_s3_bucket" as const;
-  readonly service = "s3";
+  readonly service = serviceOf("aws_s3_bucket");
 
   constructor(private readonly clients: AwsClients) {}
 

@@ -13,6 +13,8 @@ import {
 } from "../../core/resources.js";
 import { sleep } from "../../core/sleep.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { TYPE_TAGS } from "../../naming/tags.js";
+import { serviceOf } from "../../types/registry.js";
 import { DatabricksCallError, type DatabricksClient } from "./client.js";
 import { buildComputeTags, PREV_PIN_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
@@ -50,7 +52,8 @@ export interface ClusterDetailsWire {
   [k: string]: unknown;
 }
 
-export const CLUSTER_TAG_LIMIT = 45;
+/** "Currently, Databricks allows at most 45 custom tags" (naming/tags.ts TYPE_TAGS, with its source). */
+export const CLUSTER_TAG_LIMIT = TYPE_TAGS.dbx_cluster.max ?? Number.POSITIVE_INFINITY;
 
 /**
  * Unpinned, a terminated cluster is kept 30 days after termination (databricks-sdk-go ClustersAPI
@@ -264,7 +267,7 @@ function cachedList<T>(
 
 export class ClusterProvider implements Provider<"dbx_cluster"> {
   readonly type = "dbx_cluster" as const;
-  readonly service = "clusters";
+  readonly service = serviceOf("dbx_cluster");
   constructor(private readonly deps: ProviderDeps) {}
 
   private get client() {

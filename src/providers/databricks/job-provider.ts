@@ -8,6 +8,8 @@
 import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, type JobTask, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { TYPE_TAGS } from "../../naming/tags.js";
+import { serviceOf } from "../../types/registry.js";
 import { buildComputeTags, PREV_PAUSE_KEY, splitComputeTags } from "./compute-tags.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
@@ -21,7 +23,8 @@ import {
   withProvenance,
 } from "./provider-kit.js";
 
-export const JOB_TAG_LIMIT = 25;
+/** "A maximum of 25 tags can be added to the job." (naming/tags.ts TYPE_TAGS, with its source). */
+export const JOB_TAG_LIMIT = TYPE_TAGS.dbx_job.max ?? Number.POSITIVE_INFINITY;
 
 type Schedule = { quartz_cron_expression: string; timezone_id: string; pause_status?: string };
 
@@ -125,7 +128,7 @@ function toRemote(j: JobWire): RemoteObject {
 
 export class JobProvider implements Provider<"dbx_job"> {
   readonly type = "dbx_job" as const;
-  readonly service = "jobs";
+  readonly service = serviceOf("dbx_job");
   constructor(private readonly deps: ProviderDeps) {}
 
   private get client() {

@@ -5,12 +5,11 @@
  */
 import { DpnError } from "../../core/errors.js";
 import type { ProvisionedType } from "../../core/resources.js";
+import { cloudOf, serviceOf } from "../../types/registry.js";
 import { DatabricksCallError, type DatabricksClient, isNotFoundError } from "./client.js";
 import { principalOf } from "./principal.js";
 
 /** Unity Catalog types: they need a metastore assigned to the workspace. */
-const UC_TYPES = new Set<ProvisionedType>(["dbx_catalog", "dbx_schema", "dbx_table", "dbx_volume"]);
-const DBX_TYPES = new Set<ProvisionedType>([...UC_TYPES, "dbx_cluster", "dbx_job"]);
 
 /**
  * Warehouse states the Statement Execution API can run on. A STOPPED (or STOPPING/STARTING)
@@ -84,7 +83,7 @@ export async function databricksPreflight(
   client: DatabricksClient,
   input: DatabricksPreflightInput,
 ): Promise<void> {
-  const types = input.types.filter((t) => DBX_TYPES.has(t));
+  const types = input.types.filter((t) => cloudOf(t) === "databricks");
   if (types.length === 0) return;
   const { signal } = input;
 
@@ -94,7 +93,7 @@ export async function databricksPreflight(
     rethrowAuth(e, "reading the current user (GET /api/2.0/preview/scim/v2/Me)");
   }
 
-  if (types.some((t) => UC_TYPES.has(t))) {
+  if (types.some((t) => serviceOf(t) === "unity-catalog")) {
     try {
       await client.request("GET", "/api/2.1/unity-catalog/current-metastore-assignment", { signal });
     } catch (e) {

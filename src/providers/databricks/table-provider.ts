@@ -9,6 +9,7 @@
 import { ProviderError } from "../../core/errors.js";
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { serviceOf } from "../../types/registry.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
 import {
@@ -171,7 +172,7 @@ function comparableColumns(cols: Column[]): Column[] {
 
 export class TableProvider implements Provider<"dbx_table"> {
   readonly type = "dbx_table" as const;
-  readonly service = "unity-catalog";
+  readonly service = serviceOf("dbx_table");
   constructor(private readonly deps: ProviderDeps) {}
 
   private get client() {

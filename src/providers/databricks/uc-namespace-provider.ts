@@ -7,6 +7,7 @@
 import { ProviderError } from "../../core/errors.js";
 import type { CatalogProps, DesiredResource, Ownership, SchemaProps } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { serviceOf } from "../../types/registry.js";
 import { DatabricksCallError, isNotFoundError } from "./client.js";
 import { archiveMarkers, isMarkerKey, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
@@ -68,7 +69,6 @@ interface Kind<T extends NsType> {
 }
 
 class UcNamespaceProvider<T extends NsType> implements Provider<T> {
-  readonly service = "unity-catalog";
   constructor(
     private readonly deps: ProviderDeps,
     private readonly kind: Kind<T>,
@@ -76,6 +76,10 @@ class UcNamespaceProvider<T extends NsType> implements Provider<T> {
 
   get type(): T {
     return this.kind.type;
+  }
+
+  get service(): string {
+    return serviceOf(this.kind.type);
   }
 
   private path(fullName: string): string {

@@ -6,6 +6,7 @@
 import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { serviceOf } from "../../types/registry.js";
 import { DatabricksCallError } from "./client.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
@@ -54,7 +55,7 @@ const BASE = "/api/2.1/unity-catalog";
 
 export class VolumeProvider implements Provider<"dbx_volume"> {
   readonly type = "dbx_volume" as const;
-  readonly service = "unity-catalog";
+  readonly service = serviceOf("dbx_volume");
   constructor(private readonly deps: ProviderDeps) {}
 
   private get client() {

@@ -45,8 +45,6 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
   /** The platform's "not found" code and HTTP status for this type. */
   readonly notFoundCode: string;
   readonly notFoundStatus: number;
-  /** True when lookup must only return objects carrying this stack+address marker (jobs, clusters). */
-  readonly lookupByMarker?: boolean;
   /**
    * The error a lookup answers when the natural key is taken by another account (global
    * namespaces: S3, where a real HEAD on such a bucket answers 403). Without it such objects are

@@ -10,9 +10,10 @@ import {
   MARKER_KEYS,
   type Ownership,
   type ProvisionedType,
-  serviceOf,
 } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import { lookupByName } from "../../types/records.js";
+import { serviceOf } from "../../types/registry.js";
 import { type FaultInjector, isMutating, type SandboxMethod } from "./faults.js";
 import { type SandboxStore, type StoredObject, storageFailure } from "./sandbox-store.js";
 import { type ModelOptions, platformError, sameValue, type TypeModel } from "./type-model.js";
@@ -222,7 +223,8 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
         const taken = all.find((o) => o.account === "foreign");
         if (taken && this.model.foreignError) throw this.model.foreignError(taken);
         let found = all.filter((o) => o.account === "self");
-        if (this.model.lookupByMarker) {
+        // names that are not a natural key (clusters, jobs) find only the object with our marker
+        if (!lookupByName(this.type)) {
           found = found.filter((o) => {
             const own = ownershipOf(this.model, o);
             return own?.stackId === ctx.stackId && own.address === desired.address;

@@ -52,7 +52,6 @@ export const dbxClusterModel: TypeModel<"dbx_cluster"> = {
     "data_security_mode",
   ],
   // names are not unique: only our own marker identifies our cluster
-  lookupByMarker: true,
   normalizeId: (id) => id,
   candidates(desired, store) {
     return store.byName("dbx_cluster", desired.name).filter((o) => o.name === desired.name);

@@ -106,7 +106,6 @@ export const dbxJobModel: TypeModel<"dbx_job"> = {
   notFoundStatus: 400,
   maxTags: 25,
   changeable: ["cluster_ref", "tasks", "schedule", "max_concurrent_runs"],
-  lookupByMarker: true,
   normalizeId: (id) => id,
   candidates(desired, store) {
     return store.byName("dbx_job", desired.name);
