@@ -190,7 +190,7 @@ export async function updateResource(app: AppContext, input: UpdateInput): Promi
       if (!live) {
         throw new DpnError(
           "provider",
-          "RESOURCE_NOT_FOUND",
+          "REMOTE_RESOURCE_MISSING",
           `${row.type} ${row.fullName} (${row.address}) does not exist remotely`,
           {
             hint: "It was deleted outside dpn: `dpn create` re-creates it, or `dpn delete` drops it from state.",

@@ -4,6 +4,10 @@
  * redacted `details`, and the `cause`. The CLI renders it once and exits with `exitCode`.
  */
 
+import { codeEntry, type ErrorCode } from "./error-codes.js";
+
+export type { ErrorCode } from "./error-codes.js";
+
 /** Documented process exit codes (docs/exit-codes.md). */
 export const ExitCode = {
   OK: 0,
@@ -47,6 +51,9 @@ const KIND_EXIT: Record<ErrorKind, ExitCodeValue> = {
   interrupted: ExitCode.INTERRUPTED,
 };
 
+/** The exit code of an error kind. */
+export const exitOfKind = (kind: ErrorKind): ExitCodeValue => KIND_EXIT[kind];
+
 /** One located problem, used when several problems are reported at once (validation). */
 export interface Problem {
   /** Stable UPPER_SNAKE code, e.g. `S3_RESERVED_PREFIX`. */
@@ -74,16 +81,20 @@ export interface DpnErrorOptions {
 }
 
 export class DpnError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown>;
   readonly problems: Problem[];
 
-  constructor(kind: ErrorKind, code: string, message: string, options: DpnErrorOptions = {}) {
+  /**
+   * `kind` is what the raising site means; a registered code's own kind wins, so a code has one
+   * exit wherever it is raised (a test holds the raising sites to the registry).
+   */
+  constructor(kind: ErrorKind, code: ErrorCode, message: string, options: DpnErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "DpnError";
-    this.kind = kind;
+    this.kind = codeEntry(code)?.kind ?? kind;
     this.code = code;
     this.hint = options.hint;
     this.details = redact(options.details ?? {}) as Record<string, unknown>;
@@ -107,13 +118,13 @@ export class DpnError extends Error {
   }
 }
 
-export const usageError = (code: string, message: string, o?: DpnErrorOptions) =>
+export const usageError = (code: ErrorCode, message: string, o?: DpnErrorOptions) =>
   new DpnError("usage", code, message, o);
-export const validationError = (code: string, message: string, o?: DpnErrorOptions) =>
+export const validationError = (code: ErrorCode, message: string, o?: DpnErrorOptions) =>
   new DpnError("validation", code, message, o);
-export const stateError = (code: string, message: string, o?: DpnErrorOptions) =>
+export const stateError = (code: ErrorCode, message: string, o?: DpnErrorOptions) =>
   new DpnError("state", code, message, o);
-export const internalError = (code: string, message: string, o?: DpnErrorOptions) =>
+export const internalError = (code: ErrorCode, message: string, o?: DpnErrorOptions) =>
   new DpnError("internal", code, message, o);
 
 /**
@@ -140,7 +151,7 @@ export class ProviderError extends DpnError {
 
   constructor(
     category: ProviderErrorCategory,
-    code: string,
+    code: ErrorCode,
     message: string,
     options: DpnErrorOptions & { outcome?: RemoteOutcome; retryable?: boolean } = {},
   ) {

@@ -4,7 +4,7 @@
  * happened. Then either everything the transaction did is undone (rollback) or its stored plan
  * is finished (resume). Call it while holding the stack lock.
  */
-import { stateError } from "../core/errors.js";
+import { stateError, usageError } from "../core/errors.js";
 import { eventError, type Reporter, silentReporter } from "../core/events.js";
 import { runPlanInTx } from "./apply.js";
 import { errorRecord, isOurs, rowFromRemote, snapshot } from "./journal-records.js";
@@ -247,7 +247,7 @@ async function resume(
     );
   }
   const stack = (await store.listStacks()).find((s) => s.id === stackId);
-  if (!stack) throw stateError("STACK_NOT_FOUND", `Stack ${stackId} is not in state`);
+  if (!stack) throw usageError("STACK_NOT_FOUND", `Stack ${stackId} is not in state`);
   if (stored.resource) return resumeResourceOperation(tx, stored, registry);
   // Re-planning the whole desired set against state + remote makes the finished steps no-ops and
   // turns created-but-unrecorded objects (our marker) into adopts.

@@ -67,7 +67,7 @@ describe("runResourceOperation", () => {
     e.cloud.putData(e.row.remoteId);
     const r = await runResourceOperation({ ...e, action: "delete", record: e.row, options: opts });
     expect(r.outcome).toBe("rolled_back");
-    expect(r.error?.code).toBe("FAKE_NOT_EMPTY");
+    expect(r.error?.code).toBe("REMOTE_NOT_EMPTY");
     expect(r.error?.exitCode).toBe(5);
     expect(e.cloud.inventory()).toHaveLength(1);
     const forced = await runResourceOperation({
@@ -160,13 +160,14 @@ describe("runResourceOperation", () => {
     expect(await e.store.getResource(e.stack.id, "dbx_catalog.legacy_cat")).toBeUndefined();
   });
 
-  it("refuses to touch a missing object with RESOURCE_NOT_FOUND before any transaction", async () => {
+  it("refuses to touch a missing object with REMOTE_RESOURCE_MISSING before any transaction", async () => {
     const e = await env();
     e.cloud.objects.clear();
     const err = (await runResourceOperation({ ...e, action: "archive", record: e.row, options: opts }).catch(
       (x: unknown) => x,
     )) as DpnError;
-    expect(err.code).toBe("RESOURCE_NOT_FOUND");
+    expect(err.code).toBe("REMOTE_RESOURCE_MISSING");
+    expect(err.exitCode).toBe(5);
     expect(await e.store.listTransactions()).toHaveLength(1); // only the create from env()
   });
 });

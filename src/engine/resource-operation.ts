@@ -92,7 +92,7 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
   if (!live && action !== "delete") {
     throw new DpnError(
       "provider",
-      "RESOURCE_NOT_FOUND",
+      "REMOTE_RESOURCE_MISSING",
       `${type} ${record?.fullName ?? desired?.fullName} (${address}) does not exist remotely`,
       {
         hint:

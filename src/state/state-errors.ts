@@ -3,7 +3,7 @@
  * sqlite error ever reaches the user. Codes are stable; each carries a hint with the next step.
  */
 import Database from "better-sqlite3";
-import { DpnError, stateError } from "../core/errors.js";
+import { DpnError, internalError, stateError } from "../core/errors.js";
 
 /** What the store was doing when it failed; names the file in every message. */
 export interface StateErrorContext {
@@ -155,7 +155,7 @@ export function toStateError(err: unknown, ctx: StateErrorContext): unknown {
     });
   }
   if (err instanceof TypeError && /database connection is not open/i.test(err.message)) {
-    return stateError("STATE_CLOSED", `The ${where} was used after it was closed (${ctx.op}).`, {
+    return internalError("STATE_CLOSED", `The ${where} was used after it was closed (${ctx.op}).`, {
       hint: "This is a bug in dpn; please report it.",
       details,
       cause: err,

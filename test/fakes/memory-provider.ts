@@ -186,7 +186,7 @@ export class FakeCloud {
         if (fault.hang) return await new Promise<R>(() => {});
         throw new ProviderError(
           fault.category ?? "internal",
-          "FAKE_INJECTED",
+          "SANDBOX_INJECTED_FAILURE",
           `injected ${method} failure for ${address ?? type}`,
           { outcome: "not_applied" },
         );
@@ -203,7 +203,7 @@ export class FakeCloud {
         if (fault.hang) return await new Promise<R>(() => {});
         throw new ProviderError(
           fault.category ?? "internal",
-          "FAKE_INJECTED",
+          "SANDBOX_INJECTED_FAILURE",
           `injected ${method} failure after effect for ${address ?? type}`,
           { outcome: "unknown" },
         );
@@ -276,7 +276,7 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
   create(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject> {
     return this.cloud.call("create", this.type, desired.address, () => {
       if (desired.type !== "dbx_job" && this.find(desired, ctx)) {
-        throw new ProviderError("conflict", "FAKE_ALREADY_EXISTS", `${desired.fullName} already exists`, {
+        throw new ProviderError("conflict", "REMOTE_ALREADY_EXISTS", `${desired.fullName} already exists`, {
           outcome: "not_applied",
         });
       }
@@ -287,7 +287,7 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
         if (!parent)
           throw new ProviderError(
             "not_found",
-            "FAKE_PARENT_MISSING",
+            "REMOTE_PARENT_NOT_FOUND",
             `${desired.address} needs ${dep}, which does not exist`,
             { outcome: "not_applied" },
           );
@@ -329,7 +329,7 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
         if (want !== undefined && JSON.stringify(want) !== JSON.stringify(o.properties[field]))
           throw new ProviderError(
             "invalid_input",
-            "FAKE_IMMUTABLE",
+            "REMOTE_INVALID_INPUT",
             `${field} of ${o.fullName} cannot change.`,
             {
               outcome: "not_applied",
@@ -368,7 +368,7 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
       if (!options?.force && (o.holdsData || children.length > 0)) {
         throw new ProviderError(
           "conflict",
-          "FAKE_NOT_EMPTY",
+          "REMOTE_NOT_EMPTY",
           `${o.fullName} holds ${o.holdsData ? "data" : `children (${children.map((c) => c.fullName).join(", ")})`}`,
           { outcome: "not_applied" },
         );
@@ -410,7 +410,7 @@ export class MemoryProvider<T extends ProvisionedType = ProvisionedType> impleme
   private mustGet(remoteId: string): Stored {
     const o = this.get(remoteId);
     if (!o)
-      throw new ProviderError("not_found", "FAKE_NOT_FOUND", `${this.type} ${remoteId} does not exist`, {
+      throw new ProviderError("not_found", "REMOTE_NOT_FOUND", `${this.type} ${remoteId} does not exist`, {
         outcome: "not_applied",
       });
     return o;

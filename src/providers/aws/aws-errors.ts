@@ -2,6 +2,7 @@
  * Maps AWS SDK v3 errors (S3, Glue, STS, credential providers, Node network errors) onto dpn's
  * ProviderError categories, keeping the AWS error code, HTTP status and request id in details.
  */
+import type { ErrorCode } from "../../core/error-codes.js";
 import { ProviderError, type ProviderErrorCategory, type RemoteOutcome } from "../../core/errors.js";
 
 export interface AwsCallContext {
@@ -217,7 +218,7 @@ export function toProviderError(e: unknown, ctx: AwsCallContext): ProviderError 
 /** Build a ProviderError without an SDK error (our own refusals). */
 export function awsRefusal(
   category: ProviderErrorCategory,
-  code: string,
+  code: ErrorCode,
   message: string,
   hint: string,
   details: Record<string, unknown> = {},

@@ -4,7 +4,9 @@
  * Retry-After) and network failures of requests that are safe to repeat. Every failure is a
  * ProviderError (or a DpnError kind `auth` from the credential source).
  */
+
 import { remoteCallPoint } from "../../core/crash-points.js";
+import type { ErrorCode } from "../../core/error-codes.js";
 import { DpnError, ProviderError } from "../../core/errors.js";
 import { sleep } from "../../core/sleep.js";
 import type { TokenBucket } from "../../core/token-bucket.js";
@@ -245,7 +247,7 @@ export class DatabricksClient {
   private transportError(
     call: { method: string; path: string },
     e: unknown,
-    code: string,
+    code: ErrorCode,
     outcome: "unknown" | "not_applied",
     retryable: boolean,
   ): ProviderError {

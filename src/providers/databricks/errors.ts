@@ -3,6 +3,7 @@
  * `{error_code,message,details}`, legacy `{error}`, SCIM `{detail,status,scimType}`, plain text
  * `CODE: message`, gateway HTML `<pre>message</pre>` and empty bodies.
  */
+import type { ErrorCode } from "../../core/error-codes.js";
 import { ProviderError, type ProviderErrorCategory, type RemoteOutcome } from "../../core/errors.js";
 
 /** A parsed Databricks API error. */
@@ -139,7 +140,7 @@ export function categoryOf(e: DatabricksApiError): ProviderErrorCategory {
   return "internal";
 }
 
-const CODE_BY_CATEGORY: Record<ProviderErrorCategory, string> = {
+const CODE_BY_CATEGORY: Record<ProviderErrorCategory, ErrorCode> = {
   auth: "DBX_AUTH",
   throttled: "DBX_THROTTLED",
   conflict: "DBX_CONFLICT",

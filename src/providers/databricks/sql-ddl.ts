@@ -5,10 +5,11 @@
  * never pasted into a statement. Validation failures are ProviderError `invalid_input`
  * (nothing was sent).
  */
+import type { ErrorCode } from "../../core/error-codes.js";
 import { ProviderError } from "../../core/errors.js";
 import type { Column } from "../../core/resources.js";
 
-function invalid(code: string, message: string, hint?: string): ProviderError {
+function invalid(code: ErrorCode, message: string, hint?: string): ProviderError {
   return new ProviderError("invalid_input", code, message, { hint });
 }
 

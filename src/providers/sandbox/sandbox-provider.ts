@@ -4,7 +4,7 @@
  * without an account. It is a simulation, not a cloud: nothing leaves the machine.
  */
 import { existsSync } from "node:fs";
-import { DpnError, usageError } from "../../core/errors.js";
+import { DpnError, ProviderError, usageError } from "../../core/errors.js";
 import {
   type DesiredResource,
   isProvisionedType,
@@ -153,7 +153,15 @@ export function createSandboxRegistry(opts: SandboxRegistryOptions): SandboxRegi
   const modelOpts: ModelOptions = { clusterStartMs, now: opts.now ?? Date.now };
   const writable = (what: string) => {
     if (store.readonly)
-      throw usageError("SANDBOX_READONLY", `The sandbox was opened read-only; ${what} is not possible.`);
+      throw new ProviderError(
+        "internal",
+        "SANDBOX_READONLY",
+        `The sandbox was opened read-only; ${what} is not possible.`,
+        {
+          outcome: "not_applied",
+          retryable: false,
+        },
+      );
   };
   const providers = new Map<ProvisionedType, SandboxProvider<ProvisionedType>>();
   for (const type of PROVISIONED_TYPES) {

@@ -3,6 +3,7 @@
  * stores it, where its tags and ownership markers live, which fields can change, and the
  * platform's rules on create and delete. One model per type, in ./models/.
  */
+import type { ErrorCode } from "../../core/error-codes.js";
 import { ProviderError, type ProviderErrorCategory, type RemoteOutcome } from "../../core/errors.js";
 import type { DesiredResource, ProvisionedType } from "../../core/resources.js";
 import type { ProviderContext } from "../../engine/ports.js";
@@ -37,7 +38,7 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
    * Property fields fixed at create (a bucket's region), each with the error code `update`
    * refuses a change with. `diff` reports them so a plan shows the conflict.
    */
-  readonly immutable?: Readonly<Record<string, { code: string; hint: string }>>;
+  readonly immutable?: Readonly<Record<string, { code: ErrorCode; hint: string }>>;
   /** Normalise a remote id given by a caller (platforms that fold case fold it here). */
   normalizeId(remoteId: string): string;
   /** Candidates for `lookup` by natural key, best first (ownership filtering is done by the caller). */
@@ -122,7 +123,7 @@ export interface PlatformErrorOptions {
 /** Build a ProviderError carrying the platform's own error code in `details.platformCode`. */
 export function platformError(
   category: ProviderErrorCategory,
-  code: string,
+  code: ErrorCode,
   message: string,
   o: PlatformErrorOptions,
 ): ProviderError {
