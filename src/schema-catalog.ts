@@ -5,11 +5,13 @@
 import { blueprintSchema } from "./blueprint/schema.js";
 import { UPDATE_PARAMS_SCHEMAS } from "./blueprint/update-params.js";
 import { namingPatternsSchema, namingValuesSchema } from "./config/schemas.js";
+import { migrationPlanSchema } from "./scan/migration-schema.js";
 
 export const PUBLISHED_SCHEMAS: ReadonlyArray<{ file: string; schema: unknown }> = [
   { file: "blueprint.schema.json", schema: blueprintSchema },
   { file: "naming-values.schema.json", schema: namingValuesSchema },
   { file: "naming-patterns.schema.json", schema: namingPatternsSchema },
+  { file: "migration-plan.schema.json", schema: migrationPlanSchema },
   ...UPDATE_PARAMS_SCHEMAS,
 ];
 

@@ -1,8 +1,7 @@
 /**
  * JSON Schema (draft 2020-12) of `migration.json`, the document `planMigration` computes and a
- * later `dpn migrate` reads. Defined here, next to the types it describes; to publish it as
- * `schemas/migration-plan.schema.json`, add `{ file: "migration-plan.schema.json", schema:
- * migrationPlanSchema }` to PUBLISHED_SCHEMAS in src/schema-catalog.ts.
+ * later `dpn migrate` reads. Defined here, next to the types it describes; published as
+ * `schemas/migration-plan.schema.json` through PUBLISHED_SCHEMAS in src/schema-catalog.ts.
  */
 
 const str = { type: "string" } as const;
