@@ -85,7 +85,7 @@ export async function unlockStack(
     for (const stack of stacks) {
       const lock = await store.getLock(stack.id);
       if (lock && lock.holderId === holderId) {
-        await store.forceUnlock(stack.id);
+        await store.forceUnlock(stack.id, { holderId: lock.holderId, fencing: lock.fencing });
         await store.audit({
           at: new Date().toISOString(),
           actor: app.actor ?? currentActor(),

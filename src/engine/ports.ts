@@ -285,6 +285,11 @@ export interface LockInfo {
   pid: number;
   since: string;
   expiresAt: string;
+  /**
+   * Fencing token: grows by one with every new holder of this stack's lock (a lease renewal or a
+   * re-acquire by the same holder keeps it), never reused, so a later holder always has a larger one.
+   */
+  fencing: number;
 }
 
 /** Why a lock was taken over from its previous holder. */
@@ -371,13 +376,22 @@ export interface LockStore {
    */
   tryLock(
     stackId: string,
-    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
+    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt" | "fencing">,
     leaseMs: number,
   ): Promise<TryLockResult>;
   renewLock(stackId: string, holderId: string, leaseMs: number): Promise<boolean>;
   releaseLock(stackId: string, holderId: string): Promise<void>;
   getLock(stackId: string): Promise<LockInfo | undefined>;
-  forceUnlock(stackId: string): Promise<LockInfo | undefined>;
+  /**
+   * Remove the lock whoever holds it; returns the removed lock, or undefined when there was none.
+   * With `expected`, removes it only while it is still that lock (same holder id and fencing
+   * token) and rejects with LOCK_CHANGED (exit 8) otherwise, so an unlock never frees a lock other
+   * than the one the user was shown.
+   */
+  forceUnlock(
+    stackId: string,
+    expected?: { holderId: string; fencing: number },
+  ): Promise<LockInfo | undefined>;
 }
 
 /** The whole state: every role, plus durability and closing. */

@@ -169,3 +169,45 @@ describe("isProcessAlive", () => {
     expect(isProcessAlive(-1)).toBe(true);
   });
 });
+
+describe("fencing tokens", () => {
+  it("grow with every new holder, survive release, and stay with a re-acquiring holder", async () => {
+    const store = mem();
+    const a = store.tryLock(STACK, holder("h1"), 60_000);
+    if (!a.acquired) throw new Error("h1 should hold the lock");
+    expect(a.lock.fencing).toBe(1);
+    const again = store.tryLock(STACK, holder("h1"), 60_000);
+    if (!again.acquired) throw new Error("h1 should re-acquire its own lock");
+    expect(again.lock.fencing).toBe(1);
+    store.releaseLock(STACK, "h1");
+    const b = store.tryLock(STACK, holder("h2"), 20);
+    if (!b.acquired) throw new Error("h2 should hold the lock");
+    expect(b.lock.fencing).toBe(2);
+    await sleep(40);
+    const c = store.tryLock(STACK, holder("h3"), 60_000);
+    if (!c.acquired) throw new Error("h3 should take the expired lease over");
+    expect(c.takenOver?.reason).toBe("lease_expired");
+    expect(c.lock.fencing).toBe(3);
+    expect(store.getLock(STACK)?.fencing).toBe(3);
+  });
+
+  it("a conditional force-unlock removes only the lock it was shown", async () => {
+    const store = mem();
+    const a = store.tryLock(STACK, holder("h1"), 20);
+    if (!a.acquired) throw new Error("h1 should hold the lock");
+    await sleep(40);
+    const b = store.tryLock(STACK, holder("h2"), 60_000);
+    if (!b.acquired) throw new Error("h2 should take over");
+    let err: unknown;
+    try {
+      store.forceUnlock(STACK, { holderId: "h1", fencing: a.lock.fencing });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DpnError);
+    expect((err as DpnError).code).toBe("LOCK_CHANGED");
+    expect(store.getLock(STACK)?.holderId).toBe("h2");
+    expect(store.forceUnlock(STACK, { holderId: "h2", fencing: b.lock.fencing })?.holderId).toBe("h2");
+    expect(store.getLock(STACK)).toBeUndefined();
+  });
+});

@@ -58,6 +58,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual([
       "audit_events",
       "journal",
+      "lock_fences",
       "locks",
       "resources",
       "schema_migrations",

@@ -128,6 +128,20 @@ CREATE TABLE transaction_plans (
 );
 `,
   },
+  {
+    version: 3,
+    name: "lock_fencing",
+    // A fencing token per stack that only ever grows: every new holder gets the next one, so a
+    // holder that lost its lease can be told apart from the current one (docs/state.md). The
+    // counter lives apart from the lock row because releasing the lock deletes that row.
+    sql: `
+ALTER TABLE locks ADD COLUMN fencing INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE lock_fences (
+  stack_id TEXT PRIMARY KEY,
+  token    INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /** The highest schema version this dpn knows. */

@@ -137,6 +137,7 @@ interface LockRow {
   pid: number;
   since: string;
   expires_at: string;
+  fencing: number;
 }
 
 const toStack = (r: StackRow): StackRecord => ({
@@ -228,6 +229,7 @@ const toLock = (r: LockRow): LockInfo => ({
   pid: r.pid,
   since: r.since,
   expiresAt: r.expires_at,
+  fencing: r.fencing,
 });
 
 /** Where a store lives; `view` is a read-only in-memory image (missing or older file). */
@@ -742,7 +744,7 @@ export class SqliteDb {
    */
   tryLock(
     stackId: string,
-    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
+    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt" | "fencing">,
     leaseMs: number,
   ): TryLockResult {
     assertLease(leaseMs);
@@ -751,14 +753,20 @@ export class SqliteDb {
         const now = Date.now();
         const row = this.stmt("SELECT * FROM locks WHERE stack_id = ?").get(stackId) as LockRow | undefined;
         const current = row ? toLock(row) : undefined;
+        const same = current !== undefined && current.holderId === holder.holderId;
+        const fence = this.stmt("SELECT token FROM lock_fences WHERE stack_id = ?").get(stackId) as
+          | { token: number }
+          | undefined;
         const lock: LockInfo = {
           stackId,
           holderId: holder.holderId,
           user: holder.user,
           host: holder.host,
           pid: holder.pid,
-          since: current && current.holderId === holder.holderId ? current.since : nowIso(now),
+          since: same ? current.since : nowIso(now),
           expiresAt: nowIso(now + leaseMs),
+          // A re-acquire by the same holder (e.g. a retry whose answer was lost) keeps its token.
+          fencing: same ? current.fencing : Math.max(fence?.token ?? 0, current?.fencing ?? 0) + 1,
         };
         let takenOver: { holder: LockInfo; reason: LockTakeoverReason } | undefined;
         if (current && current.holderId !== holder.holderId) {
@@ -769,11 +777,16 @@ export class SqliteDb {
           } else return { acquired: false, holder: current };
         }
         this.stmt(
-          `INSERT INTO locks (stack_id, holder_id, user, host, pid, since, expires_at)
-           VALUES (@stackId, @holderId, @user, @host, @pid, @since, @expiresAt)
+          `INSERT INTO locks (stack_id, holder_id, user, host, pid, since, expires_at, fencing)
+           VALUES (@stackId, @holderId, @user, @host, @pid, @since, @expiresAt, @fencing)
            ON CONFLICT (stack_id) DO UPDATE SET holder_id = excluded.holder_id, user = excluded.user,
-             host = excluded.host, pid = excluded.pid, since = excluded.since, expires_at = excluded.expires_at`,
+             host = excluded.host, pid = excluded.pid, since = excluded.since, expires_at = excluded.expires_at,
+             fencing = excluded.fencing`,
         ).run({ ...lock });
+        this.stmt(
+          `INSERT INTO lock_fences (stack_id, token) VALUES (?, ?)
+           ON CONFLICT (stack_id) DO UPDATE SET token = MAX(token, excluded.token)`,
+        ).run(stackId, lock.fencing);
         return takenOver ? { acquired: true, lock, takenOver } : { acquired: true, lock };
       }),
     );
@@ -813,11 +826,17 @@ export class SqliteDb {
     });
   }
 
-  /** Remove the lock whoever holds it; returns the removed lock, or undefined when there was none. */
-  forceUnlock(stackId: string): LockInfo | undefined {
+  /**
+   * Remove the lock whoever holds it; returns the removed lock, or undefined when there was none.
+   * With `expected`, only while it is that lock; throws LOCK_CHANGED otherwise (nothing removed).
+   */
+  forceUnlock(stackId: string, expected?: { holderId: string; fencing: number }): LockInfo | undefined {
     return this.write("forceUnlock", () =>
       this.immediate(() => {
         const row = this.stmt("SELECT * FROM locks WHERE stack_id = ?").get(stackId) as LockRow | undefined;
+        if (expected && (!row || row.holder_id !== expected.holderId || row.fencing !== expected.fencing)) {
+          throw lockChangedError(stackId, expected, row ? toLock(row) : undefined);
+        }
         if (!row) return undefined;
         this.stmt("DELETE FROM locks WHERE stack_id = ?").run(stackId);
         return toLock(row);
@@ -992,7 +1011,7 @@ export class SqliteStateStore implements StateStore {
 
   async tryLock(
     stackId: string,
-    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt">,
+    holder: Omit<LockInfo, "stackId" | "since" | "expiresAt" | "fencing">,
     leaseMs: number,
   ): Promise<TryLockResult> {
     return this.commit(() => this.db.tryLock(stackId, holder, leaseMs));
@@ -1006,8 +1025,11 @@ export class SqliteStateStore implements StateStore {
   async getLock(stackId: string): Promise<LockInfo | undefined> {
     return this.commit(() => this.db.getLock(stackId));
   }
-  async forceUnlock(stackId: string): Promise<LockInfo | undefined> {
-    return this.commit(() => this.db.forceUnlock(stackId));
+  async forceUnlock(
+    stackId: string,
+    expected?: { holderId: string; fencing: number },
+  ): Promise<LockInfo | undefined> {
+    return this.commit(() => this.db.forceUnlock(stackId, expected));
   }
 
   async flush(): Promise<void> {
@@ -1181,4 +1203,24 @@ export function openStateStoreReadOnly(
 /** A fresh private in-memory StateStore (same schema and behaviour) for engine unit tests. */
 export function openMemoryStateStore(): SqliteStateStore {
   return new SqliteStateStore(openMemorySqliteDb());
+}
+
+/** LOCK_CHANGED: the lock is no longer the one a conditional unlock was given. */
+function lockChangedError(
+  stackId: string,
+  expected: { holderId: string; fencing: number },
+  current: LockInfo | undefined,
+): DpnError {
+  return stateError(
+    "LOCK_CHANGED",
+    `The lock on stack ${stackId} is no longer held by ${expected.holderId} (fencing ${expected.fencing})${current ? `: ${current.user}@${current.host} (pid ${current.pid}) holds it since ${current.since}` : ": it was released"}; nothing was unlocked`,
+    {
+      hint: "Run `dpn status` to see the current lock, and unlock that one only if its holder is gone.",
+      details: {
+        stackId,
+        expected,
+        ...(current ? { current: { holderId: current.holderId, fencing: current.fencing } } : {}),
+      },
+    },
+  );
 }
