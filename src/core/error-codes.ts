@@ -238,6 +238,10 @@ export const ERROR_CODES = {
     kind: "internal",
     doc: "A journal entry lacks the image rollback needs (a bug; dpn recover reports it).",
   },
+  LOCK_CHANGED: {
+    kind: "state",
+    doc: "The lock changed (another holder or a newer fencing token) since unlock --force showed it; nothing was removed.",
+  },
   LOCK_LOST: {
     kind: "state",
     doc: "Another process took the stack's lock over after this run's lease expired.",
