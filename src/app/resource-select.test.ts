@@ -81,7 +81,8 @@ describe("resource selection", () => {
     expect(parseType("dbx_table")).toBe("dbx_table");
     expect(() => parseType("dbx_tabel")).toThrow(
       expect.objectContaining({
-        code: "UNKNOWN_RESOURCE_TYPE",
+        code: "TYPE_OPTION_INVALID",
+        exitCode: 2,
         hint: expect.stringContaining('Did you mean "dbx_table"'),
       }),
     );

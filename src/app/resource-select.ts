@@ -13,7 +13,7 @@ export function parseType(value: string | undefined): ProvisionedType | undefine
   if (value === undefined) return undefined;
   if (isProvisionedType(value)) return value;
   const near = closestOf(value, PROVISIONED_TYPES, 1)[0];
-  throw validationError("UNKNOWN_RESOURCE_TYPE", `'${value}' is not a resource type dpn manages`, {
+  throw usageError("TYPE_OPTION_INVALID", `'${value}' is not a resource type dpn manages`, {
     hint: `${near ? `Did you mean "${near}"? ` : ""}Types: ${PROVISIONED_TYPES.join(", ")}.`,
   });
 }

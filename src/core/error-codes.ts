@@ -422,6 +422,10 @@ export const ERROR_CODES = {
   TX_FAILED: { kind: "internal", doc: "A transaction ended without an error to report (a bug)." },
   TX_NOT_FOUND: { kind: "usage", doc: "No transaction with that id." },
   TX_UNFINISHED: { kind: "state", doc: "The stack has an unfinished transaction; run dpn recover." },
+  TYPE_OPTION_INVALID: {
+    kind: "usage",
+    doc: "--type names a resource type dpn does not manage (the hint names the closest).",
+  },
   TYPE_REQUIRED: { kind: "usage", doc: "The command needs --type." },
   UNKNOWN_REGION: { kind: "validation", doc: "An AWS region has no short code." },
   UNKNOWN_RESOURCE_TYPE: { kind: "validation", doc: "A resource type dpn does not manage." },
