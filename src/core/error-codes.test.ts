@@ -3,7 +3,7 @@ import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, type RegisteredCode, renderCodeTable } from "./error-codes.js";
-import type { ErrorKind } from "./errors.js";
+import { type ErrorKind, kindOfCategory, type ProviderErrorCategory } from "./errors.js";
 
 const SRC = path.resolve(import.meta.dirname, "..");
 const DOC = path.resolve(SRC, "../docs/exit-codes.md");
@@ -21,9 +21,6 @@ const HELPER_KIND: Record<string, ErrorKind> = {
   stateError: "state",
   internalError: "internal",
 };
-/** ProviderError's kind from its category (src/core/errors.ts). */
-const categoryKind = (c: string): ErrorKind =>
-  c === "auth" ? "auth" : c === "invalid_input" ? "validation" : "provider";
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -53,7 +50,7 @@ function raisingSites(): Site[] {
         } else if (callee === "ProviderError" || callee === "awsRefusal" || callee === "platformError") {
           code = literal(args[1]);
           const category = literal(args[0]);
-          kind = category === undefined ? undefined : categoryKind(category);
+          kind = category === undefined ? undefined : kindOfCategory(category as ProviderErrorCategory);
         }
         if (code !== undefined) {
           const line = src.getLineAndCharacterOfPosition(n.getStart(src)).line + 1;

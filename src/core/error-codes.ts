@@ -444,29 +444,13 @@ export function codeEntry(code: string): CodeEntry | undefined {
   return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as RegisteredCode] : undefined;
 }
 
-const KIND_ORDER = [
-  "internal",
-  "usage",
-  "validation",
-  "auth",
-  "provider",
-  "rolled_back",
-  "rollback_incomplete",
-  "state",
-  "aborted",
-  "interrupted",
-] as const satisfies readonly ErrorKind[];
-
-/** The code table of docs/exit-codes.md, between its markers; grouped by exit, sorted by code. */
+/** The code table of docs/exit-codes.md, between its markers; sorted by exit, then code. */
 export function renderCodeTable(): string {
   const lines = ["<!-- codes:begin -->", "| code | exit | kind | meaning |", "|---|---|---|---|"];
-  for (const kind of KIND_ORDER) {
-    const exit = exitOfKind(kind);
-    for (const [code, e] of Object.entries(ERROR_CODES).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (e.kind === kind)
-        lines.push(`| \`${code}\` | ${exit} | ${kind} | ${e.doc.replaceAll("|", "\\|")} |`);
-    }
-  }
+  const rows = Object.entries(ERROR_CODES).map(([code, e]) => ({ code, ...e, exit: exitOfKind(e.kind) }));
+  rows.sort((a, b) => a.exit - b.exit || (a.code < b.code ? -1 : 1));
+  for (const r of rows)
+    lines.push(`| \`${r.code}\` | ${r.exit} | ${r.kind} | ${r.doc.replaceAll("|", "\\|")} |`);
   lines.push(
     "| `AWS_<NAME>` | 4, 3 or 5 | by category | An AWS service error dpn has no code of its own for, named after the service's error (`AWS_NO_SUCH_BUCKET`): auth failures exit 4, refused input 3, the rest 5. |",
     "<!-- codes:end -->",

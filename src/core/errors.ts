@@ -144,6 +144,10 @@ export type ProviderErrorCategory =
   | "timeout"
   | "internal";
 
+/** The error kind (hence exit) of a provider failure's category. */
+export const kindOfCategory = (category: ProviderErrorCategory): ErrorKind =>
+  category === "auth" ? "auth" : category === "invalid_input" ? "validation" : "provider";
+
 export class ProviderError extends DpnError {
   readonly category: ProviderErrorCategory;
   readonly outcome: RemoteOutcome;
@@ -155,12 +159,7 @@ export class ProviderError extends DpnError {
     message: string,
     options: DpnErrorOptions & { outcome?: RemoteOutcome; retryable?: boolean } = {},
   ) {
-    super(
-      category === "auth" ? "auth" : category === "invalid_input" ? "validation" : "provider",
-      code,
-      message,
-      options,
-    );
+    super(kindOfCategory(category), code, message, options);
     this.name = "ProviderError";
     this.category = category;
     this.outcome = options.outcome ?? "not_applied";
