@@ -48,7 +48,8 @@ export function conventionRules(conv: Convention, src: RuleSources): Problem[] {
   const p = src.patterns;
   if (p) {
     for (const [type, origin] of src.origins) {
-      const spec = conv.patterns[type]!;
+      const spec = conv.patterns[type];
+      if (!spec) continue; // every origin is a merged pattern: loadConvention records both together
       const issues = templateIssues(spec.template);
       for (const issue of issues) {
         at(
@@ -131,7 +132,8 @@ export function conventionRules(conv: Convention, src: RuleSources): Problem[] {
       (p.data as { transformations?: { region_mapping?: Record<string, string> } }).transformations
         ?.region_mapping ?? {};
     for (const region of Object.keys(userMapping)) {
-      const code = conv.transformations.region_mapping[region]!;
+      const code = conv.transformations.region_mapping[region];
+      if (code === undefined) continue; // the user's mapping is merged in: cannot happen
       const others = (byCode.get(code) ?? []).filter((r) => r !== region);
       if (others.length) {
         at(

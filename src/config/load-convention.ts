@@ -206,8 +206,9 @@ function mergePatterns(conv: Convention, file: PatternsFile, origins: Map<string
   const v = file.validation ?? {};
   const byType = (type: string) => {
     conv.validation.by_type ??= {};
-    conv.validation.by_type[type] ??= {};
-    return conv.validation.by_type[type]!;
+    const rules = conv.validation.by_type[type] ?? {};
+    conv.validation.by_type[type] = rules;
+    return rules;
   };
   if (typeof v.max_length === "number") conv.validation.max_length = v.max_length;
   else for (const [type, n] of Object.entries(v.max_length ?? {})) byType(type).max_length = n;

@@ -183,7 +183,7 @@ export function generateName(conv: Convention, req: NameRequest): NameResult {
         name = t.name;
         steps.push(...t.steps);
       } else {
-        throw tooLongError(plan, req, name, length, pieces);
+        throw tooLongError(plan, plan.limit, req, name, length, pieces);
       }
     }
   }
@@ -306,15 +306,16 @@ function emptyValueError(plan: TypePlan, req: NameRequest, emptied: ResolvedVari
 
 function tooLongError(
   plan: TypePlan,
+  limit: NonNullable<TypePlan["limit"]>,
   req: NameRequest,
   name: string,
   length: number,
   pieces: NamePiece[],
 ): DpnError {
-  const limit = plan.limit!;
   const longest = pieces
-    .filter((p) => p.variable !== undefined)
-    .map((p) => ({ variable: p.variable!, value: p.text, length: measure(p.text, limit.unit) }))
+    .flatMap((p) =>
+      p.variable === undefined ? [] : [{ variable: p.variable, value: p.text, length: measure(p.text, limit.unit) }],
+    )
     .sort((a, b) => b.length - a.length)
     .slice(0, 3);
   const unit = limit.unit === "bytes" ? "bytes" : "characters";

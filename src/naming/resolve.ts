@@ -48,9 +48,12 @@ export function resolutionContext(conv: Convention, req: NameRequest): Resolutio
   const typeValues = conv.resource_types[req.type];
   const builtIn = BUILT_IN_VALUES[req.type] as Values | undefined;
   let environment: Resolution | undefined;
-  for (let i = 0; i < head.length && !environment; i++) {
-    const v = pick(head[i]!.values, "environment");
-    if (v !== undefined) environment = { value: v, layer: head[i]!.layer, rank: i };
+  for (const [i, h] of head.entries()) {
+    const v = pick(h.values, "environment");
+    if (v !== undefined) {
+      environment = { value: v, layer: h.layer, rank: i };
+      break;
+    }
   }
   if (!environment) {
     const tail: [ValueLayer, number, Values | undefined][] = [
@@ -78,8 +81,7 @@ export function resolutionContext(conv: Convention, req: NameRequest): Resolutio
 
 /** The value of `name` from the highest layer that has one, or undefined. */
 export function lookup(ctx: ResolutionContext, name: string): Resolution | undefined {
-  for (let i = 0; i < ctx.layers.length; i++) {
-    const l = ctx.layers[i]!;
+  for (const [i, l] of ctx.layers.entries()) {
     const v = pick(l.values, name);
     if (v !== undefined) return { value: v, layer: l.layer, rank: i };
   }
@@ -123,12 +125,13 @@ export function layersSearched(ctx: ResolutionContext): string[] {
 }
 
 function layerLabel(ctx: ResolutionContext, rank: number): string {
-  switch (ctx.layers[rank]!.layer) {
+  const layer = ctx.layers[rank]?.layer ?? `layer ${rank}`;
+  switch (layer) {
     case "resource_types":
       return `resource_types.${ctx.type}`;
     case "environment":
       return ctx.envName === undefined ? "environments.<none>" : `environments.${ctx.envName}`;
     default:
-      return ctx.layers[rank]!.layer;
+      return layer;
   }
 }

@@ -45,7 +45,7 @@ export function parseTemplate(template: string): ParsedTemplate {
   const issues: TemplateSyntaxIssue[] = [];
   const parsed = tryParse(template, issues);
   if (!parsed) {
-    const first = issues[0]!;
+    const first = issues[0] ?? { message: "it cannot be parsed", index: 0 };
     throw new DpnError("validation", "TEMPLATE_INVALID", `Invalid template "${template}": ${first.message}`, {
       hint: "Use {var} for a value, {-var?} / {_var?} / {.var?} for an optional segment; braces cannot be nested.",
       details: { template, index: first.index },
@@ -62,7 +62,7 @@ function tryParse(template: string, issues: TemplateSyntaxIssue[]): ParsedTempla
   let i = 0;
   let literal = "";
   while (i < template.length) {
-    const ch = template[i]!;
+    const ch = template.charAt(i);
     if (ch === "}") {
       issues.push({ message: `unmatched "}" at position ${i + 1}`, index: i });
       i++;
@@ -87,8 +87,9 @@ function tryParse(template: string, issues: TemplateSyntaxIssue[]): ParsedTempla
     if (name.endsWith("?")) {
       optional = true;
       name = name.slice(0, -1);
-      if (name.length > 1 && (name[0] === "-" || name[0] === "_" || name[0] === ".")) {
-        prefix = name[0]!;
+      const lead = name.charAt(0);
+      if (name.length > 1 && (lead === "-" || lead === "_" || lead === ".")) {
+        prefix = lead;
         name = name.slice(1);
       }
     }

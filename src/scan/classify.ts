@@ -205,6 +205,7 @@ function classifyOne(
   const tags = obj.tags ?? {};
   const stackId = tags[MARKER_KEYS.stack];
   const managed = typeof stackId === "string" && stackId.trim() !== "";
+  const address = tags[MARKER_KEYS.address];
   const findings: Finding[] = [];
   for (const issue of parsed.issues) findings.push(issueFinding(issue));
   for (const p of parsed.rules) {
@@ -266,8 +267,8 @@ function classifyOne(
     ...(managed
       ? {
           stack: {
-            id: stackId!,
-            ...(tags[MARKER_KEYS.address] ? { address: tags[MARKER_KEYS.address]! } : {}),
+            id: stackId,
+            ...(address ? { address } : {}),
           },
         }
       : {}),

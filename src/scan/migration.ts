@@ -11,7 +11,7 @@
  * `migration.json` (kind `dpn.migration-plan`, version 1) is the input of a later `dpn migrate`;
  * its JSON Schema is `migrationPlanSchema`. Pure.
  */
-import { DpnError } from "../core/errors.js";
+import { DpnError, internalError } from "../core/errors.js";
 import { normaliseValue } from "../naming/normalise.js";
 import type { ObjectResult, ScanObject, ScanReport } from "./types.js";
 
@@ -116,6 +116,13 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
+/** The scanned object behind a report entry; planMigration checked up front that every entry has one. */
+function scanned(raw: ReadonlyMap<string, ScanObject>, id: string): ScanObject {
+  const o = raw.get(id);
+  if (!o) throw internalError("INTERNAL", `The scan report names ${id}, which the inventory does not hold.`);
+  return o;
+}
+
 /**
  * Compute the migration plan of `report` (the scan of `objects`).
  *
@@ -149,8 +156,8 @@ export function planMigration(report: ScanReport, objects: readonly ScanObject[]
   const fullOf = (r: ObjectResult): string => {
     const hit = newFull.get(r.id);
     if (hit) return hit;
-    const o = raw.get(r.id)!;
-    const name = renamed.has(r.id) ? r.suggested_name! : r.name;
+    const o = scanned(raw, r.id);
+    const name = (renamed.has(r.id) ? r.suggested_name : undefined) ?? r.name;
     const parent = o.parent
       ? results.find((p) => p.full_name === o.parent && containerOf(r.type) === p.type)
       : undefined;
@@ -179,7 +186,7 @@ export function planMigration(report: ScanReport, objects: readonly ScanObject[]
       });
       continue;
     }
-    const o = raw.get(r.id)!;
+    const o = scanned(raw, r.id);
     const to = { name: r.suggested_name, full_name: fullOf(r) };
     const parent = o.parent
       ? results.find((p) => p.full_name === o.parent && containerOf(r.type) === p.type)
@@ -527,7 +534,7 @@ function adoption(
     const document = fragmentFor(project, environment, members, results, raw, notes, included);
     fragments.push({ file, project, environment, document, notes: [...new Set(notes)] });
     for (const r of members) {
-      const o = raw.get(r.id)!;
+      const o = scanned(raw, r.id);
       const id = r.type === "dbx_cluster" || r.type === "dbx_job" ? (o.remoteId ?? r.full_name) : r.full_name;
       const argv = [
         "dpn",
@@ -641,7 +648,7 @@ function fragmentFor(
         break;
       }
       case "aws_glue_table": {
-        const o = raw.get(r.id)!;
+        const o = scanned(raw, r.id);
         const e: Entry = {
           database_ref: o.parent,
           entity: v.entity,
@@ -669,7 +676,7 @@ function fragmentFor(
         break;
       }
       case "dbx_job": {
-        const o = raw.get(r.id)!;
+        const o = scanned(raw, r.id);
         const cluster = all.find(
           (x) =>
             x.type === "dbx_cluster" &&

@@ -18,10 +18,10 @@ function cut(s: string, max: number): string {
 
 function table(header: string[], rows: string[][], max: number): string[] {
   const cells = [header, ...rows].map((r) => r.map((c) => cut(c, max)));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), 0));
   return cells.map((r) =>
     r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join("  ")
       .trimEnd(),
   );

@@ -32,6 +32,7 @@ import {
   type TracePoint,
   traced,
 } from "../support/kill-points.js";
+import { pool } from "./sandbox-invariants.js";
 
 let fake: DatabricksFake;
 
@@ -204,84 +205,89 @@ function original(type: string, bp: Record<string, unknown>): Record<string, unk
 }
 
 const TYPES = Object.keys(UPDATES);
+/** Types proven at once (each on its own stack). */
+const KILL_POOL = 3;
+
+/** Create a stack of its own for `type`, then kill every operation of it at every distinct point. */
+async function proveType(type: string): Promise<{ problems: string[]; count: Record<string, string> }> {
+  const run = newKillRun(fake);
+  await ok("create", cli(["create", "--blueprint", run.file, "--yes"], run.env));
+  const resources = await preview(run.env, run.project, run.file);
+  const bp = JSON.parse(readFileSync(run.file, "utf8")) as Record<string, unknown>;
+  const problems: string[] = [];
+  const address = resources.find((x) => x.type === type)?.address;
+  if (!address) return { problems: [`${type}: not in the blueprint`], count: {} };
+  const s: Stack = { run, address, type };
+  const count: Record<string, string> = {};
+  const pts = async (name: string, args: string[]) => {
+    const t = await traced(args, run, `${name}-${type}`);
+    if (t.result.code !== 0) throw new Error(`${type} ${name}: ${describeResult(t.result)}`);
+    const d = distinctPoints(t.points);
+    count[name] = `${d.length} of ${t.points.length}`;
+    return d;
+  };
+
+  // archive ↔ restore, from the state the cycles return to (the first archive of a cluster also
+  // terminates it; restore leaves it terminated)
+  await ok("archive", cli(ARCHIVE(s), run.env));
+  await ok("restore", cli(RESTORE(s), run.env));
+  const a = await pts("archive", ARCHIVE(s));
+  const r = await pts("restore", RESTORE(s));
+  problems.push(
+    ...(await cycles(
+      s,
+      { name: "archive", args: ARCHIVE(s), points: a, atStart: (w) => check(s, w, { archived: false }) },
+      { name: "restore", args: RESTORE(s), points: r, atEnd: (w) => check(s, w, { archived: true }) },
+    )),
+  );
+
+  // update ↔ update back to the blueprint's settings
+  const fwdFile = join(run.home, `update-${type}.json`);
+  const backFile = join(run.home, `back-${type}.json`);
+  writeFileSync(fwdFile, JSON.stringify(UPDATES[type]));
+  writeFileSync(backFile, JSON.stringify(original(type, bp)));
+  // Start from the settings the cycles return to, so every forward run makes the same calls.
+  await ok("update back", cli(updateArgs(s, backFile), run.env));
+  const u = await pts("update", updateArgs(s, fwdFile));
+  const b = await pts("update back", updateArgs(s, backFile));
+  const agree = (w: string) => check(s, w, { archived: false });
+  problems.push(
+    ...(await cycles(
+      s,
+      { name: "update", args: updateArgs(s, fwdFile), points: u, atStart: agree },
+      { name: "update back", args: updateArgs(s, backFile), points: b, atEnd: agree },
+      (w) => inSync(s, w),
+    )),
+  );
+
+  // delete (leaves); the blueprint brings the resource back
+  if (DELETABLE.has(type)) {
+    const back = () => ok("create", cli(["create", "--blueprint", run.file, "--yes"], run.env));
+    const d = await pts("delete", DELETE(s));
+    await back();
+    for (const p of d) {
+      problems.push(
+        ...(await killRecoverCheck(s, "delete", DELETE(s), p, "rollback", (w) => check(s, w, {}))),
+      );
+      await back();
+      problems.push(
+        ...(await killRecoverCheck(s, "delete", DELETE(s), p, "resume", (w) =>
+          check(s, w, { exists: false }),
+        )),
+      );
+      await back();
+    }
+  }
+  return { problems, count };
+}
 
 describe("SIGKILL at every crash point of archive, restore, update and delete on moto + the Databricks fake", () => {
   it("each type: every distinct point, then recover or recover --resume; cloud and state agree", async () => {
-    const run = newKillRun(fake);
-    await ok("create", cli(["create", "--blueprint", run.file, "--yes"], run.env));
-    const resources = await preview(run.env, run.project, run.file);
-    const bp = JSON.parse(readFileSync(run.file, "utf8")) as Record<string, unknown>;
-    const problems: string[] = [];
-    const counts: Record<string, Record<string, string>> = {};
-    for (const type of TYPES) {
-      const address = resources.find((x) => x.type === type)?.address;
-      if (!address) {
-        problems.push(`${type}: not in the blueprint`);
-        continue;
-      }
-      const s: Stack = { run, address, type };
-      const count: Record<string, string> = {};
-      const pts = async (name: string, args: string[]) => {
-        const t = await traced(args, run, `${name}-${type}`);
-        if (t.result.code !== 0) throw new Error(`${type} ${name}: ${describeResult(t.result)}`);
-        const d = distinctPoints(t.points);
-        count[name] = `${d.length} of ${t.points.length}`;
-        return d;
-      };
-
-      // archive ↔ restore, from the state the cycles return to (the first archive of a cluster also
-      // terminates it; restore leaves it terminated)
-      await ok("archive", cli(ARCHIVE(s), run.env));
-      await ok("restore", cli(RESTORE(s), run.env));
-      const a = await pts("archive", ARCHIVE(s));
-      const r = await pts("restore", RESTORE(s));
-      problems.push(
-        ...(await cycles(
-          s,
-          { name: "archive", args: ARCHIVE(s), points: a, atStart: (w) => check(s, w, { archived: false }) },
-          { name: "restore", args: RESTORE(s), points: r, atEnd: (w) => check(s, w, { archived: true }) },
-        )),
-      );
-
-      // update ↔ update back to the blueprint's settings
-      const fwdFile = join(run.home, `update-${type}.json`);
-      const backFile = join(run.home, `back-${type}.json`);
-      writeFileSync(fwdFile, JSON.stringify(UPDATES[type]));
-      writeFileSync(backFile, JSON.stringify(original(type, bp)));
-      // Start from the settings the cycles return to, so every forward run makes the same calls.
-      await ok("update back", cli(updateArgs(s, backFile), run.env));
-      const u = await pts("update", updateArgs(s, fwdFile));
-      const b = await pts("update back", updateArgs(s, backFile));
-      const agree = (w: string) => check(s, w, { archived: false });
-      problems.push(
-        ...(await cycles(
-          s,
-          { name: "update", args: updateArgs(s, fwdFile), points: u, atStart: agree },
-          { name: "update back", args: updateArgs(s, backFile), points: b, atEnd: agree },
-          (w) => inSync(s, w),
-        )),
-      );
-
-      // delete (leaves); the blueprint brings the resource back
-      if (DELETABLE.has(type)) {
-        const back = () => ok("create", cli(["create", "--blueprint", run.file, "--yes"], run.env));
-        const d = await pts("delete", DELETE(s));
-        await back();
-        for (const p of d) {
-          problems.push(
-            ...(await killRecoverCheck(s, "delete", DELETE(s), p, "rollback", (w) => check(s, w, {}))),
-          );
-          await back();
-          problems.push(
-            ...(await killRecoverCheck(s, "delete", DELETE(s), p, "resume", (w) =>
-              check(s, w, { exists: false }),
-            )),
-          );
-          await back();
-        }
-      }
-      counts[type] = count;
-    }
+    // Each type on a stack of its own, KILL_POOL at a time: a kill, its recovery and the checks
+    // are a chain of child processes and HTTP calls, so parallel chains keep the CPUs busy.
+    const results = await pool(TYPES, KILL_POOL, proveType);
+    const problems = results.flatMap((r) => r.problems);
+    const counts = Object.fromEntries(TYPES.map((t, i) => [t, results[i]?.count]));
     console.log(
       `distinct kill points of each operation (of all points):\n${JSON.stringify(counts, null, 1)}`,
     );
