@@ -314,7 +314,9 @@ function tooLongError(
 ): DpnError {
   const longest = pieces
     .flatMap((p) =>
-      p.variable === undefined ? [] : [{ variable: p.variable, value: p.text, length: measure(p.text, limit.unit) }],
+      p.variable === undefined
+        ? []
+        : [{ variable: p.variable, value: p.text, length: measure(p.text, limit.unit) }],
     )
     .sort((a, b) => b.length - a.length)
     .slice(0, 3);
