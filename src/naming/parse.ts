@@ -414,7 +414,8 @@ function match(c: Compiled, name: string, end: number, o: MatchOptions): { raws:
           raws.push({ values: new Map(values), spans: [...spans], absent: [...absent], cost });
         return;
       }
-      const seg = segs[si]!;
+      const seg = segs[si];
+      if (seg === undefined) return; // si < segs.length here: the end was handled above
       if (seg.kind === "literal") {
         if (pos + seg.text.length <= end && name.startsWith(seg.text, pos))
           rec(si + 1, pos + seg.text.length, cost);
@@ -456,7 +457,8 @@ function candidates(
   values: Map<string, string>,
   o: MatchOptions,
 ): [string, number][] {
-  const seg = segs[si]!;
+  const seg = segs[si];
+  if (seg === undefined) return [];
   const fits = (v: string) => v.length > 0 && start + v.length <= end && name.startsWith(v, start);
   const bound = values.get(seg.name);
   if (bound !== undefined) return fits(bound) ? [[bound, 0]] : [];
@@ -487,7 +489,7 @@ function candidates(
   const cost = known ? 1 : 0;
   const free: string[] = [];
   for (let e = start + 1; e <= end; e++) {
-    if (badChar(c.style, name[e - 1]!)) break;
+    if (badChar(c.style, name.charAt(e - 1))) break;
     if (si + 1 === segs.length ? e !== end : nextLiteral !== undefined && !name.startsWith(nextLiteral, e))
       continue;
     const v = name.slice(start, e);
@@ -495,7 +497,7 @@ function candidates(
   }
   // Longest first: among readings of equal rank, earlier variables take the longer value
   // (`data-platform-raw-…` reads project=data-platform before project=data).
-  for (let i = free.length - 1; i >= 0; i--) add(free[i]!, cost);
+  for (const v of [...free].reverse()) add(v, cost);
   return out;
 }
 
@@ -635,7 +637,7 @@ export function parseName(
     result.reading = readings[0];
     const [a, b] = readings;
     // A verified hash is conclusive; otherwise two readings of the same preference are a tie.
-    result.ambiguous = !!b && !a!.truncation?.verified && a!.preferred === b.preferred;
+    result.ambiguous = !!a && !!b && !a.truncation?.verified && a.preferred === b.preferred;
     if (ruleErrors.length) {
       const s = suggestName(type, name, conv);
       if (s !== undefined) result.suggestion = s;
@@ -653,7 +655,7 @@ export function parseName(
       severity: "error",
       source: "house",
       value: suffix,
-      position: name.length - suffix!.length,
+      position: name.length - (suffix ?? "").length,
       hint: "The name was shortened by hand or with other values; rename it to the generated name.",
     });
     suggest(conv, c, result, hashMismatch.values, context);
@@ -686,16 +688,17 @@ export function parseName(
   if (lenient.raws.length) {
     explainLenient(conv, c, result, lenient.raws, expected, context);
     // Two or more misplaced values: the segments are more likely out of order than all wrong.
-    if (lenient.raws[0]!.cost >= 2) suggestFromTokens(conv, c, result, name, expected, context);
+    if ((lenient.raws[0]?.cost ?? 0) >= 2) suggestFromTokens(conv, c, result, name, expected, context);
     return result;
   }
   const normal = normaliseWhole(name, c.style);
   if (normal !== name) {
     const again = match(c, normal, normal.length, { lenient: true, truncated: false, expected, max: 4 });
-    if (again.raws.length) {
-      result.issues.push(...normalisationIssues(c, name, normal, again.raws[0]!));
+    const first = again.raws[0];
+    if (first) {
+      result.issues.push(...normalisationIssues(c, name, normal, first));
       explainLenient(conv, c, result, again.raws, expected, context);
-      if (again.raws[0]!.cost >= 2) suggestFromTokens(conv, c, result, normal, expected, context);
+      if (first.cost >= 2) suggestFromTokens(conv, c, result, normal, expected, context);
       return result;
     }
   }
@@ -771,12 +774,13 @@ function verifyTruncation(
   const pick: Record<string, string> = {};
   const search = (i: number): Record<string, string> | undefined => {
     if (tried > 256) return undefined;
-    if (i === options.length) {
+    const option = options[i];
+    if (option === undefined) {
       tried++;
       first ??= { ...pick };
       return regenerate(conv, c, pick) === name ? { ...pick } : undefined;
     }
-    const [variable, vals] = options[i]!;
+    const [variable, vals] = option;
     for (const v of vals) {
       pick[variable] = v;
       const found = search(i + 1);
@@ -854,13 +858,15 @@ function explainLenient(
       (a, b) =>
         a.raw.cost - b.raw.cost || b.preferred - a.preferred || a.raw.absent.length - b.raw.absent.length,
     );
-  const best = ranked[0]!;
+  const best = ranked[0];
+  if (!best) return;
   result.reading = { ...best.reading, preferred: best.preferred };
   const repaired: Record<string, string> = { ...best.reading.values };
   const reported = new Set<string>();
   for (const span of best.raw.spans) {
     const variable = span.variable;
-    const value = best.reading.values[variable]!;
+    const value = best.reading.values[variable];
+    if (value === undefined) continue; // every span's variable has a value in its reading
     const domain = c.domains.get(variable);
     const exp = expected.get(variable);
     if (domain && !domain.values.has(value)) {
@@ -954,8 +960,8 @@ function normalisationIssues(c: Compiled, name: string, normal: string, raw: Raw
         message: `"${name[i]}" at position ${i + 1} should be "${normal[i]}" (the template's separator in ${c.style} style).`,
         severity: "error",
         source: "house",
-        value: name[i]!,
-        expected: normal[i]!,
+        value: name.charAt(i),
+        expected: normal.charAt(i),
         position: i,
       });
       break;
@@ -965,9 +971,8 @@ function normalisationIssues(c: Compiled, name: string, normal: string, raw: Raw
 }
 
 function structureIssue(c: Compiled, name: string, f: Failure): NameIssue {
-  const segs = c.variants[f.variant]!;
   const position = Math.max(0, f.position);
-  const seg = segs[f.segment];
+  const seg = c.variants[f.variant]?.[f.segment];
   const found =
     position < name.length
       ? `"${name.slice(position, position + 12)}${name.length - position > 12 ? "…" : ""}"`
@@ -1010,8 +1015,9 @@ function fromTokens(
     for (const region of regions) {
       for (const form of new Set([region, shown(c, "region", region)])) {
         const at = s.indexOf(form);
-        if (at >= 0) {
-          values.region_short = shown(c, "region_short", conv.transformations.region_mapping[region]!);
+        const code = conv.transformations.region_mapping[region];
+        if (at >= 0 && code !== undefined) {
+          values.region_short = shown(c, "region_short", code);
           s = `${s.slice(0, at)}${s.slice(at + form.length)}`;
           break;
         }
@@ -1047,8 +1053,8 @@ function fromTokens(
     if (!domain) continue;
     if (take(variable, [...domain.values.keys()])) continue;
     if (variable === "environment") {
-      for (let i = 0; i < tokens.length; i++) {
-        const alias = ENV_ALIASES[tokens[i]!];
+      for (const [i, token] of tokens.entries()) {
+        const alias = ENV_ALIASES[token];
         if (!used.has(i) && alias) {
           used.add(i);
           values.environment = alias;
@@ -1062,7 +1068,7 @@ function fromTokens(
     if (c.variables.includes(k) && typeof v === "string" && v.trim() !== "") fill.set(k, shown(c, k, v));
   for (const [k, v] of fill) if (values[k] === undefined) take(k, [v]);
   const rest = tokens.filter((_, i) => !used.has(i));
-  const segs = c.variants[0]!;
+  const segs = c.variants[0] ?? [];
   let free = c.variables.filter(
     (v) =>
       values[v] === undefined &&
@@ -1072,14 +1078,13 @@ function fromTokens(
   );
   // More free variables than tokens: the ones the caller can fill are taken from there.
   if (free.length > rest.length) free = free.filter((v) => !fill.has(v));
-  if (free.length === 1) {
+  const [only] = free;
+  if (free.length === 1 && only !== undefined) {
     if (!rest.length) return undefined;
-    values[free[0]!] = rest.join(sep);
+    values[only] = rest.join(sep);
   } else if (free.length > 1) {
     if (rest.length !== free.length) return undefined;
-    free.forEach((v, i) => {
-      values[v] = rest[i]!;
-    });
+    for (const [i, v] of free.entries()) values[v] = rest[i] ?? "";
   } else if (rest.length) {
     return undefined;
   }
