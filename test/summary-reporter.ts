@@ -1,7 +1,8 @@
 /**
  * Prints the closing line CI reads: `N passed, N failed` (plus `, N skipped` when any were
  * skipped), counted over every test case of the run. Just before it, when the botocore oracle
- * logged unexpected violations, the distinct violations (the global teardown then fails the run).
+ * logged unexpected violations, the distinct violations (the global teardown then fails the run),
+ * and the slowest test files, so a CI log shows where the time went.
  */
 import type { Reporter, TestModule } from "vitest/node";
 import type { OracleMode } from "./support/botocore/oracle-proxy.js";
@@ -28,6 +29,14 @@ export default class SummaryReporter implements Reporter {
       const mode = (bad[0]?.mode ?? "enforce") as OracleMode;
       process.stdout.write(`\n${formatViolationReport(bad, log, mode)}\n`);
     }
+    const slow = testModules
+      .map((m) => ({ file: m.relativeModuleId, ms: m.diagnostic().duration }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 8);
+    if (slow.length > 1)
+      process.stdout.write(
+        `\nslowest files: ${slow.map((s) => `${s.file} ${(s.ms / 1000).toFixed(1)} s`).join(", ")}\n`,
+      );
     const tail = skipped ? `, ${skipped} skipped` : "";
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);
   }
