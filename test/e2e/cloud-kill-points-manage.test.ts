@@ -15,7 +15,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recoverStack } from "../../src/app/recover-stack.js";
 import { readResource } from "../../src/app/resources.js";
 import { appContext } from "../../src/compose/compose.js";
 import { isDpnError } from "../../src/core/errors.js";
@@ -32,6 +31,7 @@ import {
   type TracePoint,
   traced,
 } from "../support/kill-points.js";
+import { recoverHere } from "../support/recover-here.js";
 import { pool } from "./sandbox-invariants.js";
 
 let fake: DatabricksFake;
@@ -119,23 +119,6 @@ async function inSync(s: Stack, what: string): Promise<string[]> {
   }
 }
 
-/** `dpn recover [--resume]` in this process; the problems it reports. */
-async function recoverHere(s: Stack, resume: boolean): Promise<string[]> {
-  try {
-    const r = await recoverStack(app(s), {
-      target: "cloud",
-      blueprint: s.run.file,
-      ...(resume ? { resume } : {}),
-    });
-    if (r.kind === "nothing") return [];
-    return r.results
-      .filter((t) => t.outcome !== "committed" && t.outcome !== "rolled_back")
-      .map((t) => `recover: ${t.txId} ${t.outcome}${t.error ? ` (${failure(t.error)})` : ""}`);
-  } catch (e) {
-    return [`recover failed: ${failure(e)}`];
-  }
-}
-
 /** One kill, then one recovery, then the checks; the problems found. */
 async function killRecoverCheck(
   s: Stack,
@@ -148,7 +131,13 @@ async function killRecoverCheck(
   const what = `${name} ${s.type} killed at ${p.label}:${p.n} (${describePoint(p)}), ${mode}`;
   const killed = await cli(args, { ...s.run.env, DPN_CRASH_AT: `${p.label}:${p.n}` });
   if (killed.signal !== "SIGKILL") return [`${what}: expected SIGKILL, got ${describeResult(killed)}`];
-  const out = (await recoverHere(s, mode === "resume")).map((p) => `${what}: ${p}`);
+  const out = (
+    await recoverHere(
+      REPO_ROOT,
+      { target: "cloud", blueprint: s.run.file, resume: mode === "resume" },
+      s.run.env,
+    )
+  ).map((p) => `${what}: ${p}`);
   return [...out, ...(await checks(what))];
 }
 

@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provider.js";
 import { openSqliteDb } from "../../src/state/sqlite-store.js";
 import { describeResult, runCli, tempProject } from "../support/cli.js";
+import { recoverHere } from "../support/recover-here.js";
 import {
   addressesOf,
   blueprintAddresses,
@@ -74,9 +75,9 @@ async function crashAndRecover(label: string, n: number, extraEnv: Record<string
   const resumeDir = tempProject();
   copyDpnDir(dir, resumeDir);
 
-  const rb = await runCli(["recover", "--target", "sandbox"], { cwd: dir });
+  const rb = await recoverHere(dir, { target: "sandbox" });
   const afterRb = readStack(dir, STACK);
-  if (rb.code !== 0) problems.push(`${at} recover: ${describeResult(rb)}`);
+  problems.push(...rb.map((p) => `${at} ${p}`));
   problems.push(...consistencyProblems(afterRb).map((p) => `${at} recover: ${p}`));
   if (afterRb.ours.length > 0)
     problems.push(`${at} recover: left behind ${addressesOf(afterRb.ours).join(", ")}`);
@@ -84,9 +85,9 @@ async function crashAndRecover(label: string, n: number, extraEnv: Record<string
   const rbTx = afterRb.transactions.find((t) => t.id === tx.id);
   if (rbTx?.status !== "rolled_back") problems.push(`${at} recover: tx is ${rbTx?.status}`);
 
-  const rs = await runCli(["recover", "--target", "sandbox", "--resume"], { cwd: resumeDir });
+  const rs = await recoverHere(resumeDir, { target: "sandbox", resume: true });
   const afterRs = readStack(resumeDir, STACK);
-  if (rs.code !== 0) problems.push(`${at} resume: ${describeResult(rs)}`);
+  problems.push(...rs.map((p) => `${at} resume: ${p}`));
   problems.push(...consistencyProblems(afterRs).map((p) => `${at} resume: ${p}`));
   if (addressesOf(afterRs.ours).join() !== all.join())
     problems.push(`${at} resume: inventory has ${afterRs.ours.length} of ${all.length} resources`);

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { describeResult, runCli, tempProject } from "../support/cli.js";
+import { recoverHere } from "../support/recover-here.js";
 import {
   addressesOf,
   blueprintAddresses,
@@ -58,18 +59,18 @@ async function crashDuringRollback(label: string, n: number): Promise<string[]> 
   const resumeDir = tempProject();
   copyDpnDir(dir, resumeDir);
 
-  const rb = await runCli(["recover", "--target", "sandbox"], { cwd: dir });
+  const rb = await recoverHere(dir, { target: "sandbox" });
   const afterRb = readStack(dir, STACK);
-  if (rb.code !== 0) out.push(`${at} recover: ${describeResult(rb)}`);
+  out.push(...rb.map((p) => `${at} ${p}`));
   out.push(...consistencyProblems(afterRb).map((p) => `${at} recover: ${p}`));
   if (afterRb.ours.length) out.push(`${at} recover: left ${addressesOf(afterRb.ours).join(", ")}`);
   if (afterRb.rows.length) out.push(`${at} recover: ${afterRb.rows.length} state rows remain`);
   if (afterRb.transactions.find((t) => t.id === txId)?.status !== "rolled_back")
     out.push(`${at} recover: transaction not rolled_back`);
 
-  const rs = await runCli(["recover", "--target", "sandbox", "--resume"], { cwd: resumeDir });
+  const rs = await recoverHere(resumeDir, { target: "sandbox", resume: true });
   const afterRs = readStack(resumeDir, STACK);
-  if (rs.code !== 0) out.push(`${at} resume: ${describeResult(rs)}`);
+  out.push(...rs.map((p) => `${at} resume: ${p}`));
   out.push(...consistencyProblems(afterRs).map((p) => `${at} resume: ${p}`));
   if (addressesOf(afterRs.ours).join() !== all.join())
     out.push(`${at} resume: ${afterRs.ours.length} of ${all.length} resources exist`);

@@ -47,7 +47,7 @@ export function tempProject(prefix = "dpn-e2e-"): string {
  * The parent's environment minus everything that would change dpn's behaviour behind a test's
  * back (DPN_* knobs such as DPN_CRASH_AT or DPN_SANDBOX_*, CI, colours), plus NO_COLOR.
  */
-function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith("DPN_") || k === "CI" || k === "FORCE_COLOR" || k.startsWith("VITEST")) continue;
