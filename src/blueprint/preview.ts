@@ -2,6 +2,7 @@
  * The preview of a resolved blueprint: what would be created, in which order. A JSON document
  * (the `--json` contract) and a plain aligned text table. Neither prints nor colours.
  */
+import { columnWidths } from "../core/columns.js";
 import type { DesiredResource } from "../core/resources.js";
 import type { ResolvedBlueprint } from "./resolve.js";
 
@@ -71,7 +72,7 @@ export function previewTable(resolved: ResolvedBlueprint): string {
     r.dependencies.length ? r.dependencies.join(", ") : "-",
   ]);
   const header = ["#", "TYPE", "ADDRESS", "NAME", "DEPENDS ON"];
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] as string).length)));
+  const widths = columnWidths(header, rows);
   const line = (cells: string[]) =>
     cells
       .map((cell, c) =>

@@ -3,7 +3,9 @@
  * JSON document), stderr carries progress, warnings and errors. Colours follow NO_COLOR,
  * `--no-color` and whether stderr/stdout is a TTY.
  */
+
 import pc from "picocolors";
+import { columnWidths } from "../core/columns.js";
 import { DpnError, type Problem } from "../core/errors.js";
 
 export interface OutputOptions {
@@ -103,7 +105,7 @@ export function formatProblem(p: Problem, c: Colors): string {
 
 /** Plain aligned table (no colours, so it stays greppable and stable). */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const widths = columnWidths(headers, rows);
   const fmt = (cells: string[]) =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))

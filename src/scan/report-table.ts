@@ -3,6 +3,7 @@
  * pass (or every object with `all`), each with its first reason and the suggested name. Plain
  * text, no colours (the CLI adds them). Pure.
  */
+import { columnWidths } from "../core/columns.js";
 import type { ObjectResult, ScanReport, ScoreRow } from "./types.js";
 
 export interface TableOptions {
@@ -18,7 +19,10 @@ function cut(s: string, max: number): string {
 
 function table(header: string[], rows: string[][], max: number): string[] {
   const cells = [header, ...rows].map((r) => r.map((c) => cut(c, max)));
-  const widths = header.map((_, i) => cells.reduce((w, r) => Math.max(w, r[i]?.length ?? 0), 0));
+  const widths = columnWidths(
+    header.map((h) => cut(h, max)),
+    cells,
+  );
   return cells.map((r) =>
     r
       .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
