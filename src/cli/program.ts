@@ -2,15 +2,11 @@
  * The dpn command tree: argv → context → one call into the core → render. Command handlers are
  * imported lazily so that `dpn --version` and light commands start fast (no AWS SDK, no SQLite).
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { SANDBOX_FLAGS } from "../compose/sandbox-flags.js";
 import { DpnError, ExitCode, usageError } from "../core/errors.js";
 import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
-
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+import { versionLine } from "./package-info.js";
 
 /** Collects repeatable `key=value` options. */
 function collectKv(value: string, previous: string[] = []): string[] {
@@ -80,7 +76,7 @@ export function buildProgram(): Command {
     .description(
       "Governed, predictable names for AWS and Databricks resources, and all-or-nothing provisioning from a blueprint.",
     )
-    .version(pkg.version, "-V, --version", "print the dpn version")
+    .version(versionLine(), "-V, --version", "print the dpn version, the Node version and the platform")
     .option("--no-color", "disable colours (NO_COLOR is honoured too)")
     .option("-q, --quiet", "print only results and errors")
     .option("-v, --verbose", "print more detail on stderr")
