@@ -5,6 +5,7 @@
  * node_modules.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** Absolute path of the package root (the folder holding package.json, schemas/, examples/). */
@@ -13,6 +14,11 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
 };
+
+/** Absolute path of one of the JSON Schemas the package ships in `schemas/`. */
+export function schemaFile(name: string): string {
+  return join(PACKAGE_ROOT, "schemas", name);
+}
 
 /** The dpn version from package.json. */
 export const VERSION: string = pkg.version;

@@ -157,10 +157,12 @@ export function buildProgram(): Command {
   const plan = program.command("plan").description("create, check and preview blueprints");
   plan
     .command("init")
-    .description("write a realistic starter blueprint (default blueprints/<env>.json)")
-    .requiredOption("--env <env>", "environment: dev, stg or prd")
-    .requiredOption("--project <name>", "project name (^[a-z0-9-]+$)")
-    .option("--region <region>", "AWS region", "us-east-1")
+    .description(
+      "write a realistic starter blueprint (default blueprints/<env>.json) with the convention's project, region and team",
+    )
+    .option("--env <env>", "environment: dev, stg or prd (default: the convention's environment)")
+    .option("--project <name>", "project name, ^[a-z0-9-]+$ (default: the convention's project)")
+    .option("--region <region>", "AWS region (default: the convention's region, else us-east-1)")
     .option("--output <file>", "where to write it")
     .option("--force", "overwrite an existing file")
     .addHelpText(
@@ -168,6 +170,7 @@ export function buildProgram(): Command {
       examples([
         "dpn plan init --env dev --project dataplatform",
         "dpn plan init --env prd --project platform --output prod.json",
+        "dpn config init --project sales --environment dev --region eu-west-1 --team data && dpn plan init",
       ]),
     )
     .action(run(async () => (await import("./commands/plan.js")).planInit));
