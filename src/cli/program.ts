@@ -436,6 +436,21 @@ export function buildProgram(): Command {
     )
     .action(run(async () => (await import("./commands/import.js")).importCommand));
 
+  // ---- shell completion -------------------------------------------------------------------
+  program
+    .command("completion")
+    .description("print a shell completion script for bash, zsh or fish")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      examples([
+        "source <(dpn completion bash)                  # in ~/.bashrc",
+        "source <(dpn completion zsh)                   # in ~/.zshrc",
+        "dpn completion fish > ~/.config/fish/completions/dpn.fish",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/completion.js")).completionCommand));
+
   return program;
 }
 

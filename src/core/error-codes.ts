@@ -433,6 +433,7 @@ export const ERROR_CODES = {
   TYPE_REQUIRED: { kind: "usage", doc: "The command needs --type." },
   UNKNOWN_REGION: { kind: "validation", doc: "An AWS region has no short code." },
   UNKNOWN_RESOURCE_TYPE: { kind: "validation", doc: "A resource type dpn does not manage." },
+  UNKNOWN_SHELL: { kind: "usage", doc: "dpn completion has no script for that shell (bash, zsh, fish)." },
   UNREACHABLE: { kind: "internal", doc: "A value no branch handles (a bug)." },
   UPDATE_PARAMS_INVALID: { kind: "validation", doc: "An update parameter file is invalid." },
   UPDATE_RENAME_REFUSED: { kind: "validation", doc: "An update parameter file asks for a rename." },
