@@ -8,6 +8,10 @@ export interface StarterOptions {
   environment: string;
   project: string;
   region: string;
+  /** `metadata.team`; default `data-engineering`. */
+  team?: string;
+  /** `metadata.cost_center`; default `CC-0000`. */
+  costCenter?: string;
   /**
    * Value of `$schema`, where editors find the schema: e.g. a path relative to the blueprint
    * (`../node_modules/data-platform-naming/schemas/blueprint.schema.json`). Default: the schema's `$id`.
@@ -20,6 +24,8 @@ export function starterBlueprint({
   environment,
   project,
   region,
+  team = "data-engineering",
+  costCenter = "CC-0000",
   schemaRef,
 }: StarterOptions): Record<string, unknown> {
   const orderColumns = [
@@ -35,8 +41,8 @@ export function starterBlueprint({
       environment,
       project,
       region,
-      team: "data-engineering",
-      cost_center: "CC-0000",
+      team,
+      cost_center: costCenter,
       data_classification: "internal",
     },
     resources: {

@@ -2,15 +2,11 @@
  * The dpn command tree: argv → context → one call into the core → render. Command handlers are
  * imported lazily so that `dpn --version` and light commands start fast (no AWS SDK, no SQLite).
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { SANDBOX_FLAGS } from "../compose/sandbox-flags.js";
 import { DpnError, ExitCode, usageError } from "../core/errors.js";
 import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
-
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
+import { versionLine } from "./package-info.js";
 
 /** Collects repeatable `key=value` options. */
 function collectKv(value: string, previous: string[] = []): string[] {
@@ -80,7 +76,7 @@ export function buildProgram(): Command {
     .description(
       "Governed, predictable names for AWS and Databricks resources, and all-or-nothing provisioning from a blueprint.",
     )
-    .version(pkg.version, "-V, --version", "print the dpn version")
+    .version(versionLine(), "-V, --version", "print the dpn version, the Node version and the platform")
     .option("--no-color", "disable colours (NO_COLOR is honoured too)")
     .option("-q, --quiet", "print only results and errors")
     .option("-v, --verbose", "print more detail on stderr")
@@ -161,10 +157,12 @@ export function buildProgram(): Command {
   const plan = program.command("plan").description("create, check and preview blueprints");
   plan
     .command("init")
-    .description("write a realistic starter blueprint (default blueprints/<env>.json)")
-    .requiredOption("--env <env>", "environment: dev, stg or prd")
-    .requiredOption("--project <name>", "project name (^[a-z0-9-]+$)")
-    .option("--region <region>", "AWS region", "us-east-1")
+    .description(
+      "write a realistic starter blueprint (default blueprints/<env>.json) with the convention's project, region and team",
+    )
+    .option("--env <env>", "environment: dev, stg or prd (default: the convention's environment)")
+    .option("--project <name>", "project name, ^[a-z0-9-]+$ (default: the convention's project)")
+    .option("--region <region>", "AWS region (default: the convention's region, else us-east-1)")
     .option("--output <file>", "where to write it")
     .option("--force", "overwrite an existing file")
     .addHelpText(
@@ -172,6 +170,7 @@ export function buildProgram(): Command {
       examples([
         "dpn plan init --env dev --project dataplatform",
         "dpn plan init --env prd --project platform --output prod.json",
+        "dpn config init --project sales --environment dev --region eu-west-1 --team data && dpn plan init",
       ]),
     )
     .action(run(async () => (await import("./commands/plan.js")).planInit));
@@ -436,6 +435,21 @@ export function buildProgram(): Command {
       ]),
     )
     .action(run(async () => (await import("./commands/import.js")).importCommand));
+
+  // ---- shell completion -------------------------------------------------------------------
+  program
+    .command("completion")
+    .description("print a shell completion script for bash, zsh or fish")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      examples([
+        "source <(dpn completion bash)                  # in ~/.bashrc",
+        "source <(dpn completion zsh)                   # in ~/.zshrc",
+        "dpn completion fish > ~/.config/fish/completions/dpn.fish",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/completion.js")).completionCommand));
 
   return program;
 }

@@ -256,6 +256,10 @@ export const ERROR_CODES = {
   NAME_INVALID: { kind: "validation", doc: "A generated name breaks a platform or house rule." },
   NAME_NONCOMPLIANT: { kind: "validation", doc: "An imported object's name breaks the convention." },
   NAME_TOO_LONG: { kind: "validation", doc: "A generated name is longer than the platform allows." },
+  OPTION_REQUIRED: {
+    kind: "usage",
+    doc: "A command needs an option that was not given and the convention has no default for it.",
+  },
   OPTIONS_CONFLICT: { kind: "usage", doc: "Two options that cannot be combined were given." },
   OVERRIDE_INVALID: { kind: "validation", doc: "An --override is not of the form key=value." },
   PLAN_CHECK_FAILED: {
@@ -429,6 +433,7 @@ export const ERROR_CODES = {
   TYPE_REQUIRED: { kind: "usage", doc: "The command needs --type." },
   UNKNOWN_REGION: { kind: "validation", doc: "An AWS region has no short code." },
   UNKNOWN_RESOURCE_TYPE: { kind: "validation", doc: "A resource type dpn does not manage." },
+  UNKNOWN_SHELL: { kind: "usage", doc: "dpn completion has no script for that shell (bash, zsh, fish)." },
   UNREACHABLE: { kind: "internal", doc: "A value no branch handles (a bug)." },
   UPDATE_PARAMS_INVALID: { kind: "validation", doc: "An update parameter file is invalid." },
   UPDATE_RENAME_REFUSED: { kind: "validation", doc: "An update parameter file asks for a rename." },

@@ -355,10 +355,13 @@ describe("bad input: typed error, offending value, hint, documented exit code, n
 });
 
 describe("global flags", () => {
-  it("--version prints the package version", async () => {
+  it("--version prints the package version, the Node version and the platform on one line", async () => {
     const r = await runCli(["--version"], { cwd: tempProject() });
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8"));
-    expect(r.stdout.trim()).toBe(pkg.version);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      `dpn ${pkg.version} (node ${process.version}, ${process.platform}-${process.arch})\n`,
+    );
   });
 
   it("every command has --help with examples", async () => {

@@ -1,45 +1,74 @@
-import { resolve as resolvePath } from "node:path";
+import { dirname, relative, resolve as resolvePath, sep } from "node:path";
 import { previewDocument, previewTable } from "../../blueprint/preview.js";
 import { starterBlueprint } from "../../blueprint/starter.js";
+import { loadConvention } from "../../config/load-convention.js";
 import { usageError, validationError } from "../../core/errors.js";
 import { ENVIRONMENTS } from "../../core/resources.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
 import type { CliContext } from "../context.js";
 import { writeNewFile } from "../files.js";
+import { schemaFile } from "../package-info.js";
 
 interface InitOptions {
-  env: string;
-  project: string;
-  region: string;
+  env?: string;
+  project?: string;
+  region?: string;
   output?: string;
   force?: boolean;
 }
 
-/** `dpn plan init`: write a starter blueprint that validates and previews as written. */
+/**
+ * `dpn plan init`: write a starter blueprint that validates and previews as written. Environment,
+ * project, region, team and cost centre come from the flags, else from the convention it runs
+ * under (`environments.<env>`, then `defaults` of .dpn/naming-values.yaml), else built-in defaults;
+ * `$schema` is the path from the blueprint to this package's schemas/blueprint.schema.json.
+ * Throws OPTION_REQUIRED (exit 2) when neither a flag nor the convention gives the environment or
+ * the project, and writes nothing on any failure.
+ */
 export async function planInit(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as InitOptions;
-  if (!(ENVIRONMENTS as readonly string[]).includes(o.env)) {
-    throw usageError("INVALID_ENVIRONMENT", `--env '${o.env}' is not an environment`, {
+  const conv = loadConvention({ cwd: ctx.cwd });
+  const env = o.env ?? conv.defaults.environment;
+  if (env === undefined) {
+    throw usageError("OPTION_REQUIRED", "dpn plan init needs --env: the convention sets no environment", {
+      hint: "pass --env dev (or stg, prd), or set one with `dpn config init --environment dev`",
+    });
+  }
+  if (!(ENVIRONMENTS as readonly string[]).includes(env)) {
+    throw usageError("INVALID_ENVIRONMENT", `--env '${env}' is not an environment`, {
       hint: `use one of ${ENVIRONMENTS.join(", ")}`,
     });
   }
-  if (!/^[a-z0-9-]+$/.test(o.project)) {
-    throw validationError("INVALID_PROJECT", `--project '${o.project}' may contain only a-z, 0-9 and '-'`, {
-      hint: `for example --project ${o.project.toLowerCase().replace(/[^a-z0-9-]+/g, "-") || "dataplatform"}`,
+  const fromConvention = (key: string): string | undefined =>
+    conv.environments[env]?.[key] ?? conv.defaults[key];
+  const project = o.project ?? fromConvention("project");
+  if (project === undefined) {
+    throw usageError("OPTION_REQUIRED", "dpn plan init needs --project: the convention sets no project", {
+      hint: "pass --project dataplatform, or set one with `dpn config init --project dataplatform`",
     });
   }
-  const output = resolvePath(ctx.cwd, o.output ?? `blueprints/${o.env}.json`);
+  if (!/^[a-z0-9-]+$/.test(project)) {
+    throw validationError("INVALID_PROJECT", `--project '${project}' may contain only a-z, 0-9 and '-'`, {
+      hint: `for example --project ${project.toLowerCase().replace(/[^a-z0-9-]+/g, "-") || "dataplatform"}`,
+    });
+  }
+  const shown = o.output ?? `blueprints/${env}.json`;
+  const output = resolvePath(ctx.cwd, shown);
   const doc = starterBlueprint({
-    environment: o.env as (typeof ENVIRONMENTS)[number],
-    project: o.project,
-    region: o.region,
+    environment: env,
+    project,
+    region: o.region ?? fromConvention("region") ?? "us-east-1",
+    team: fromConvention("team"),
+    costCenter: fromConvention("cost_center"),
+    // relative, so it resolves in this checkout and under node_modules/ alike
+    schemaRef: relative(dirname(output), schemaFile("blueprint.schema.json")).split(sep).join("/"),
   });
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   // Resolve the starter against this project's convention before writing anything.
   loadResolved(ctx, { text, file: output }, {});
   writeNewFile(output, text, Boolean(o.force), "blueprint");
   ctx.out.success(`wrote ${output}`);
-  ctx.out.info(`next: dpn plan validate ${o.output ?? `blueprints/${o.env}.json`}`);
+  ctx.out.info(`next: dpn plan validate ${shown}`);
   ctx.out.result(output);
   return 0;
 }
