@@ -33,6 +33,7 @@ export {
   type ImportInput,
   importResource,
   type ListInput,
+  listEveryStack,
   listResources,
   type ReadResult,
   type ResourceInput,

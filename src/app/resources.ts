@@ -511,10 +511,38 @@ export async function listResources(app: AppContext, input: ListInput): Promise<
   try {
     const stack = await selectStack(store, input);
     if (!stack) throw noStackError();
-    const all = await store.listResources(stack.id, input.type ? { type: input.type } : {});
-    const shown = all.filter((r) => (input.archived ? r.status === "archived" : r.status === "active"));
-    return { stack, shown, hidden: all.length - shown.length };
+    return await listOf(store, stack, input);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Every stack's resources, for `dpn list` without a stack choice: one result per stack in the
+ * state's order. `STACK_NOT_FOUND` (usage, exit 2) when the state holds no stack.
+ */
+export async function listEveryStack(
+  app: AppContext,
+  input: Pick<ListInput, "type" | "archived">,
+): Promise<ListResult[]> {
+  const store = await app.openState({ readonly: true });
+  try {
+    const stacks = await store.listStacks();
+    if (stacks.length === 0) throw noStackError();
+    const out: ListResult[] = [];
+    for (const stack of stacks) out.push(await listOf(store, stack, input));
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+async function listOf(
+  store: StateStore,
+  stack: StackRecord,
+  input: Pick<ListInput, "type" | "archived">,
+): Promise<ListResult> {
+  const all = await store.listResources(stack.id, input.type ? { type: input.type } : {});
+  const shown = all.filter((r) => (input.archived ? r.status === "archived" : r.status === "active"));
+  return { stack, shown, hidden: all.length - shown.length };
 }

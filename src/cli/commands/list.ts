@@ -1,5 +1,5 @@
 import { parseType } from "../../app/resource-select.js";
-import { listResources } from "../../app/resources.js";
+import { type ListResult, listEveryStack, listResources } from "../../app/resources.js";
 import type { ResourceRecord } from "../../engine/ports.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
@@ -25,42 +25,48 @@ export function resourceJson(r: ResourceRecord) {
 }
 
 /**
- * `dpn list [--type T] [--archived]`: the stack's resources as the state knows them (no remote
- * calls): active ones by default, only the archived ones with `--archived`.
+ * `dpn list [--type T] [--archived]`: resources as the state knows them (no remote calls): active
+ * ones by default, only the archived ones with `--archived`. With a stack choice (`--blueprint`,
+ * `--project/--env`) that stack; without one, every stack of the state.
  */
 export async function listCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as ListOptions;
   const type = parseType(o.type);
-  {
-    const { stack, shown, hidden } = await listResources(cliApp(ctx, o), {
-      ...selectorOf(o),
-      ...(type ? { type } : {}),
-      ...(o.archived ? { archived: true } : {}),
-    });
-    if (o.json) {
-      ctx.out.resultJson({
-        stack: { id: stack.id, project: stack.project, environment: stack.environment },
-        filter: { ...(type ? { type } : {}), status: o.archived ? "archived" : "active" },
-        total: shown.length,
-        resources: shown.map(resourceJson),
-      });
-      return 0;
-    }
-    const note = hidden
-      ? `\n${hidden} ${o.archived ? "active" : "archived"} resource${hidden === 1 ? "" : "s"} not shown${o.archived ? "" : " (dpn list --archived)"}.`
-      : "";
-    if (shown.length === 0) {
-      ctx.out.result(
-        `No ${o.archived ? "archived " : ""}${type ?? "resources"} in stack ${stack.id}.${note}`,
-      );
-      return 0;
-    }
-    ctx.out.result(
-      `${table(
-        ["TYPE", "ADDRESS", "NAME", "STATUS", "REMOTE ID"],
-        shown.map((r) => [r.type, r.address, r.fullName, r.status, r.remoteId]),
-      )}\n\n${shown.length} resource${shown.length === 1 ? "" : "s"} in ${stack.id}.${note}`,
+  const filter = { ...(type ? { type } : {}), ...(o.archived ? { archived: true } : {}) };
+  const sel = selectorOf(o);
+  const app = cliApp(ctx, o);
+  const results = Object.keys(sel).length
+    ? [await listResources(app, { ...sel, ...filter })]
+    : await listEveryStack(app, filter);
+  const status = o.archived ? "archived" : "active";
+  const docOf = ({ stack, shown }: ListResult) => ({
+    stack: { id: stack.id, project: stack.project, environment: stack.environment },
+    filter: { ...(type ? { type } : {}), status },
+    total: shown.length,
+    resources: shown.map(resourceJson),
+  });
+  const [only] = results;
+  if (o.json) {
+    // one stack: its document (as with a stack choice); several: one document per stack
+    ctx.out.resultJson(
+      results.length === 1 && only
+        ? docOf(only)
+        : { total: results.reduce((n, r) => n + r.shown.length, 0), stacks: results.map(docOf) },
     );
     return 0;
   }
+  ctx.out.result(results.map((r) => listText(r, type, o.archived === true)).join("\n\n"));
+  return 0;
+}
+
+function listText({ stack, shown, hidden }: ListResult, type: string | undefined, archived: boolean): string {
+  const note = hidden
+    ? `\n${hidden} ${archived ? "active" : "archived"} resource${hidden === 1 ? "" : "s"} not shown${archived ? "" : " (dpn list --archived)"}.`
+    : "";
+  if (shown.length === 0)
+    return `No ${archived ? "archived " : ""}${type ?? "resources"} in stack ${stack.id}.${note}`;
+  return `${table(
+    ["TYPE", "ADDRESS", "NAME", "STATUS", "REMOTE ID"],
+    shown.map((r) => [r.type, r.address, r.fullName, r.status, r.remoteId]),
+  )}\n\n${shown.length} resource${shown.length === 1 ? "" : "s"} in ${stack.id}.${note}`;
 }
