@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { builtInConvention } from "../config/load-convention.js";
+import { builtInConvention, loadConvention } from "../config/load-convention.js";
 import type { DpnError, Problem } from "../core/errors.js";
 import type { DesiredResource } from "../core/resources.js";
 import { loadBlueprint, parseBlueprint } from "./load.js";
@@ -413,7 +416,7 @@ describe("resolveBlueprint: problems, all at once", () => {
     const r = resolveBlueprint(loadBlueprint(`${FIXTURES}/semantic-errors.json`), conv);
     expect(brief(r.problems)).toEqual([
       "error BLUEPRINT_DUPLICATE_ADDRESS $.resources.aws.s3_buckets[1] 8:9 | aws_s3_bucket.dataplatform-landing-raw-dev-use1 is declared twice: at $.resources.aws.s3_buckets[0] (line 7) and at $.resources.aws.s3_buckets[1] (line 8) | Two entries generate the same name; change a naming field (purpose, domain, entity, …) of one, or remove it.",
-      'error BLUEPRINT_UNKNOWN_LAYER $.resources.aws.s3_buckets[2].layer 9:42 | layer "archive" of $.resources.aws.s3_buckets[2] is not a known layer (allowed: raw, bronze, silver, gold, processed, curated) | Use one of: raw, bronze, silver, gold, processed, curated; or allow it by setting layer: archive in the convention\'s naming-values.yaml.',
+      'error BLUEPRINT_UNKNOWN_LAYER $.resources.aws.s3_buckets[2].layer 9:42 | layer "archive" of $.resources.aws.s3_buckets[2] is not a known layer (allowed: raw, bronze, silver, gold, processed, curated) | Set layer to one of: raw, bronze, silver, gold, processed, curated.',
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[0].database_ref 13:27 | database_ref "sales-bronz" of $.resources.aws.glue_tables[0] does not match any glue database in the blueprint | Did you mean "sales-bronze"? Known glue databases: sales-bronze, dataplatform_sales_bronze_dev.',
       'error BLUEPRINT_UNKNOWN_REF $.resources.aws.glue_tables[1].bucket_ref 14:79 | bucket_ref "landng" of $.resources.aws.glue_tables[1] does not match any bucket in the blueprint | Did you mean "landing"? Known buckets: landing, dataplatform-landing-raw-dev-use1, archive, dataplatform-archive-archive-dev-use1.',
       'error BLUEPRINT_DUPLICATE_COLUMN $.resources.aws.glue_tables[1].columns[1] 14:137 | column "ID" of the Glue table $.resources.aws.glue_tables[1] is declared twice: at $.resources.aws.glue_tables[1].columns[0] (line 14) and at $.resources.aws.glue_tables[1].columns[1] | Column names are case-insensitive on the platform; rename or remove one.',
@@ -519,6 +522,32 @@ describe("resolveBlueprint: problems, all at once", () => {
     expect(resolveBlueprint(parseBlueprint(text, "bp.json"), conv).problems.map((p) => p.code)).toEqual([
       "BLUEPRINT_UNKNOWN_LAYER",
     ]);
+  });
+
+  it("gives a BLUEPRINT_UNKNOWN_LAYER hint whose every suggestion validates", () => {
+    const doc = (layer: string) =>
+      JSON.stringify({
+        version: "1.0",
+        metadata: META,
+        resources: { aws: { s3_buckets: [{ purpose: "landing", layer }] } },
+      });
+    const [p] = resolveBlueprint(parseBlueprint(doc("bronz"), "bp.json"), conv).problems;
+    expect(p?.code).toBe("BLUEPRINT_UNKNOWN_LAYER");
+    const hint = p?.hint ?? "";
+    const suggested = hint.match(/Did you mean "([^"]+)"\?/)?.[1];
+    const listed = hint.match(/Set layer to one of: (.+)\.$/)?.[1]?.split(", ") ?? [];
+    expect(suggested).toBe("bronze");
+    expect(listed).toContain("bronze");
+    for (const layer of [suggested ?? "", ...listed])
+      expect(resolveBlueprint(parseBlueprint(doc(layer), "bp.json"), conv).problems).toEqual([]);
+    // The hint offers no naming-values.yaml edit because config validation refuses a new layer there.
+    expect(hint).not.toMatch(/naming-values/);
+    const dir = mkdtempSync(join(tmpdir(), "dpn-layer-"));
+    const values = join(dir, "naming-values.yaml");
+    writeFileSync(values, 'version: "1.0"\nresource_types:\n  aws_s3_bucket:\n    layer: bronz\n');
+    expect(() => loadConvention({ cwd: dir, valuesPath: values })).toThrow(
+      expect.objectContaining({ code: "CONFIG_INVALID" }),
+    );
   });
 
   it("still resolves the valid entries of a blueprint with schema problems, without repeating them", () => {

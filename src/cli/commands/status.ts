@@ -1,4 +1,5 @@
-import { stackStatus } from "../../app/status.js";
+import { type StatusResult, stackStatus } from "../../app/status.js";
+import { ExitCode } from "../../core/errors.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
 import { table } from "../output.js";
@@ -7,23 +8,37 @@ import { type ManageOptions, selectorOf } from "./manage.js";
 interface StatusOptions extends ManageOptions {
   /** commander's `--no-drift`: false skips live reads. */
   drift: boolean;
+  /** `--detailed-exitcode`: exit 10 when the stack has drift or unfinished work. */
+  detailedExitcode?: boolean;
+}
+
+/**
+ * The exit code of `dpn status`: 0, or with `--detailed-exitcode` CHANGES_PENDING (10) when a
+ * resource drifted or a transaction is unfinished (drift only counts when it was checked).
+ */
+export function statusExitCode(r: Pick<StatusResult, "unfinished" | "drifted">, detailed: boolean): number {
+  const pending = r.unfinished.length > 0 || (r.drifted?.length ?? 0) > 0;
+  return detailed && pending ? ExitCode.CHANGES_PENDING : ExitCode.OK;
 }
 
 /**
  * `dpn status [--no-drift]`: the stack at a glance — resources by type and status, the lock
  * holder, unfinished transactions, the last transaction, and how many resources drifted from the
- * state (live reads, skipped with --no-drift). Changes nothing.
+ * state (live reads, skipped with --no-drift). Changes nothing. Exits 0, or 10 with
+ * `--detailed-exitcode` when there is drift or unfinished work (see statusExitCode).
  */
 export async function statusCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as StatusOptions;
   {
     const { resourceId: _r, ...sel } = selectorOf(o);
-    const { stack, rows, byType, lock, unfinished, last, drifted } = await stackStatus(cliApp(ctx, o), {
+    const status = await stackStatus(cliApp(ctx, o), {
       ...sel,
       target: o.target,
       ...(o.profile ? { profile: o.profile } : {}),
       drift: o.drift !== false,
     });
+    const { stack, rows, byType, lock, unfinished, last, drifted } = status;
+    const code = statusExitCode(status, Boolean(o.detailedExitcode));
     if (o.json) {
       ctx.out.resultJson({
         stack: {
@@ -65,7 +80,7 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
             }
           : { checked: false },
       });
-      return 0;
+      return code;
     }
     const lines = [
       `stack        ${stack.id} (target ${o.target})`,
@@ -82,6 +97,6 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
       `${lines.join("\n")}${typeRows.length ? `\n\n${table(["TYPE", "ACTIVE", "ARCHIVED"], typeRows)}` : ""}`,
     );
     if (unfinished.length) ctx.out.warn("unfinished transactions need `dpn recover`");
-    return 0;
+    return code;
   }
 }

@@ -21,7 +21,9 @@ export function checkLayer(node: EntryNode, ctx: CheckContext): Problem[] {
       code: "BLUEPRINT_UNKNOWN_LAYER",
       message: `layer ${JSON.stringify(layer)} of ${node.path} is not a known layer (allowed: ${[...layers].join(", ")})`,
       ...at(ctx.source, [...node.segments, "layer"]),
-      hint: `${s ? `${s} ` : ""}Use one of: ${[...layers].join(", ")}; or allow it by setting layer: ${layer} in the convention's naming-values.yaml.`,
+      // Only the listed layers: naming-values.yaml's schema accepts no other `layer` value, so
+      // the hint cannot offer to declare a new one there.
+      hint: `${s ? `${s} ` : ""}Set layer to one of: ${[...layers].join(", ")}.`,
     }),
   ];
 }
