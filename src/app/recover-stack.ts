@@ -32,7 +32,7 @@ export async function recoverStack(app: AppContext, input: RecoverStackInput): P
   const peek = await app.openState({ readonly: true });
   let stack: StackRecord | undefined;
   try {
-    stack = await selectStack(peek, input);
+    stack = await stackToRecover(peek, input);
     if (!stack || (await findUnfinished(peek, stack.id)).length === 0)
       return stack ? { kind: "nothing", stack } : { kind: "nothing" };
   } finally {
@@ -91,4 +91,22 @@ async function pendingRegion(store: StateStore, txs: TransactionRecord[]): Promi
     }
   }
   return undefined;
+}
+
+/**
+ * The stack rule of every command (selectStack), with one addition for recovery: without a stack
+ * choice, when the state holds several stacks, the only one with unfinished work is the one to
+ * recover (none: nothing to do; several: STACK_AMBIGUOUS, as for any command).
+ */
+async function stackToRecover(store: StateStore, input: RecoverStackInput): Promise<StackRecord | undefined> {
+  const chosen = input.blueprint ?? input.project ?? input.env ?? input.resourceId;
+  if (chosen === undefined) {
+    const stacks = await store.listStacks();
+    if (stacks.length > 1) {
+      const withWork: StackRecord[] = [];
+      for (const s of stacks) if ((await findUnfinished(store, s.id)).length > 0) withWork.push(s);
+      if (withWork.length <= 1) return withWork[0];
+    }
+  }
+  return selectStack(store, input);
 }

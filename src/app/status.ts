@@ -75,3 +75,25 @@ export async function stackStatus(app: AppContext, input: StatusInput): Promise<
     await session.close();
   }
 }
+
+/**
+ * `dpn status` without a stack choice: the status of every stack in the state (the one stack, or
+ * `STACK_NOT_FOUND` when there is none, exactly as `stackStatus`).
+ */
+export async function everyStackStatus(
+  app: AppContext,
+  input: Omit<StatusInput, "blueprint" | "project" | "env" | "resourceId">,
+): Promise<StatusResult[]> {
+  const store = await app.openState({ readonly: true });
+  let stacks: StackRecord[];
+  try {
+    stacks = await store.listStacks();
+  } finally {
+    await store.close();
+  }
+  if (stacks.length <= 1) return [await stackStatus(app, input)];
+  const out: StatusResult[] = [];
+  for (const s of stacks)
+    out.push(await stackStatus(app, { ...input, project: s.project, env: s.environment }));
+  return out;
+}

@@ -408,6 +408,10 @@ export function buildProgram(): Command {
       .command("status")
       .description("the stack at a glance: resources, lock holder, unfinished and last transaction, drift")
       .option("--no-drift", "skip the live reads (no drift count)")
+      .option(
+        "--detailed-exitcode",
+        "exit 10 when a stack has drift or unfinished transactions (0 when clean)",
+      )
       .option("--json", "print as JSON"),
   )
     .addHelpText("after", examples(["dpn status --target sandbox", "dpn status --no-drift --json"]))

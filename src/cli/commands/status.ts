@@ -1,4 +1,4 @@
-import { type StatusResult, stackStatus } from "../../app/status.js";
+import { everyStackStatus, type StatusResult, stackStatus } from "../../app/status.js";
 import { ExitCode } from "../../core/errors.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
@@ -22,81 +22,100 @@ export function statusExitCode(r: Pick<StatusResult, "unfinished" | "drifted">, 
 }
 
 /**
- * `dpn status [--no-drift]`: the stack at a glance — resources by type and status, the lock
+ * `dpn status [--no-drift]`: a stack at a glance — resources by type and status, the lock
  * holder, unfinished transactions, the last transaction, and how many resources drifted from the
- * state (live reads, skipped with --no-drift). Changes nothing. Exits 0, or 10 with
- * `--detailed-exitcode` when there is drift or unfinished work (see statusExitCode).
+ * state (live reads, skipped with --no-drift). Changes nothing. With a stack choice that stack;
+ * without one, every stack of the state. Exits 0, or 10 with `--detailed-exitcode` when any
+ * shown stack has drift or unfinished work (see statusExitCode).
  */
 export async function statusCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as StatusOptions;
-  {
-    const { resourceId: _r, ...sel } = selectorOf(o);
-    const status = await stackStatus(cliApp(ctx, o), {
-      ...sel,
-      target: o.target,
-      ...(o.profile ? { profile: o.profile } : {}),
-      drift: o.drift !== false,
-    });
-    const { stack, rows, byType, lock, unfinished, last, drifted } = status;
-    const code = statusExitCode(status, Boolean(o.detailedExitcode));
-    if (o.json) {
-      ctx.out.resultJson({
-        stack: {
-          id: stack.id,
-          project: stack.project,
-          environment: stack.environment,
-          created_at: stack.createdAt,
-        },
-        target: o.target,
-        resources: {
-          total: rows.length,
-          active: rows.filter((r) => r.status === "active").length,
-          archived: rows.filter((r) => r.status === "archived").length,
-          by_type: Object.fromEntries(byType),
-        },
-        lock: lock ?? null,
-        unfinished_transactions: unfinished.map((t) => ({
-          id: t.id,
-          kind: t.kind,
-          status: t.status,
-          started_at: t.startedAt,
-          actor: t.actor,
-        })),
-        last_transaction: last
-          ? {
-              id: last.id,
-              kind: last.kind,
-              status: last.status,
-              started_at: last.startedAt,
-              finished_at: last.finishedAt ?? null,
-              actor: last.actor,
-            }
-          : null,
-        drift: drifted
-          ? {
-              checked: true,
-              count: drifted.length,
-              resources: drifted.map((d) => ({ address: d.address, fields: d.fields })),
-            }
-          : { checked: false },
-      });
-      return code;
-    }
-    const lines = [
-      `stack        ${stack.id} (target ${o.target})`,
-      `resources    ${rows.length} (${rows.filter((r) => r.status === "active").length} active, ${rows.filter((r) => r.status === "archived").length} archived)`,
-      `lock         ${lock ? `held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since} (id ${lock.holderId}, expires ${lock.expiresAt})` : "free"}`,
-      `unfinished   ${unfinished.length ? unfinished.map((t) => `${t.id} (${t.kind}, ${t.status})`).join(", ") : "none"}`,
-      `last tx      ${last ? `${last.id} ${last.kind} ${last.status} at ${last.finishedAt ?? last.startedAt} by ${last.actor}` : "none"}`,
-      `drift        ${drifted ? (drifted.length ? `${drifted.length} resource${drifted.length === 1 ? "" : "s"} drifted: ${drifted.map((d) => `${d.address} (${d.fields.map((f) => f.field).join(", ")})`).join("; ")}` : "none") : "not checked (--no-drift)"}`,
-    ];
-    const typeRows = [...byType.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([t, c]) => [t, String(c.active), String(c.archived)]);
-    ctx.out.result(
-      `${lines.join("\n")}${typeRows.length ? `\n\n${table(["TYPE", "ACTIVE", "ARCHIVED"], typeRows)}` : ""}`,
+  const { resourceId: _r, ...sel } = selectorOf(o);
+  const input = {
+    target: o.target,
+    ...(o.profile ? { profile: o.profile } : {}),
+    drift: o.drift !== false,
+  };
+  const app = cliApp(ctx, o);
+  const results = Object.keys(sel).length
+    ? [await stackStatus(app, { ...sel, ...input })]
+    : await everyStackStatus(app, input);
+  const code = Math.max(...results.map((r) => statusExitCode(r, Boolean(o.detailedExitcode))));
+  const [only] = results;
+  if (o.json) {
+    // one stack: its document (as with a stack choice); several: one document per stack
+    ctx.out.resultJson(
+      results.length === 1 && only
+        ? statusJson(only, o.target)
+        : { stacks: results.map((r) => statusJson(r, o.target)) },
     );
-    if (unfinished.length) ctx.out.warn("unfinished transactions need `dpn recover`");
     return code;
   }
+  ctx.out.result(results.map((r) => statusText(r, o.target)).join("\n\n"));
+  if (results.some((r) => r.unfinished.length)) ctx.out.warn("unfinished transactions need `dpn recover`");
+  return code;
+}
+
+function statusJson(
+  { stack, rows, byType, lock, unfinished, last, drifted }: StatusResult,
+  target: string,
+): Record<string, unknown> {
+  return {
+    stack: {
+      id: stack.id,
+      project: stack.project,
+      environment: stack.environment,
+      created_at: stack.createdAt,
+    },
+    target,
+    resources: {
+      total: rows.length,
+      active: rows.filter((r) => r.status === "active").length,
+      archived: rows.filter((r) => r.status === "archived").length,
+      by_type: Object.fromEntries(byType),
+    },
+    lock: lock ?? null,
+    unfinished_transactions: unfinished.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      status: t.status,
+      started_at: t.startedAt,
+      actor: t.actor,
+    })),
+    last_transaction: last
+      ? {
+          id: last.id,
+          kind: last.kind,
+          status: last.status,
+          started_at: last.startedAt,
+          finished_at: last.finishedAt ?? null,
+          actor: last.actor,
+        }
+      : null,
+    drift: drifted
+      ? {
+          checked: true,
+          count: drifted.length,
+          resources: drifted.map((d) => ({ address: d.address, fields: d.fields })),
+        }
+      : { checked: false },
+  };
+}
+
+function statusText(
+  { stack, rows, byType, lock, unfinished, last, drifted }: StatusResult,
+  target: string,
+): string {
+  const lines = [
+    `stack        ${stack.id} (target ${target})`,
+    `resources    ${rows.length} (${rows.filter((r) => r.status === "active").length} active, ${rows.filter((r) => r.status === "archived").length} archived)`,
+    `lock         ${lock ? `held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since} (id ${lock.holderId}, expires ${lock.expiresAt})` : "free"}`,
+    `unfinished   ${unfinished.length ? unfinished.map((t) => `${t.id} (${t.kind}, ${t.status})`).join(", ") : "none"}`,
+    `last tx      ${last ? `${last.id} ${last.kind} ${last.status} at ${last.finishedAt ?? last.startedAt} by ${last.actor}` : "none"}`,
+    `drift        ${drifted ? (drifted.length ? `${drifted.length} resource${drifted.length === 1 ? "" : "s"} drifted: ${drifted.map((d) => `${d.address} (${d.fields.map((f) => f.field).join(", ")})`).join("; ")}` : "none") : "not checked (--no-drift)"}`,
+  ];
+  const typeRows = [...byType.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([t, c]) => [t, String(c.active), String(c.archived)]);
+  return `${lines.join("\n")}${typeRows.length ? `\n\n${table(["TYPE", "ACTIVE", "ARCHIVED"], typeRows)}` : ""}`;
 }
