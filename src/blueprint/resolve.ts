@@ -112,6 +112,20 @@ function stringFields(o: Record<string, unknown>, skip?: ReadonlySet<string>): V
   return out;
 }
 
+/**
+ * The hint for a naming variable the entry sets to a non-string (a job's `schedule: {cron, …}`),
+ * which gives the name no value; undefined when the entry does not set it so.
+ */
+function objectFieldHint(entry: Record<string, unknown>, variable: string, type: string): string | undefined {
+  const v = entry[variable];
+  if (v === undefined || v === null || typeof v === "string") return undefined;
+  return (
+    `${variable} is ${Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `a ${typeof v}`} here, which gives the name no ${variable} value: ` +
+    `set one for every ${type} under resource_types.${type}.${variable} in .dpn/naming-values.yaml, pass --override ${variable}=<value>, ` +
+    `or make the segment optional ({-${variable}?}) in the ${type} pattern of .dpn/naming-patterns.yaml.`
+  );
+}
+
 /** Parent fields that describe the parent itself, not naming values its children inherit. */
 const NOT_INHERITED = new Set(["comment", "description", "storage_root", "storage_location"]);
 
@@ -253,7 +267,14 @@ function collectEntries(run: Run, resources: unknown, schemaProblems: readonly P
         const list = e.problems.length
           ? e.problems
           : [{ code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }];
-        for (const q of list) run.problems.push(locate(run, q, segments, "error"));
+        // MISSING_VARIABLE problems come in the order of details.variables
+        const missing =
+          e.code === "MISSING_VARIABLE" ? (e.details.variables as string[] | undefined) : undefined;
+        list.forEach((q, i) => {
+          const hint =
+            missing?.[i] === undefined ? undefined : objectFieldHint(entry, missing[i], request.type);
+          run.problems.push(locate(run, hint ? { ...q, hint } : q, segments, "error"));
+        });
       }
     }
     run.pending.push(p);

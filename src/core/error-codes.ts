@@ -197,8 +197,17 @@ export const ERROR_CODES = {
   DEPENDENCY_CYCLE: { kind: "validation", doc: "The resources' references form a cycle." },
   EMPTY_VALUE: { kind: "validation", doc: "A naming component is empty after normalisation." },
   FAIL_UNDER_INVALID: { kind: "usage", doc: "--fail-under is not a percentage from 0 to 100." },
+  FILE_DISK_FULL: {
+    kind: "usage",
+    doc: "An output file cannot be written: no space or quota left (ENOSPC, EDQUOT).",
+  },
   FILE_EXISTS: { kind: "usage", doc: "The output file exists; pass --force to overwrite it." },
   FILE_NOT_READABLE: { kind: "usage", doc: "An input file cannot be read." },
+  FILE_UNWRITABLE: {
+    kind: "usage",
+    doc: "An output file cannot be written: permission denied, read-only file system, or a file where a folder is needed.",
+  },
+  FILE_WRITE_FAILED: { kind: "usage", doc: "An output file cannot be written (another file-system error)." },
   FORCE_REQUIRED: { kind: "usage", doc: "The command needs --force." },
   GLUE_DATABASE_EXISTS_NOT_OURS: {
     kind: "provider",

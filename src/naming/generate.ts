@@ -269,6 +269,11 @@ function targetNormalisation(type: string, pieces: NamePiece[], steps: string[])
   }
 }
 
+/** Where a missing naming variable can be given a value (the hint of one MISSING_VARIABLE problem). */
+function setItHint(type: string, variable: string): string {
+  return `Set ${variable} on the resource, in blueprint metadata, with --override ${variable}=<value>, or under resource_types.${type} in .dpn/naming-values.yaml.`;
+}
+
 function missingError(plan: TypePlan, req: NameRequest, missing: string[], searched: string[]): DpnError {
   const where = req.context ? ` for ${req.context}` : "";
   const list = missing.map((m) => `"${m}"`).join(", ");
@@ -277,6 +282,7 @@ function missingError(plan: TypePlan, req: NameRequest, missing: string[], searc
     message: `No value for "${m}" (needed by ${plan.type} template "${plan.pattern.template}")${where}; searched ${searched.join(", ")}.`,
     severity: "error",
     ...(req.context ? { path: req.context } : {}),
+    hint: setItHint(plan.type, m),
   }));
   return new DpnError(
     "validation",

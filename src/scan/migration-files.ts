@@ -3,9 +3,11 @@
  * Every file's content is computed before the first write, and an existing plan is only
  * replaced when asked to.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DpnError } from "../core/errors.js";
+import { fileWriteError } from "../core/fs-errors.js";
+import { makeDirs } from "../core/make-dirs.js";
 import type { MigrationOutput } from "./migration.js";
 
 export interface WriteOptions {
@@ -47,19 +49,33 @@ export function writeMigration(out: MigrationOutput, dir: string, options: Write
   for (const [rel, content] of files) {
     const file = path.join(root, rel);
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
+      makeDirs(path.dirname(file));
       writeFileSync(file, content);
       if (rel.endsWith(".sh")) chmodSync(file, 0o755);
     } catch (e) {
-      throw new DpnError(
-        "usage",
-        "MIGRATION_OUTPUT_UNWRITABLE",
-        `Cannot write ${file}: ${(e as Error).message}`,
-        {
-          hint: "Check that the folder given to --plan-migration is writable.",
+      throw (
+        fileWriteError(e, {
+          what: "migration plan file",
+          path: file,
+          op: "write",
+          elsewhere: "choose another folder for --plan-migration",
+          codes: {
+            unwritable: "MIGRATION_OUTPUT_UNWRITABLE",
+            full: "MIGRATION_OUTPUT_UNWRITABLE",
+            io: "MIGRATION_OUTPUT_UNWRITABLE",
+          },
           details: { file, written },
-          cause: e,
-        },
+        }) ??
+        new DpnError(
+          "usage",
+          "MIGRATION_OUTPUT_UNWRITABLE",
+          `Cannot write ${file}: ${(e as Error).message}`,
+          {
+            hint: "Check that the folder given to --plan-migration is writable.",
+            details: { file, written },
+            cause: e,
+          },
+        )
       );
     }
     written.push(file);

@@ -24,6 +24,7 @@ import Database from "better-sqlite3";
 import { retryWhileBusy } from "../core/busy-retry.js";
 import { type DpnError, internalError, stateError } from "../core/errors.js";
 import { stackIdFor } from "../core/ids.js";
+import { makeDirs } from "../core/make-dirs.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type {
   AfterImage,
@@ -1113,7 +1114,7 @@ export function openSqliteDb(file: string, opts: OpenStateStoreOptions = {}): Sq
     return retryWhileBusy(() => {
       let db: Database.Database | undefined;
       try {
-        fs.mkdirSync(path.dirname(abs), { recursive: true, mode: 0o700 });
+        makeDirs(path.dirname(abs), 0o700);
         createPrivateFile(abs);
         db = new Database(abs, { fileMustExist: true, timeout: busyTimeoutMs });
         configureWritable(db, busyTimeoutMs);

@@ -4,6 +4,7 @@
  */
 import Database from "better-sqlite3";
 import { DpnError, internalError, stateError } from "../core/errors.js";
+import { fileWriteError } from "../core/fs-errors.js";
 
 /** What the store was doing when it failed; names the file in every message. */
 export interface StateErrorContext {
@@ -13,15 +14,8 @@ export interface StateErrorContext {
   busyTimeoutMs?: number;
 }
 
-const FS_UNWRITABLE = new Set(["EACCES", "EPERM", "EROFS"]);
-const FS_NOT_A_DIR = new Set(["ENOTDIR", "EISDIR", "EEXIST"]);
-
-function fsCode(err: unknown): string | undefined {
-  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === "string") {
-    return (err as NodeJS.ErrnoException).code;
-  }
-  return undefined;
-}
+/** How to put the state somewhere else (docs/state.md): the flag, or the variable. */
+const STATE_ELSEWHERE = "put the state elsewhere with --state sqlite:<path> (or DPN_STATE=sqlite:<path>)";
 
 /**
  * Map `err` to a DpnError when it is a SQLite or file-system failure. DpnErrors pass through
@@ -76,7 +70,7 @@ export function toStateError(err: unknown, ctx: StateErrorContext): unknown {
       code === "SQLITE_AUTH"
     ) {
       return stateError("STATE_UNWRITABLE", `Cannot open or write the ${where} (${ctx.op}: ${code}).`, {
-        hint: "Check that you can write both the file and its directory (SQLite creates -wal/-shm files beside it), or choose another state path.",
+        hint: `Check that you can write both the file and its directory (SQLite creates -wal/-shm files beside it), or ${STATE_ELSEWHERE}.`,
         details: d,
         cause: err,
       });
@@ -120,40 +114,14 @@ export function toStateError(err: unknown, ctx: StateErrorContext): unknown {
     });
   }
 
-  const fc = fsCode(err);
-  if (fc && FS_UNWRITABLE.has(fc)) {
-    return stateError("STATE_UNWRITABLE", `Permission denied for the ${where} (${ctx.op}: ${fc}).`, {
-      hint: "Check that you can write both the file and its directory, or choose another state path.",
-      details: { ...details, errno: fc },
-      cause: err,
-    });
-  }
-  if (fc && FS_NOT_A_DIR.has(fc)) {
-    return stateError(
-      "STATE_UNWRITABLE",
-      `Cannot create the ${where}: a path component is not a directory (${fc}).`,
-      {
-        hint: "Choose a state path whose parent is a directory.",
-        details: { ...details, errno: fc },
-        cause: err,
-      },
-    );
-  }
-  if (fc === "ENOSPC") {
-    return stateError("STATE_DISK_FULL", `The disk holding the ${where} is full (${ctx.op}).`, {
-      hint: "Free disk space and retry.",
-      details: { ...details, errno: fc },
-      cause: err,
-    });
-  }
-  // Any other system call failure (it carries `syscall`) while handling the file.
-  if (fc && typeof (err as NodeJS.ErrnoException).syscall === "string") {
-    return stateError("STATE_IO_ERROR", `File-system error on the ${where} (${ctx.op}: ${fc}).`, {
-      hint: "Check the path and the file system, then retry.",
-      details: { ...details, errno: fc },
-      cause: err,
-    });
-  }
+  const fsError = fileWriteError(err, {
+    what: "state file",
+    path: ctx.path,
+    op: ctx.op,
+    elsewhere: STATE_ELSEWHERE,
+    codes: { unwritable: "STATE_UNWRITABLE", full: "STATE_DISK_FULL", io: "STATE_IO_ERROR" },
+  });
+  if (fsError) return fsError;
   if (err instanceof TypeError && /database connection is not open/i.test(err.message)) {
     return internalError("STATE_CLOSED", `The ${where} was used after it was closed (${ctx.op}).`, {
       hint: "This is a bug in dpn; please report it.",

@@ -5,6 +5,7 @@
  */
 import type { JobProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
+import { checkJobSchedule } from "./job-schedule-rules.js";
 import { toJobSchedule, toJobTask } from "./job-settings.js";
 import { checkJobTasks } from "./job-task-rules.js";
 import { nameField, tagsField } from "./kit/blueprint-fragments.js";
@@ -111,7 +112,7 @@ export const dbxJob: TypeSpec<"dbx_job", "databricks"> = {
       if (schedule) props.schedule = schedule;
       return props;
     },
-    check: (node, ctx) => checkJobTasks(node, ctx),
+    check: (node, ctx) => [...checkJobSchedule(node, ctx), ...checkJobTasks(node, ctx)],
   },
   update: {
     settings: {

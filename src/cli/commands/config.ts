@@ -73,9 +73,11 @@ export async function configInit(ctx: CliContext, opts: unknown): Promise<number
   const valuesPath = join(dir, "naming-values.yaml");
   const patternsPath = join(dir, "naming-patterns.yaml");
   // refuse before writing either file, so a refusal leaves nothing half-written
-  refuseExisting([valuesPath, patternsPath], Boolean(o.force), "convention file");
-  writeNewFile(`${valuesPath}`, values, Boolean(o.force), "convention file");
-  writeNewFile(`${patternsPath}`, patterns, Boolean(o.force), "convention file");
+  // config init has no path option: the convention lives in .dpn/ of the working directory
+  const elsewhere = "run dpn config init in a project folder you can write (it writes .dpn/ there)";
+  refuseExisting([valuesPath, patternsPath], Boolean(o.force), "convention file", elsewhere);
+  writeNewFile(valuesPath, values, Boolean(o.force), "convention file", elsewhere);
+  writeNewFile(patternsPath, patterns, Boolean(o.force), "convention file", elsewhere);
   loadConvention({ cwd: ctx.cwd });
   ctx.out.success(`wrote ${valuesPath} and ${patternsPath}`);
   ctx.out.result(`${valuesPath}\n${patternsPath}`);

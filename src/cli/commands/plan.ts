@@ -66,7 +66,7 @@ export async function planInit(ctx: CliContext, opts: unknown): Promise<number> 
   const text = `${JSON.stringify(doc, null, 2)}\n`;
   // Resolve the starter against this project's convention before writing anything.
   loadResolved(ctx, { text, file: output }, {});
-  writeNewFile(output, text, Boolean(o.force), "blueprint");
+  writeNewFile(output, text, Boolean(o.force), "blueprint", "write it elsewhere with --output <file>");
   ctx.out.success(`wrote ${output}`);
   ctx.out.info(`next: dpn plan validate ${shown}`);
   ctx.out.result(output);
