@@ -31,6 +31,10 @@ export const ERROR_CODES = {
   APPLY_ROLLED_BACK: { kind: "rolled_back", doc: "An apply failed and every completed change was undone." },
   AWS_ACCESS_DENIED: { kind: "auth", doc: "AWS denied a call to authenticated credentials." },
   AWS_AUTH: { kind: "auth", doc: "No usable AWS credentials, or AWS rejected them." },
+  AWS_PROFILE_NOT_FOUND: {
+    kind: "auth",
+    doc: "The AWS profile (--profile, AWS_PROFILE) is in neither shared file; the hint lists the known ones.",
+  },
   BLUEPRINT_INVALID: {
     kind: "validation",
     doc: "The blueprint breaks the schema or a rule; every problem is listed with file:line:column.",

@@ -74,7 +74,8 @@ export async function configInit(ctx: CliContext, opts: unknown): Promise<number
   const patternsPath = join(dir, "naming-patterns.yaml");
   // refuse before writing either file, so a refusal leaves nothing half-written
   // config init has no path option: the convention lives in .dpn/ of the working directory
-  const elsewhere = "run dpn config init in a project folder you can write (it writes .dpn/ there)";
+  const elsewhere =
+    "run dpn config init in another project folder (it writes .dpn/ in the folder it runs in)";
   refuseExisting([valuesPath, patternsPath], Boolean(o.force), "convention file", elsewhere);
   writeNewFile(valuesPath, values, Boolean(o.force), "convention file", elsewhere);
   writeNewFile(patternsPath, patterns, Boolean(o.force), "convention file", elsewhere);

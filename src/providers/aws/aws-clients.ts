@@ -185,6 +185,7 @@ export class AwsClients {
             resource: "caller identity",
             authCheck: true,
             profile: this.profile,
+            env: this.env,
           });
         }
       })();

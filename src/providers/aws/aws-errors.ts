@@ -2,8 +2,10 @@
  * Maps AWS SDK v3 errors (S3, Glue, STS, credential providers, Node network errors) onto dpn's
  * ProviderError categories, keeping the AWS error code, HTTP status and request id in details.
  */
+
 import type { ErrorCode } from "../../core/error-codes.js";
 import { ProviderError, type ProviderErrorCategory, type RemoteOutcome } from "../../core/errors.js";
+import { awsProfiles } from "./aws-profiles.js";
 
 export interface AwsCallContext {
   service: "s3" | "glue" | "sts";
@@ -18,6 +20,8 @@ export interface AwsCallContext {
   /** Credential check (preflight): every credential failure becomes code AWS_AUTH. */
   authCheck?: boolean;
   profile?: string | undefined;
+  /** The environment the clients read (to find the shared files when a profile is missing). */
+  env?: Record<string, string | undefined>;
 }
 
 const AUTH = new Set([
@@ -149,6 +153,35 @@ function authHint(profile: string | undefined): string {
 }
 
 /**
+ * AWS_PROFILE_NOT_FOUND (exit 4) when the selected profile is in neither shared file, naming it
+ * and the profiles there are; undefined when it is defined (its credentials failed otherwise) or
+ * no profile or environment is known.
+ */
+function profileNotFound(
+  ctx: AwsCallContext,
+  details: Record<string, unknown>,
+  cause: unknown,
+): ProviderError | undefined {
+  const profile = ctx.profile;
+  if (!profile || !ctx.env) return undefined;
+  const { names, files } = awsProfiles(ctx.env);
+  if (names.includes(profile)) return undefined;
+  const create = `create it with \`aws configure --profile ${profile}\` (or \`aws configure sso --profile ${profile}\`)`;
+  return new ProviderError(
+    "auth",
+    "AWS_PROFILE_NOT_FOUND",
+    `AWS profile "${profile}" is not defined in ${files.config} or ${files.credentials}.`,
+    {
+      hint: names.length
+        ? `Known profiles: ${names.join(", ")}. Choose one with --profile <name> (or AWS_PROFILE), or ${create}.`
+        : `Those files define no profile: ${create}, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at your files.`,
+      details: { ...details, profile, known_profiles: names, files },
+      cause,
+    },
+  );
+}
+
+/**
  * Turn any error thrown by an AWS call into a ProviderError. Never throws itself.
  * - Credential failures → category `auth` (exit 4), code AWS_AUTH.
  * - Mutations that fail after the request may have been processed (timeouts, resets, 5xx) →
@@ -183,6 +216,8 @@ export function toProviderError(e: unknown, ctx: AwsCallContext): ProviderError 
 
   if (category === "auth") {
     const missing = code === "CredentialsProviderError" || code === "TokenProviderError";
+    const unknownProfile = missing ? profileNotFound(ctx, details, e) : undefined;
+    if (unknownProfile) return unknownProfile;
     const message = missing
       ? `No usable AWS credentials were found for ${ctx.service} ${ctx.operation} (${raw}).`
       : `AWS rejected the credentials or denied ${ctx.service}:${ctx.operation} on ${ctx.resource}: ${code}: ${raw}`;

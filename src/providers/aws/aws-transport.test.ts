@@ -74,11 +74,19 @@ describe("credentials and preflight", () => {
     expect(pe.outcome).toBe("not_applied");
   });
 
-  it("fails with AWS_AUTH naming the profile when the profile does not exist", async () => {
+  it("fails with AWS_PROFILE_NOT_FOUND naming the profile and the known ones when it does not exist", async () => {
     const env = noCredentialsEnv();
+    writeFileSync(env.AWS_CONFIG_FILE as string, "[profile dev]\nregion = eu-west-1\n");
     const e = (await awsPreflight({ env, profile: "nope" }).catch((err: unknown) => err)) as ProviderError;
-    expect(e.code).toBe("AWS_AUTH");
-    expect(e.hint).toContain("--profile nope");
+    expect(e.code).toBe("AWS_PROFILE_NOT_FOUND");
+    expect(e.exitCode).toBe(ExitCode.AUTH);
+    expect(e.message).toContain('AWS profile "nope" is not defined in');
+    expect(e.hint).toMatch(/^Known profiles: dev\./);
+    // AWS_PROFILE=nope is the same failure
+    const viaEnv = (await awsPreflight({ env: { ...env, AWS_PROFILE: "nope" } }).catch(
+      (err: unknown) => err,
+    )) as ProviderError;
+    expect(viaEnv.code).toBe("AWS_PROFILE_NOT_FOUND");
   });
 
   it("uses a named profile from the shared credentials file (profile option)", async () => {

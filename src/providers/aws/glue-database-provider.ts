@@ -65,6 +65,7 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
       resource: `Glue database ${name}`,
       mutating,
       profile: this.clients.profile,
+      env: this.clients.env,
     };
   }
 

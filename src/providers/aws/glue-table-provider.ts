@@ -124,6 +124,7 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
       resource: `Glue table ${id}`,
       mutating,
       profile: this.clients.profile,
+      env: this.clients.env,
     };
   }
 

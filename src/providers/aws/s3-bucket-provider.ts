@@ -131,6 +131,7 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
       resource: `bucket ${bucket}`,
       mutating,
       profile: this.clients.profile,
+      env: this.clients.env,
     };
   }
 
