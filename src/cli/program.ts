@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { SANDBOX_FLAGS } from "../compose/sandbox-flags.js";
 import { DpnError, ExitCode, usageError } from "../core/errors.js";
+import { argumentError } from "./argument-errors.js";
 import { type CliContext, type GlobalFlags, makeContext } from "./context.js";
 import { versionLine } from "./package-info.js";
 
@@ -463,14 +464,27 @@ export async function main(argv: string[]): Promise<void> {
   // every (sub)command reports parse errors by throwing, so they all exit 2 (usage) below
   const all: Command[] = [program];
   for (let i = 0; i < all.length; i++) all.push(...(all[i] as Command).commands);
-  for (const cmd of all) cmd.exitOverride();
+  // parse errors are rendered below as typed usage errors (text, or the JSON document with --json)
+  for (const cmd of all) cmd.exitOverride().configureOutput({ outputError: () => {} });
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version exit 0; every other commander error is a usage error (exit 2)
       const ok = ["commander.helpDisplayed", "commander.version", "commander.help"].includes(err.code);
-      process.exitCode = ok ? ExitCode.OK : ExitCode.USAGE;
+      if (ok) {
+        process.exitCode = ExitCode.OK;
+        return;
+      }
+      const words = argv.slice(2);
+      const e = argumentError(program, words, err);
+      const ctx = makeContext(
+        {},
+        { json: words.includes("--json") || words.join(" ").includes("--format json") },
+      );
+      ctx.out.error(e, ctx.debug);
+      if (ctx.out.json) ctx.out.resultJson({ error: e.toJSON() });
+      process.exitCode = e.exitCode;
       return;
     }
     if (err instanceof DpnError) {

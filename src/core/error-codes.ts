@@ -29,6 +29,10 @@ export const ERROR_CODES = {
     doc: "An apply failed under --no-rollback; the completed changes were kept and the state says which.",
   },
   APPLY_ROLLED_BACK: { kind: "rolled_back", doc: "An apply failed and every completed change was undone." },
+  ARGUMENTS_INVALID: {
+    kind: "usage",
+    doc: "The command line does not parse: a missing or extra argument, an unknown command, a bad option value.",
+  },
   AWS_ACCESS_DENIED: { kind: "auth", doc: "AWS denied a call to authenticated credentials." },
   AWS_AUTH: { kind: "auth", doc: "No usable AWS credentials, or AWS rejected them." },
   AWS_PROFILE_NOT_FOUND: {
@@ -444,6 +448,10 @@ export const ERROR_CODES = {
     doc: "--type names a resource type dpn does not manage (the hint names the closest).",
   },
   TYPE_REQUIRED: { kind: "usage", doc: "The command needs --type." },
+  UNKNOWN_OPTION: {
+    kind: "usage",
+    doc: "An option the command does not have (the hint names the closest one).",
+  },
   UNKNOWN_REGION: { kind: "validation", doc: "An AWS region has no short code." },
   UNKNOWN_RESOURCE_TYPE: { kind: "validation", doc: "A resource type dpn does not manage." },
   UNKNOWN_SHELL: { kind: "usage", doc: "dpn completion has no script for that shell (bash, zsh, fish)." },
