@@ -9,7 +9,7 @@ import type { StackRecord, StateStore, TransactionRecord } from "../engine/ports
 import { findUnfinished, recover } from "../engine/recover.js";
 import type { TxResult } from "../engine/transaction.js";
 import type { AppContext, Target } from "./context.js";
-import { type StackSelector, selectStack, stackRegion } from "./session.js";
+import { hasStackChoice, type StackSelector, selectStack, stackRegion } from "./session.js";
 
 export interface RecoverStackInput extends StackSelector {
   target: Target;
@@ -99,8 +99,7 @@ async function pendingRegion(store: StateStore, txs: TransactionRecord[]): Promi
  * recover (none: nothing to do; several: STACK_AMBIGUOUS, as for any command).
  */
 async function stackToRecover(store: StateStore, input: RecoverStackInput): Promise<StackRecord | undefined> {
-  const chosen = input.blueprint ?? input.project ?? input.env ?? input.resourceId;
-  if (chosen === undefined) {
+  if (!hasStackChoice(input)) {
     const stacks = await store.listStacks();
     if (stacks.length > 1) {
       const withWork: StackRecord[] = [];

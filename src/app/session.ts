@@ -22,6 +22,11 @@ export interface StackSelector {
   resourceId?: string;
 }
 
+/** Whether the command line chose a stack (or a resource to find it by); else the rule falls back. */
+export function hasStackChoice(o: StackSelector): boolean {
+  return (o.blueprint ?? o.project ?? o.env ?? o.resourceId) !== undefined;
+}
+
 /**
  * The stack a command acts on, by one rule: `--blueprint` (its metadata) or `--project/--env`;
  * else the only stack; else the only stack holding `resourceId`; else `STACK_AMBIGUOUS` (usage,

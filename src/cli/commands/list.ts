@@ -1,5 +1,6 @@
 import { parseType } from "../../app/resource-select.js";
 import { type ListResult, listEveryStack, listResources } from "../../app/resources.js";
+import { hasStackChoice } from "../../app/session.js";
 import type { ResourceRecord } from "../../engine/ports.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
@@ -35,7 +36,7 @@ export async function listCommand(ctx: CliContext, opts: unknown): Promise<numbe
   const filter = { ...(type ? { type } : {}), ...(o.archived ? { archived: true } : {}) };
   const sel = selectorOf(o);
   const app = cliApp(ctx, o);
-  const results = Object.keys(sel).length
+  const results = hasStackChoice(sel)
     ? [await listResources(app, { ...sel, ...filter })]
     : await listEveryStack(app, filter);
   const status = o.archived ? "archived" : "active";

@@ -1,3 +1,4 @@
+import { hasStackChoice } from "../../app/session.js";
 import { everyStackStatus, type StatusResult, stackStatus } from "../../app/status.js";
 import { ExitCode } from "../../core/errors.js";
 import { cliApp } from "../app-context.js";
@@ -37,7 +38,7 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
     drift: o.drift !== false,
   };
   const app = cliApp(ctx, o);
-  const results = Object.keys(sel).length
+  const results = hasStackChoice(sel)
     ? [await stackStatus(app, { ...sel, ...input })]
     : await everyStackStatus(app, input);
   const code = Math.max(...results.map((r) => statusExitCode(r, Boolean(o.detailedExitcode))));
