@@ -459,6 +459,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Whether a command line that failed to parse asked for JSON, spelt as `run()` reads the parsed
+ * options: `--json`, or `--format json` / `--format=json`.
+ */
+function asksForJson(words: readonly string[]): boolean {
+  return words.some(
+    (w, i) => w === "--json" || w === "--format=json" || (w === "--format" && words[i + 1] === "json"),
+  );
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   // every (sub)command reports parse errors by throwing, so they all exit 2 (usage) below
@@ -478,10 +488,7 @@ export async function main(argv: string[]): Promise<void> {
       }
       const words = argv.slice(2);
       const e = argumentError(program, words, err);
-      const ctx = makeContext(
-        {},
-        { json: words.includes("--json") || words.join(" ").includes("--format json") },
-      );
+      const ctx = makeContext({}, { json: asksForJson(words) });
       ctx.out.error(e, ctx.debug);
       if (ctx.out.json) ctx.out.resultJson({ error: e.toJSON() });
       process.exitCode = e.exitCode;
