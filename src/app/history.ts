@@ -70,21 +70,23 @@ export async function auditTrail(
 
 /**
  * Force open the lock whose holder id is `holderId` (on the named stack, or on whichever stack it
- * holds), and audit it. Resolves with the stack and the lock removed; rejects with LOCK_NOT_FOUND
- * (exit 8) when no stack has such a lock.
+ * holds), and audit it. Resolves with the stack and the lock removed (with `dryRun`, the lock that
+ * would be removed, nothing written); rejects with LOCK_NOT_FOUND (exit 8) when no stack has such
+ * a lock.
  */
 export async function unlockStack(
   app: AppContext,
   holderId: string,
-  o: StackSelector,
+  o: StackSelector & { dryRun?: boolean },
 ): Promise<{ stack: StackRecord; lock: LockInfo }> {
-  const store = await app.openState({ readonly: false });
+  const store = await app.openState({ readonly: Boolean(o.dryRun) });
   try {
     const chosen = named(o) ? await selectStack(store, o) : undefined;
     const stacks = chosen ? [chosen] : await store.listStacks();
     for (const stack of stacks) {
       const lock = await store.getLock(stack.id);
       if (lock && lock.holderId === holderId) {
+        if (o.dryRun) return { stack, lock };
         await store.forceUnlock(stack.id, { holderId: lock.holderId, fencing: lock.fencing });
         await store.audit({
           at: new Date().toISOString(),

@@ -5,7 +5,7 @@
 import { usageError } from "../core/errors.js";
 import { currentActor, newLockHolder } from "../core/ids.js";
 import { withStackLock } from "../engine/lock.js";
-import type { StackRecord, StateStore, TransactionRecord } from "../engine/ports.js";
+import type { JournalEntry, StackRecord, StateStore, TransactionRecord } from "../engine/ports.js";
 import { findUnfinished, recover } from "../engine/recover.js";
 import type { TxResult } from "../engine/transaction.js";
 import type { AppContext, Target } from "./context.js";
@@ -15,11 +15,23 @@ export interface RecoverStackInput extends StackSelector {
   target: Target;
   profile?: string;
   resume?: boolean;
+  /** Read only: resolve `would-recover` with each unfinished transaction and its journal. */
+  dryRun?: boolean;
+}
+
+/** An unfinished transaction as a dry run shows it: what recovery would settle. */
+export interface PendingRecovery {
+  tx: TransactionRecord;
+  journal: JournalEntry[];
+  /** How many resources the transaction's stored plan holds (a resume finishes those not journaled). */
+  planned: number;
 }
 
 export type RecoverStackResult =
   /** Nothing was unfinished (or the state holds no stack at all). Nothing was written. */
-  { kind: "nothing"; stack?: StackRecord } | { kind: "recovered"; stack: StackRecord; results: TxResult[] };
+  | { kind: "nothing"; stack?: StackRecord }
+  | { kind: "would-recover"; stack: StackRecord; mode: "rollback" | "resume"; pending: PendingRecovery[] }
+  | { kind: "recovered"; stack: StackRecord; results: TxResult[] };
 
 /**
  * Recover the chosen stack. With nothing to recover it resolves `nothing` and writes nothing
@@ -33,8 +45,19 @@ export async function recoverStack(app: AppContext, input: RecoverStackInput): P
   let stack: StackRecord | undefined;
   try {
     stack = await stackToRecover(peek, input);
-    if (!stack || (await findUnfinished(peek, stack.id)).length === 0)
-      return stack ? { kind: "nothing", stack } : { kind: "nothing" };
+    const unfinished = stack ? await findUnfinished(peek, stack.id) : [];
+    if (!stack || unfinished.length === 0) return stack ? { kind: "nothing", stack } : { kind: "nothing" };
+    if (input.dryRun) {
+      assertTarget(unfinished, input.target);
+      const pending: PendingRecovery[] = [];
+      for (const tx of unfinished)
+        pending.push({
+          tx,
+          journal: await peek.journal(tx.id),
+          planned: (await peek.loadPlan(tx.id))?.desired.length ?? 0,
+        });
+      return { kind: "would-recover", stack, mode: input.resume ? "resume" : "rollback", pending };
+    }
   } finally {
     await peek.close();
   }
@@ -42,14 +65,7 @@ export async function recoverStack(app: AppContext, input: RecoverStackInput): P
   try {
     const pending = await findUnfinished(store, stack.id);
     if (pending.length === 0) return { kind: "nothing", stack };
-    const targets = new Set(pending.map((t) => t.target));
-    if (targets.size === 1 && !targets.has(input.target)) {
-      throw usageError(
-        "TARGET_MISMATCH",
-        `the unfinished transaction ran on --target ${[...targets][0]}, not ${input.target}`,
-        { hint: `run dpn recover --target ${[...targets][0]}` },
-      );
-    }
+    assertTarget(pending, input.target);
     const region = (await stackRegion(store, stack.id)) ?? (await pendingRegion(store, pending));
     const registry = await app.openRegistry({
       target: input.target,
@@ -79,6 +95,18 @@ export async function recoverStack(app: AppContext, input: RecoverStackInput): P
     }
   } finally {
     await store.close();
+  }
+}
+
+/** TARGET_MISMATCH (exit 2) when the unfinished work ran on the other target. */
+function assertTarget(pending: TransactionRecord[], target: Target): void {
+  const targets = new Set(pending.map((t) => t.target));
+  if (targets.size === 1 && !targets.has(target)) {
+    throw usageError(
+      "TARGET_MISMATCH",
+      `the unfinished transaction ran on --target ${[...targets][0]}, not ${target}`,
+      { hint: `run dpn recover --target ${[...targets][0]}` },
+    );
   }
 }
 

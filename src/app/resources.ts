@@ -7,7 +7,7 @@
 import { loadBlueprint } from "../blueprint/load.js";
 import { applyUpdateParams, type UpdateParams } from "../blueprint/update-params.js";
 import { DpnError, type Problem, ProviderError, validationError } from "../core/errors.js";
-import { currentActor } from "../core/ids.js";
+import { currentActor, stackIdFor } from "../core/ids.js";
 import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type { FieldChange, RemoteObject, ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { type ResourceOperationInput, runResourceOperation } from "../engine/resource-operation.js";
@@ -239,6 +239,58 @@ export interface ChangeResult {
   tx: TxResult;
 }
 
+function hasDependentsError(row: ResourceRecord, dependents: string[]): DpnError {
+  return new DpnError(
+    "validation",
+    "DELETE_HAS_DEPENDENTS",
+    `${row.address} cannot be deleted: ${dependents.length} resource${dependents.length === 1 ? " depends" : "s depend"} on it: ${dependents.join(", ")}`,
+    {
+      hint: "Delete the dependents first (or archive this one with --archive, which keeps it in place).",
+      details: { address: row.address, dependents },
+    },
+  );
+}
+
+export interface DeletePreview {
+  row: ResourceRecord;
+  action: "archive" | "delete";
+  /** The live object as read now (null: it no longer exists remotely). */
+  live: RemoteObject | null;
+  /** With `force`: what the object holds is deleted too. */
+  force: boolean;
+}
+
+/**
+ * What `deleteResource` would do, with every check it makes before a change (the stack, the
+ * resource, the platform preflight, DELETE_HAS_DEPENDENTS for a hard delete), and the live object
+ * read once. Reads only: no lock, no journal, no audit. Whether a hard delete meets data
+ * (DELETE_NOT_EMPTY) is the platform's answer to the delete itself, so the preview cannot know it.
+ */
+export async function previewDelete(app: AppContext, input: DeleteInput): Promise<DeletePreview> {
+  if (input.archive && input.force) throw archiveForceConflict();
+  const session = await sessionOf(app, { ...input, readonly: true });
+  try {
+    const row = await rowOf(session, input);
+    const registry = await session.registry([row.type]);
+    await registry.preflight([row.type]);
+    if (!input.archive) {
+      const rows = await session.store.listResources(session.stack.id);
+      const dependents = dependentsOf(row, rows, await storedDesired(session.store, session.stack.id));
+      if (dependents.length > 0) throw hasDependentsError(row, dependents);
+    }
+    const live = await registry.get(row.type).read(row.remoteId, await session.readContext());
+    return { row, action: input.archive ? "archive" : "delete", live, force: Boolean(input.force) };
+  } finally {
+    await session.close();
+  }
+}
+
+function archiveForceConflict(): DpnError {
+  return new DpnError("usage", "OPTIONS_CONFLICT", "--archive and --force cannot be combined", {
+    hint: "--archive keeps the data (nothing to force); --force applies only to a hard delete",
+  });
+}
+
 /** True for the provider refusals that mean "it still holds data or children". */
 function isNotEmpty(e: unknown): e is ProviderError {
   return e instanceof ProviderError && e.category === "conflict" && /NOT_EMPTY/.test(e.code);
@@ -251,11 +303,7 @@ function isNotEmpty(e: unknown): e is ProviderError {
  * exit 5); it asks first. Resolves with the transaction's result.
  */
 export async function deleteResource(app: AppContext, input: DeleteInput): Promise<ChangeResult> {
-  if (input.archive && input.force) {
-    throw new DpnError("usage", "OPTIONS_CONFLICT", "--archive and --force cannot be combined", {
-      hint: "--archive keeps the data (nothing to force); --force applies only to a hard delete",
-    });
-  }
+  if (input.archive && input.force) throw archiveForceConflict();
   const session = await sessionOf(app, { ...input, readonly: false });
   try {
     const row = await rowOf(session, input);
@@ -271,15 +319,7 @@ export async function deleteResource(app: AppContext, input: DeleteInput): Promi
       const dependents = dependentsOf(row, rows, await storedDesired(session.store, session.stack.id));
       if (dependents.length > 0) {
         await auditRefusal(session, "delete.refused", row.address, { reason: "dependents", dependents });
-        throw new DpnError(
-          "validation",
-          "DELETE_HAS_DEPENDENTS",
-          `${row.address} cannot be deleted: ${dependents.length} resource${dependents.length === 1 ? " depends" : "s depend"} on it: ${dependents.join(", ")}`,
-          {
-            hint: "Delete the dependents first (or archive this one with --archive, which keeps it in place).",
-            details: { address: row.address, dependents },
-          },
-        );
+        throw hasDependentsError(row, dependents);
       }
       await app.confirm({
         kind: "delete-resource",
@@ -318,18 +358,31 @@ export async function deleteResource(app: AppContext, input: DeleteInput): Promi
 
 export type RestoreResult =
   | { kind: "not-archived"; row: ResourceRecord }
+  /** A dry run found it archived: a restore would undo that. */
+  | { kind: "would-restore"; row: ResourceRecord }
   | ({ kind: "restored" } & ChangeResult);
 
-/** Undo an archive exactly. Restoring something that is not archived changes nothing. */
-export async function restoreResource(app: AppContext, input: ResourceInput): Promise<RestoreResult> {
-  const session = await sessionOf(app, { ...input, readonly: false });
+/**
+ * Undo an archive exactly. Restoring something that is not archived changes nothing. With
+ * `dryRun` it reads only and resolves `would-restore` instead of restoring.
+ */
+export async function restoreResource(
+  app: AppContext,
+  input: ResourceInput & { dryRun?: boolean },
+): Promise<RestoreResult> {
+  const session = await sessionOf(app, { ...input, readonly: Boolean(input.dryRun) });
   try {
     const row = await rowOf(session, input);
     const registry = await session.registry([row.type]);
     await registry.preflight([row.type]);
-    return await underLock(session, input, async () => {
+    const archived = async () => {
       const live = await registry.get(row.type).read(row.remoteId, await session.readContext());
-      if (row.status !== "archived" && live && !live.archived) return { kind: "not-archived", row };
+      return row.status === "archived" || !live || live.archived === true;
+    };
+    if (input.dryRun)
+      return (await archived()) ? { kind: "would-restore", row } : { kind: "not-archived", row };
+    return await underLock(session, input, async () => {
+      if (!(await archived())) return { kind: "not-archived", row };
       return {
         kind: "restored",
         row,
@@ -355,6 +408,8 @@ export interface ImportInput extends StackSelector {
   /** Import even when the name breaks the naming rules (it is then reported). */
   allowNoncompliant?: boolean;
   lockTimeoutMs?: number;
+  /** Make every check and resolve `tx: undefined`: nothing is stamped, no stack is created. */
+  dryRun?: boolean;
 }
 
 export interface ImportResult {
@@ -363,11 +418,19 @@ export interface ImportResult {
   live: RemoteObject;
   /** Naming rules the name breaks (empty when compliant). */
   problems: Problem[];
-  tx: TxResult;
+  /** The adopting transaction; undefined for a dry run. */
+  tx: TxResult | undefined;
 }
 
-/** The stack to import into: a named stack is created when the state does not have it yet. */
-async function importStack(store: StateStore, o: StackSelector): Promise<StackRecord | undefined> {
+/**
+ * The stack to import into: a named stack is created when the state does not have it yet (a
+ * dry run, which writes nothing, uses the stack it would create).
+ */
+async function importStack(
+  store: StateStore,
+  o: StackSelector,
+  dryRun: boolean,
+): Promise<StackRecord | undefined> {
   let project = o.project;
   let env = o.env;
   if (o.blueprint) {
@@ -376,7 +439,10 @@ async function importStack(store: StateStore, o: StackSelector): Promise<StackRe
     project = String(meta.project ?? "");
     env = String(meta.environment ?? "");
   }
-  if (project && env && !(await store.getStack(project, env))) return store.ensureStack(project, env);
+  if (project && env && !(await store.getStack(project, env))) {
+    if (!dryRun) return store.ensureStack(project, env);
+    return { id: stackIdFor(project, env), project, environment: env, createdAt: new Date().toISOString() };
+  }
   return selectStack(store, { ...o, resourceId: undefined });
 }
 
@@ -392,8 +458,8 @@ export async function importResource(app: AppContext, input: ImportInput): Promi
   const session = await openSession(app, {
     target: input.target,
     ...(input.profile ? { profile: input.profile } : {}),
-    readonly: false,
-    stack: (s) => importStack(s, input),
+    readonly: Boolean(input.dryRun),
+    stack: (s) => importStack(s, input, Boolean(input.dryRun)),
   });
   try {
     const { store, stack } = session;
@@ -451,7 +517,8 @@ export async function importResource(app: AppContext, input: ImportInput): Promi
     const shape = conventionConformance(conv, type, live.name, known);
     if (shape) problems.push(shape);
     if (problems.length > 0 && !input.allowNoncompliant) {
-      await auditRefusal(session, "import.refused", address, { reason: "noncompliant_name", problems });
+      if (!input.dryRun)
+        await auditRefusal(session, "import.refused", address, { reason: "noncompliant_name", problems });
       throw validationError(
         "NAME_NONCOMPLIANT",
         `the name '${live.name}' of ${type} ${live.fullName} breaks ${problems.length} naming rule${problems.length === 1 ? "" : "s"}`,
@@ -463,6 +530,7 @@ export async function importResource(app: AppContext, input: ImportInput): Promi
       );
     }
     const desired = desiredFromObject(address, live, rows);
+    if (input.dryRun) return { stack, address, live, problems, tx: undefined };
     return await underLock(session, input, async () => {
       const tx = await operate(
         session,
@@ -495,6 +563,11 @@ export async function importResource(app: AppContext, input: ImportInput): Promi
 export interface ListInput extends StackSelector {
   type?: ProvisionedType;
   archived?: boolean;
+  /**
+   * Only rows last written on this target. State is not kept per target: a row's target is the
+   * target of the transaction that last wrote it (TransactionRecord.target).
+   */
+  target?: Target;
 }
 
 export interface ListResult {
@@ -503,6 +576,8 @@ export interface ListResult {
   shown: ResourceRecord[];
   /** Rows of the other status, not shown. */
   hidden: number;
+  /** Rows of the shown status last written on another target (only with `target`). */
+  otherTarget: number;
 }
 
 /** The stack's resources as the state knows them (no remote calls). */
@@ -523,7 +598,7 @@ export async function listResources(app: AppContext, input: ListInput): Promise<
  */
 export async function listEveryStack(
   app: AppContext,
-  input: Pick<ListInput, "type" | "archived">,
+  input: Pick<ListInput, "type" | "archived" | "target">,
 ): Promise<ListResult[]> {
   const store = await app.openState({ readonly: true });
   try {
@@ -540,9 +615,16 @@ export async function listEveryStack(
 async function listOf(
   store: StateStore,
   stack: StackRecord,
-  input: Pick<ListInput, "type" | "archived">,
+  input: Pick<ListInput, "type" | "archived" | "target">,
 ): Promise<ListResult> {
   const all = await store.listResources(stack.id, input.type ? { type: input.type } : {});
-  const shown = all.filter((r) => (input.archived ? r.status === "archived" : r.status === "active"));
-  return { stack, shown, hidden: all.length - shown.length };
+  const ofStatus = all.filter((r) => (input.archived ? r.status === "archived" : r.status === "active"));
+  if (!input.target) return { stack, shown: ofStatus, hidden: all.length - ofStatus.length, otherTarget: 0 };
+  const targetOf = new Map<string, string | undefined>();
+  const shown: ResourceRecord[] = [];
+  for (const r of ofStatus) {
+    if (!targetOf.has(r.txId)) targetOf.set(r.txId, (await store.getTransaction(r.txId))?.target);
+    if (targetOf.get(r.txId) === input.target) shown.push(r);
+  }
+  return { stack, shown, hidden: all.length - ofStatus.length, otherTarget: ofStatus.length - shown.length };
 }

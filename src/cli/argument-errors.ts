@@ -22,11 +22,16 @@ export function commandOf(program: Command, argv: readonly string[]): Command {
   return cmd;
 }
 
+/** An option's long spellings: `--environment, --env` has two (commander keeps one in `short`). */
+function longsOf(o: Option): string[] {
+  return [o.short?.startsWith("--") ? o.short : undefined, o.long].filter((f): f is string => Boolean(f));
+}
+
 function longFlags(cmd: Command): string[] {
   const out: string[] = [];
   for (let c: Command | null = cmd; c; c = c.parent) {
     for (const o of c.options as readonly Option[]) {
-      if (o.long) out.push(o.long);
+      out.push(...longsOf(o));
       // commander's `--no-x` options also accept `--x`
       if (o.long?.startsWith("--no-")) out.push(`--${o.long.slice(5)}`);
     }
@@ -52,7 +57,7 @@ export function argumentError(program: Command, argv: readonly string[], err: Co
   const [first] = unknown;
   if (first !== undefined && err.code !== "commander.unknownCommand") {
     // the command's own options first: a global one (--version) is a poor guess for a command flag
-    const own = (cmd.options as readonly Option[]).flatMap((o) => (o.long ? [o.long] : []));
+    const own = (cmd.options as readonly Option[]).flatMap(longsOf);
     const guess =
       closest(first, own) ??
       closest(

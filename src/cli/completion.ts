@@ -32,14 +32,25 @@ const HELP: CompletionOption = {
   takesValue: false,
 };
 
-function optionOf(o: Option): CompletionOption {
-  return {
-    ...(o.long ? { long: o.long } : {}),
-    ...(o.short ? { short: o.short } : {}),
+/**
+ * The completion entries of one commander option. An option with two long spellings
+ * (`--environment, --env`: commander keeps the first in `short`) completes as two long options.
+ */
+function optionsOf(o: Option): CompletionOption[] {
+  const common = {
     description: o.description,
     takesValue: o.required || o.optional,
     ...(o.argChoices ? { choices: o.argChoices } : {}),
   };
+  if (o.short?.startsWith("--"))
+    return [o.short, o.long].flatMap((long) => (long ? [{ long, ...common }] : []));
+  return [
+    {
+      ...(o.long ? { long: o.long } : {}),
+      ...(o.short ? { short: o.short } : {}),
+      ...common,
+    },
+  ];
 }
 
 function nodeOf(cmd: Command, parent: string[]): CompletionNode {
@@ -49,7 +60,7 @@ function nodeOf(cmd: Command, parent: string[]): CompletionNode {
     name: cmd.name(),
     description: cmd.description(),
     subcommands: cmd.commands.map((c) => nodeOf(c, pathParts)),
-    options: [...cmd.options.filter((o) => !o.hidden).map(optionOf), HELP],
+    options: [...cmd.options.filter((o) => !o.hidden).flatMap(optionsOf), HELP],
   };
 }
 

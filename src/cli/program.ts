@@ -55,6 +55,13 @@ function run(load: () => Promise<Handler>) {
   };
 }
 
+/**
+ * `--yes` on a mutating command that never asks (restore, import, recover): accepted so that a
+ * script can pass the same flags to every mutating command, and said so in the help.
+ */
+const neverAsks = (command: string) =>
+  `accepted on every mutating command; ${command} never asks, so it changes nothing here`;
+
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
 
 /** `--state <url>` on a command that touches state (docs/state.md). */
@@ -100,7 +107,7 @@ export function buildProgram(): Command {
     .command("init")
     .description("write .dpn/naming-values.yaml and .dpn/naming-patterns.yaml (prompts only on a TTY)")
     .option("--project <name>", "project name (^[a-z0-9-]+$)")
-    .option("--environment <env>", "default environment: dev, stg or prd")
+    .option("--env, --environment <env>", "default environment: dev, stg or prd")
     .option("--region <region>", "AWS region, e.g. us-east-1")
     .option("--team <team>", "owning team")
     .option("--cost-center <cc>", "cost centre")
@@ -161,7 +168,10 @@ export function buildProgram(): Command {
     .description(
       "write a realistic starter blueprint (default blueprints/<env>.json) with the convention's project, region and team",
     )
-    .option("--env <env>", "environment: dev, stg or prd (default: the convention's environment)")
+    .option(
+      "--environment, --env <env>",
+      "environment: dev, stg or prd (default: the convention's environment)",
+    )
     .option("--project <name>", "project name, ^[a-z0-9-]+$ (default: the convention's project)")
     .option("--region <region>", "AWS region (default: the convention's region, else us-east-1)")
     .option("--output <file>", "where to write it")
@@ -178,21 +188,24 @@ export function buildProgram(): Command {
   plan
     .command("validate")
     .description("check a blueprint: exit 0 when valid, 3 with every problem when not")
-    .argument("<file>", "blueprint JSON file")
+    .argument("[file]", "blueprint JSON file (the same as --blueprint)")
+    .option("--blueprint <file>", "blueprint JSON file")
     .option("--values-config <file>", "naming-values file")
     .option("--patterns-config <file>", "naming-patterns file")
     .option("--override <key=value>", "naming override (repeatable)", collectKv, [])
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      examples(["dpn plan validate blueprints/dev.json", "dpn plan validate prod.json --json"]),
+      examples(["dpn plan validate blueprints/dev.json", "dpn plan validate --blueprint prod.json --json"]),
     )
     .action(run(async () => (await import("./commands/plan.js")).planValidate));
   plan
     .command("preview")
     .description("every resource with type, address, name and dependencies, in execution order")
-    .argument("<file>", "blueprint JSON file")
+    .argument("[file]", "blueprint JSON file (the same as --blueprint)")
+    .option("--blueprint <file>", "blueprint JSON file")
     .addOption(new Option("--format <format>", "output format").choices(["table", "json"]).default("table"))
+    .option("--json", "print as JSON (the same as --format json)")
     .option("--override <key=value>", "naming override that beats every layer (repeatable)", collectKv, [])
     .option("--values-config <file>", "naming-values file")
     .option("--patterns-config <file>", "naming-patterns file")
@@ -200,7 +213,7 @@ export function buildProgram(): Command {
       "after",
       examples([
         "dpn plan preview blueprints/dev.json",
-        "dpn plan preview blueprints/prd.json --format json",
+        "dpn plan preview --blueprint blueprints/prd.json --json",
         "dpn plan preview blueprints/dev.json --override environment=stg",
       ]),
     )
@@ -251,7 +264,7 @@ export function buildProgram(): Command {
     stateOption(c)
       .option("--blueprint <file>", "select the stack of this blueprint")
       .option("--project <name>", "select the stack by project (with --env)")
-      .option("--env <env>", "select the stack by environment (with --project)");
+      .option("--environment, --env <env>", "select the stack by environment (with --project)");
   stackOptions(
     program
       .command("recover")
@@ -259,11 +272,17 @@ export function buildProgram(): Command {
       .option("--resume", "roll forward: finish the interrupted create instead of undoing it")
       .addOption(targetOption())
       .option("--profile <name>", "AWS / Databricks profile")
+      .option("--dry-run", "show the unfinished transactions and what recovery would do; change nothing")
+      .option("--yes", neverAsks("recover"))
       .option("--json", "print one final JSON document"),
   )
     .addHelpText(
       "after",
-      examples(["dpn recover --target sandbox", "dpn recover --resume --blueprint blueprints/dev.json"]),
+      examples([
+        "dpn recover --target sandbox",
+        "dpn recover --dry-run --json",
+        "dpn recover --resume --blueprint blueprints/dev.json",
+      ]),
     )
     .action(run(async () => (await import("./commands/recover.js")).recoverCommand));
   stackOptions(
@@ -271,9 +290,17 @@ export function buildProgram(): Command {
       .command("unlock")
       .description("release a stuck stack lock (only when you are sure its holder is gone)")
       .argument("<lock-id>", "the lock holder id shown by the lock error or `dpn status`")
-      .requiredOption("--force", "confirm that the holder is gone"),
+      .option("--force", "confirm that the holder is gone (unlock's confirmation; --yes is not enough)")
+      .option("--dry-run", "show the lock that would be released; change nothing")
+      .option("--json", "print one final JSON document"),
   )
-    .addHelpText("after", examples(["dpn unlock --force 7f3c2a --project dataplatform --env dev"]))
+    .addHelpText(
+      "after",
+      examples([
+        "dpn unlock 7f3c2a --dry-run --project dataplatform --env dev",
+        "dpn unlock --force 7f3c2a --project dataplatform --env dev",
+      ]),
+    )
     .action(run(async () => (await import("./commands/history.js")).unlockCommand));
 
   const tx = program.command("tx").description("transaction history");
@@ -367,6 +394,7 @@ export function buildProgram(): Command {
         "--force",
         "also delete what it holds (objects, tables, schemas); asks to type the name on a TTY",
       )
+      .option("--dry-run", "show what would be deleted or archived and the checks that apply; change nothing")
       .option("--yes", "do not ask for confirmation (required without a TTY)")
       .option("--json", "print one final JSON document"),
     { changes: true },
@@ -375,6 +403,7 @@ export function buildProgram(): Command {
       "after",
       examples([
         "dpn delete --resource-id dataplatform-etl-shared-dev --type dbx_cluster --archive",
+        "dpn delete --resource-id dbx_volume.dataplatform_main_dev.sales_bronze.raw_landing --dry-run",
         "dpn delete --resource-id dbx_volume.dataplatform_main_dev.sales_bronze.raw_landing --yes",
         "dpn delete --resource-id dataplatform-landing-raw-dev-use1 --type aws_s3_bucket --force",
       ]),
@@ -386,6 +415,8 @@ export function buildProgram(): Command {
       .description("undo an archive exactly")
       .requiredOption("--resource-id <id>", idHelp)
       .option("--type <type>", typeHelp)
+      .option("--dry-run", "show whether it is archived and would be restored; change nothing")
+      .option("--yes", neverAsks("restore"))
       .option("--json", "print one final JSON document"),
     { changes: true },
   )
@@ -400,6 +431,14 @@ export function buildProgram(): Command {
       .description("the stack's resources as the state knows them (active ones unless --archived)")
       .option("--type <type>", "only this resource type")
       .option("--archived", "only the archived resources")
+      .addOption(
+        new Option(
+          "--target <target>",
+          "only resources last written on this target (cloud or sandbox); default: every target",
+        )
+          .choices(["cloud", "sandbox"])
+          .env("DPN_TARGET"),
+      )
       .option("--json", "print as JSON"),
   )
     .addHelpText("after", examples(["dpn list", "dpn list --type dbx_table --json", "dpn list --archived"]))
@@ -429,6 +468,8 @@ export function buildProgram(): Command {
       .option("--allow-noncompliant", "import even when the name breaks the naming rules (it is reported)")
       .option("--values-config <file>", "naming-values file")
       .option("--patterns-config <file>", "naming-patterns file")
+      .option("--dry-run", "run every check and show what would be adopted; stamp nothing")
+      .option("--yes", neverAsks("import"))
       .option("--json", "print one final JSON document"),
     { changes: true },
   )

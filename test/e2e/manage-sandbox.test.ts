@@ -307,6 +307,24 @@ describe("dpn management commands on the sandbox", () => {
     expect(unmanaged.stderr).toMatch(/RESOURCE_NOT_MANAGED/);
     expect(unmanaged.stderr).toContain(`dpn import --type aws_s3_bucket --resource-id ${good}`);
 
+    // a dry run makes every check and stamps nothing
+    const preview = await dpn([
+      "import",
+      "--type",
+      "aws_s3_bucket",
+      "--resource-id",
+      good,
+      "--dry-run",
+      "--json",
+    ]);
+    ok(preview);
+    expect(json(preview)).toMatchObject({
+      dry_run: true,
+      action: "adopt",
+      address: `aws_s3_bucket.${good}`,
+      compliant: true,
+    });
+    expect((await withSandbox((s) => s.inventory().find((o) => o.name === good)))?.ownership).toBeFalsy();
     const imp = await dpn(["import", "--type", "aws_s3_bucket", "--resource-id", good, "--json"]);
     ok(imp);
     expect(json(imp)).toMatchObject({

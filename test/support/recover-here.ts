@@ -34,7 +34,7 @@ export async function recoverHere(
       ...(o.blueprint ? { blueprint: o.blueprint } : {}),
       ...(o.resume ? { resume: true } : {}),
     });
-    if (r.kind === "nothing") return [];
+    if (r.kind !== "recovered") return [];
     return r.results
       .filter((t) => t.outcome !== "committed" && t.outcome !== "rolled_back")
       .map((t) => `recover: ${t.txId} ${t.outcome}${t.error ? ` (${failure(t.error)})` : ""}`);

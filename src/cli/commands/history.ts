@@ -117,14 +117,40 @@ export async function auditCommand(ctx: CliContext, opts: unknown): Promise<numb
   }
 }
 
-/** `dpn unlock --force <id>`: release a stuck lock whose holder id matches. */
+/**
+ * `dpn unlock --force <id>`: release a stuck lock whose holder id matches. `--dry-run` shows the
+ * lock that would be released (no --force needed: it changes nothing).
+ */
 export async function unlockCommand(ctx: CliContext, id: unknown, opts: unknown): Promise<number> {
-  const o = opts as StackSelectOptions & { force?: boolean };
-  if (!o.force)
-    throw usageError("FORCE_REQUIRED", "unlock needs --force", { hint: "dpn unlock --force <lock-id>" });
-  const { stack, lock } = await unlockStack(cliApp(ctx, {}), String(id), o);
-  ctx.out.success(
-    `released lock ${lock.holderId} on ${stack.project}/${stack.environment} (held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since})`,
-  );
+  const o = opts as StackSelectOptions & { force?: boolean; dryRun?: boolean; json?: boolean };
+  if (!o.force && !o.dryRun)
+    throw usageError("FORCE_REQUIRED", "unlock needs --force", {
+      hint: `dpn unlock --force ${String(id)} (or --dry-run to see the lock first)`,
+    });
+  const { stack, lock } = await unlockStack(cliApp(ctx, {}), String(id), {
+    ...o,
+    ...(o.dryRun ? { dryRun: true } : {}),
+  });
+  const held = `held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since}`;
+  if (o.json) {
+    ctx.out.resultJson({
+      dry_run: Boolean(o.dryRun),
+      stack_id: stack.id,
+      released: !o.dryRun,
+      lock: {
+        holder_id: lock.holderId,
+        user: lock.user,
+        host: lock.host,
+        pid: lock.pid,
+        since: lock.since,
+        fencing: lock.fencing,
+      },
+    });
+  } else if (o.dryRun) {
+    ctx.out.result(`would release lock ${lock.holderId} on ${stack.project}/${stack.environment} (${held})`);
+    ctx.out.info("dry run: nothing was changed");
+  } else {
+    ctx.out.success(`released lock ${lock.holderId} on ${stack.project}/${stack.environment} (${held})`);
+  }
   return 0;
 }

@@ -12,6 +12,7 @@ interface ImportOptions extends ManageOptions {
   allowNoncompliant?: boolean;
   valuesConfig?: string;
   patternsConfig?: string;
+  dryRun?: boolean;
 }
 
 /**
@@ -44,8 +45,29 @@ export async function importCommand(ctx: CliContext, opts: unknown): Promise<num
       convention,
       ...(o.allowNoncompliant ? { allowNoncompliant: true } : {}),
       lockTimeoutMs: (o.lockTimeout ?? 0) * 1000,
+      ...(o.dryRun ? { dryRun: true } : {}),
     });
     const compliant = r.problems.length === 0;
+    if (r.tx === undefined) {
+      const doc = {
+        dry_run: true,
+        action: "adopt",
+        stack_id: r.stack.id,
+        address: r.address,
+        remote_id: r.live.remoteId,
+        compliant,
+        problems: r.problems,
+      };
+      if (o.json) ctx.out.resultJson(doc);
+      else {
+        ctx.out.result(
+          `would import ${type} ${r.live.fullName} as ${r.address} into stack ${r.stack.id}, stamping dpn's ownership markers${compliant ? "" : " (name NOT compliant)"}`,
+        );
+        for (const p of r.problems) ctx.out.stderr.write(`${formatProblem(p, ctx.out.c)}\n`);
+        ctx.out.info("dry run: nothing was changed");
+      }
+      return 0;
+    }
     if (r.tx.outcome === "committed" && !compliant && !o.json) {
       ctx.out.warn("imported with a name that breaks the naming rules (--allow-noncompliant):");
       for (const p of r.problems) ctx.out.stderr.write(`${formatProblem(p, ctx.out.c)}\n`);

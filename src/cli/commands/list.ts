@@ -1,3 +1,4 @@
+import type { Target } from "../../app/context.js";
 import { parseType } from "../../app/resource-select.js";
 import { type ListResult, listEveryStack, listResources } from "../../app/resources.js";
 import { hasStackChoice } from "../../app/session.js";
@@ -7,8 +8,10 @@ import type { CliContext } from "../context.js";
 import { table } from "../output.js";
 import { type ManageOptions, selectorOf } from "./manage.js";
 
-interface ListOptions extends ManageOptions {
+interface ListOptions extends Omit<ManageOptions, "target"> {
   archived?: boolean;
+  /** A filter here (no default): only rows last written on this target. */
+  target?: Target;
 }
 
 export function resourceJson(r: ResourceRecord) {
@@ -33,7 +36,11 @@ export function resourceJson(r: ResourceRecord) {
 export async function listCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const o = opts as ListOptions;
   const type = parseType(o.type);
-  const filter = { ...(type ? { type } : {}), ...(o.archived ? { archived: true } : {}) };
+  const filter = {
+    ...(type ? { type } : {}),
+    ...(o.archived ? { archived: true } : {}),
+    ...(o.target ? { target: o.target } : {}),
+  };
   const sel = selectorOf(o);
   const app = cliApp(ctx, o);
   const results = hasStackChoice(sel)
@@ -42,7 +49,7 @@ export async function listCommand(ctx: CliContext, opts: unknown): Promise<numbe
   const status = o.archived ? "archived" : "active";
   const docOf = ({ stack, shown }: ListResult) => ({
     stack: { id: stack.id, project: stack.project, environment: stack.environment },
-    filter: { ...(type ? { type } : {}), status },
+    filter: { ...(type ? { type } : {}), status, ...(o.target ? { target: o.target } : {}) },
     total: shown.length,
     resources: shown.map(resourceJson),
   });
@@ -56,14 +63,23 @@ export async function listCommand(ctx: CliContext, opts: unknown): Promise<numbe
     );
     return 0;
   }
-  ctx.out.result(results.map((r) => listText(r, type, o.archived === true)).join("\n\n"));
+  ctx.out.result(results.map((r) => listText(r, type, o.archived === true, o.target)).join("\n\n"));
   return 0;
 }
 
-function listText({ stack, shown, hidden }: ListResult, type: string | undefined, archived: boolean): string {
-  const note = hidden
-    ? `\n${hidden} ${archived ? "active" : "archived"} resource${hidden === 1 ? "" : "s"} not shown${archived ? "" : " (dpn list --archived)"}.`
-    : "";
+function listText(
+  { stack, shown, hidden, otherTarget }: ListResult,
+  type: string | undefined,
+  archived: boolean,
+  target: Target | undefined,
+): string {
+  const plural = (n: number) => `${n} ${n === 1 ? "resource" : "resources"}`;
+  const note = [
+    hidden
+      ? `\n${plural(hidden)} ${archived ? "active" : "archived"} not shown${archived ? "" : " (dpn list --archived)"}.`
+      : "",
+    otherTarget ? `\n${plural(otherTarget)} last written on another target than ${target} not shown.` : "",
+  ].join("");
   if (shown.length === 0)
     return `No ${archived ? "archived " : ""}${type ?? "resources"} in stack ${stack.id}.${note}`;
   return `${table(

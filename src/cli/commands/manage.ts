@@ -27,7 +27,9 @@ export interface ManageOptions {
 }
 
 /** The stack selector of the options. */
-export function selectorOf(o: ManageOptions): StackSelector {
+export function selectorOf(
+  o: Pick<ManageOptions, "blueprint" | "project" | "env" | "resourceId">,
+): StackSelector {
   return {
     ...(o.blueprint ? { blueprint: o.blueprint } : {}),
     ...(o.project ? { project: o.project } : {}),

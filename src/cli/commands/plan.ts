@@ -73,29 +73,57 @@ export async function planInit(ctx: CliContext, opts: unknown): Promise<number> 
   return 0;
 }
 
-/** `dpn plan validate <file>`: exit 0 when valid, 3 with every problem when not. */
-export async function planValidate(ctx: CliContext, file: unknown, opts: unknown): Promise<number> {
-  const o = opts as ResolveOptions & { json?: boolean };
-  const { resolved } = loadResolved(ctx, String(file), o);
+/**
+ * The blueprint a plan command reads: `--blueprint F` (as on every command), or the positional `F`
+ * kept as its alias. Neither, or two different files, is a usage error (exit 2).
+ */
+export function blueprintArgument(command: string, positional: unknown, flag: string | undefined): string {
+  const pos = typeof positional === "string" && positional !== "" ? positional : undefined;
+  if (pos !== undefined && flag !== undefined && resolvePath(pos) !== resolvePath(flag)) {
+    throw usageError(
+      "OPTIONS_CONFLICT",
+      `dpn plan ${command} was given two blueprints: '${pos}' and --blueprint '${flag}'`,
+      {
+        hint: `pass one: dpn plan ${command} --blueprint ${flag}`,
+        details: { positional: pos, blueprint: flag },
+      },
+    );
+  }
+  const file = flag ?? pos;
+  if (file === undefined) {
+    throw usageError("OPTION_REQUIRED", `dpn plan ${command} needs a blueprint`, {
+      hint: `dpn plan ${command} --blueprint blueprints/dev.json (or \`dpn plan init\` to write one)`,
+      details: { option: "--blueprint" },
+    });
+  }
+  return file;
+}
+
+/** `dpn plan validate [--blueprint] <file>`: exit 0 when valid, 3 with every problem when not. */
+export async function planValidate(ctx: CliContext, positional: unknown, opts: unknown): Promise<number> {
+  const o = opts as ResolveOptions & { json?: boolean; blueprint?: string };
+  const file = blueprintArgument("validate", positional, o.blueprint);
+  const { resolved } = loadResolved(ctx, file, o);
   const warnings = resolved.problems.filter((p) => p.severity === "warning");
   if (o.json) {
     ctx.out.resultJson({
       valid: true,
-      file: String(file),
+      file,
       total_resources: resolved.resources.length,
       warnings,
     });
   } else {
-    ctx.out.result(`${String(file)}: valid (${resolved.resources.length} resources)`);
+    ctx.out.result(`${file}: valid (${resolved.resources.length} resources)`);
   }
   return 0;
 }
 
-/** `dpn plan preview <file>`: every resource with its name and dependencies, in execution order. */
-export async function planPreview(ctx: CliContext, file: unknown, opts: unknown): Promise<number> {
-  const o = opts as ResolveOptions & { format: "table" | "json" };
-  const { resolved } = loadResolved(ctx, String(file), o);
-  if (o.format === "json") ctx.out.resultJson(previewDocument(resolved));
+/** `dpn plan preview [--blueprint] <file>`: every resource with its name and dependencies, in execution order. */
+export async function planPreview(ctx: CliContext, positional: unknown, opts: unknown): Promise<number> {
+  const o = opts as ResolveOptions & { format: "table" | "json"; json?: boolean; blueprint?: string };
+  const file = blueprintArgument("preview", positional, o.blueprint);
+  const { resolved } = loadResolved(ctx, file, o);
+  if (o.json || o.format === "json") ctx.out.resultJson(previewDocument(resolved));
   else ctx.out.result(previewTable(resolved));
   return 0;
 }
