@@ -122,6 +122,10 @@ export const ERROR_CODES = {
     kind: "provider",
     doc: "A mutating Databricks call got no answer; dpn looks the object up before deciding.",
   },
+  DBX_UNREACHABLE: {
+    kind: "provider",
+    doc: "The Databricks host refused the connection or does not resolve; nothing was sent or changed.",
+  },
   DBX_PERMISSION_DENIED: {
     kind: "auth",
     doc: "The principal is authenticated but lacks a permission a call needs.",

@@ -331,15 +331,38 @@ describe("errors, retries and rate limit", () => {
     expect(await client.request("GET", "/api/2.1/unity-catalog/catalogs/a")).toMatchObject({ name: "a" });
   });
 
-  it("a connection refused before sending is not_applied", async () => {
+  it("a refused connection is a fast, clear 'cannot reach <host>': not_applied, not retried by the engine", async () => {
     const f = await startDatabricksFake();
     const url = f.url;
     await f.close();
+    // the default retry settings: the answer must come fast without tuning
     const client = new DatabricksClient(
       resolveDatabricksConfig({ env: { DATABRICKS_HOST: url, DATABRICKS_TOKEN: "t" }, homeDir: emptyHome() }),
-      { bucket: new TokenBucket(1000), maxBackoffMs: 1, retryBudgetMs: 200 },
+      { bucket: new TokenBucket(1000) },
     );
-    await expect(client.request("POST", "/api/2.1/clusters/create", { body: {} })).rejects.toMatchObject({
+    for (const method of ["GET", "POST"] as const) {
+      const t0 = performance.now();
+      const err = (await client
+        .request(method, "/api/2.1/clusters/create", { body: {} })
+        .catch((e: unknown) => e)) as Error;
+      expect(performance.now() - t0).toBeLessThan(2_000);
+      expect(err).toMatchObject({
+        outcome: "not_applied",
+        code: "DBX_UNREACHABLE",
+        retryable: false,
+        hint: expect.stringContaining("DATABRICKS_HOST"),
+      });
+      expect(err.message).toContain(`cannot reach ${new URL(url).origin}`);
+      expect(err.message).toContain("connection refused (ECONNREFUSED)");
+      expect(err.message).not.toMatch(/unknown/i);
+    }
+  });
+
+  it("an unanswered GET is not an unknown outcome (a read changes nothing)", async () => {
+    const { fake, client } = await fakeWithClient({}, { maxBackoffMs: 1, retryBudgetMs: 50 });
+    fakes.push(fake);
+    fake.faults.add({ route: "GET /api/2.1/unity-catalog/catalogs/a", destroySocket: true, times: 10 });
+    await expect(client.request("GET", "/api/2.1/unity-catalog/catalogs/a")).rejects.toMatchObject({
       outcome: "not_applied",
       code: "DBX_NETWORK",
     });

@@ -164,8 +164,22 @@ export class DatabricksClient {
         // A crash point after every exchange, answered or not (crash-points.ts): the kill-point
         // tests need one between every pair of remote calls of a step.
         remoteCallPoint(callName);
+        const unreachable = unreachableReason(e);
+        if (unreachable) {
+          // Nothing was sent. A refused connection or an unknown host is almost always the
+          // configuration, not a blip: one quick second try, then a clear answer, instead of
+          // minutes of backoff; the engine does not retry it again (retryable: false).
+          if (
+            attempt < UNREACHABLE_ATTEMPTS &&
+            !stopped() &&
+            (await pause(UNREACHABLE_PAUSE_MS, opts.signal))
+          )
+            continue;
+          throw this.unreachableError(call, e, unreachable);
+        }
         const notSent = connectionRefused(e);
-        const outcome = notSent ? "not_applied" : "unknown";
+        // a GET changes nothing, so an unanswered GET has no unknown outcome to look up
+        const outcome = notSent || method === "GET" ? "not_applied" : "unknown";
         if (
           (idempotent || notSent) &&
           this.canRetry(started, attempt) &&
@@ -244,6 +258,25 @@ export class DatabricksClient {
     this.onRequest?.({ method, path, status, attempt, durationMs: Math.round(performance.now() - t0) });
   }
 
+  private unreachableError(
+    call: { method: string; path: string },
+    e: unknown,
+    reason: string,
+  ): ProviderError {
+    return new ProviderError(
+      "unavailable",
+      "DBX_UNREACHABLE",
+      `cannot reach ${this.host}: ${reason} (Databricks ${call.method} ${call.path} was not sent)`,
+      {
+        outcome: "not_applied",
+        retryable: false,
+        hint: `Check DATABRICKS_HOST (or the profile's host) and that this machine can reach ${this.host} (VPN, proxy, firewall); nothing was changed.`,
+        details: { ...call, host: this.host, reason },
+        cause: e,
+      },
+    );
+  }
+
   private transportError(
     call: { method: string; path: string },
     e: unknown,
@@ -269,6 +302,23 @@ export class DatabricksClient {
       },
     );
   }
+}
+
+/** Attempts for a call whose connection is refused or whose host does not resolve. */
+const UNREACHABLE_ATTEMPTS = 2;
+const UNREACHABLE_PAUSE_MS = 300;
+
+const UNREACHABLE: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ENOTFOUND: "the host name does not resolve",
+  EHOSTUNREACH: "no route to the host",
+  ENETUNREACH: "the network is unreachable",
+};
+
+/** Why the request could not even be sent, for the failures that mean "wrong host or no route". */
+function unreachableReason(e: unknown): string | undefined {
+  const code = (e as { cause?: { code?: string } })?.cause?.code;
+  return code && code in UNREACHABLE ? `${UNREACHABLE[code]} (${code})` : undefined;
 }
 
 function connectionRefused(e: unknown): boolean {
