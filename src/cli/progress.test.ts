@@ -149,7 +149,7 @@ describe("liveProgress (TTY)", () => {
     expect(screen).toContain(
       "SIGINT: stopping after the calls in flight, then rolling back (press Ctrl-C again to exit now)",
     );
-    expect(screen.at(-1)).toBe("12 operations: 8 done, 4 not finished; stopped in 1.0s");
+    expect(screen.at(-1)).toBe("transaction tx_1 stopped after 1.0s: 12 operations, 8 done, 4 not finished");
     expect(screen.join("\n")).not.toMatch(/applying|…|░/);
   });
 
@@ -188,7 +188,7 @@ describe("liveProgress (TTY)", () => {
         .slice(0, 5)
         .reverse()
         .map((a) => `  ↺ undone delete ${a} 20ms`),
-      "transaction tx_1 8 operations: 5 done, 1 failed, 5 undone, 2 not started; rolled_back in 2.0s",
+      "transaction tx_1 rolled_back in 2.0s: 8 operations, 5 done, 1 failed, 5 undone, 2 not started",
     ]);
   });
 
@@ -282,7 +282,7 @@ describe("plainProgress (no TTY)", () => {
       "[1/3] FAILED create aws_s3_bucket.b: SANDBOX_INJECTED_FAILURE injected",
       "rolling back 1 completed operation (X)",
       "undone delete aws_s3_bucket.a (20ms)",
-      "transaction tx_1 3 operations: 1 done, 1 failed, 1 undone, 1 not started; rolled_back in 3.1s",
+      "transaction tx_1 rolled_back in 3.1s: 3 operations, 1 done, 1 failed, 1 undone, 1 not started",
       "",
     ]);
   });

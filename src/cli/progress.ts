@@ -31,6 +31,7 @@ class Tally {
   failed = 0;
   undone = 0;
   undoFailed = 0;
+  txId = "";
   startedAt: number | undefined;
   outcome: string | undefined;
   durationMs: number | undefined;
@@ -40,6 +41,7 @@ class Tally {
       case "tx.started":
         this.total = e.operations;
         this.startedAt = e.at;
+        this.txId = e.txId;
         break;
       case "op.succeeded":
         if (e.phase === "forward") this.ok++;
@@ -66,16 +68,21 @@ class Tally {
     return this.startedAt !== undefined;
   }
 
-  /** `12 operations: 8 done, 1 failed, 7 undone, 3 not started; rolled_back in 4.2s`. */
+  /**
+   * `transaction tx_1 rolled_back in 4.2s: 12 operations, 8 done, 1 failed, 7 undone, 3 not started`;
+   * before the transaction's end (the display was stopped), `stopped after` the time so far.
+   */
   summary(now: number): string {
-    const parts = [`${this.ok} done`];
+    const parts = [plural(this.total, "operation"), `${this.ok} done`];
     if (this.failed) parts.push(`${this.failed} failed`);
     if (this.undone) parts.push(`${this.undone} undone`);
     if (this.undoFailed) parts.push(`${this.undoFailed} undo failed`);
     const notFinished = this.total - this.ok - this.failed;
     if (notFinished > 0) parts.push(`${notFinished} not ${this.outcome ? "started" : "finished"}`);
-    const elapsed = this.durationMs ?? now - (this.startedAt ?? now);
-    return `${plural(this.total, "operation")}: ${parts.join(", ")}; ${this.outcome ?? "stopped"} in ${fmtMs(elapsed)}`;
+    const end = this.outcome
+      ? `${this.outcome} in ${fmtMs(this.durationMs ?? 0)}`
+      : `stopped after ${fmtMs(now - (this.startedAt ?? now))}`;
+    return `transaction ${this.txId} ${end}: ${parts.join(", ")}`;
   }
 }
 
@@ -141,7 +148,7 @@ export function plainProgress(out: Output, opts: { quiet?: boolean } = {}): Prog
         line(`${c.dim("looked up")} ${e.address}: ${resolvedText(e)}`);
         break;
       case "tx.finished":
-        line(`transaction ${e.txId} ${tally.summary(e.at)}`);
+        line(tally.summary(e.at));
         break;
       case "recovery.started":
         line(`recovering transaction ${e.txId} (${e.mode})`);
@@ -329,7 +336,7 @@ export function liveProgress(out: Output, opts: LiveOptions = {}): ProgressRende
         running.clear();
         clear();
         mode = { kind: "idle" };
-        persist(`transaction ${e.txId} ${tally.summary(e.at)}`);
+        persist(tally.summary(e.at));
         return;
       case "lock.lost":
         persist(c.red(`lost the stack lock ${e.holderId}: stopping`));
