@@ -78,7 +78,7 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
         environment,
         createdAt: new Date().toISOString(),
       };
-      return { stack, plan: await plan(store, registry, stack, input, new ReadCache()) };
+      return { stack, plan: await plan(app, store, registry, stack, input, new ReadCache()) };
     } finally {
       await registry.close();
     }
@@ -88,6 +88,7 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
 }
 
 function plan(
+  app: AppContext,
   store: StateStore,
   registry: ProviderRegistry,
   stack: StackRecord,
@@ -101,6 +102,8 @@ function plan(
     registry,
     cache,
     ...(input.parallelism ? { parallelism: input.parallelism } : {}),
+    // planning progress (reads done/total) for the display; planning itself is unchanged
+    ...(app.reporter ? { reporter: app.reporter } : {}),
   });
 }
 
@@ -125,7 +128,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
         { app, store, stack },
         { ...(input.lockTimeoutMs ? { lockTimeoutMs: input.lockTimeoutMs } : {}) },
         async (held) => {
-          const p = await plan(store, registry, stack, input, cache);
+          const p = await plan(app, store, registry, stack, input, cache);
           if (!hasChanges(p)) return { kind: "no-changes", stack, plan: p };
           await app.confirm({
             kind: "apply-plan",

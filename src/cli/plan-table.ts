@@ -3,19 +3,28 @@ import type { Target } from "../app/context.js";
 import type { TxResult } from "../engine/apply.js";
 import type { Plan } from "../engine/plan.js";
 import type { StackRecord } from "../engine/ports.js";
+import { arrowText, diffRows } from "./diff-table.js";
 import { table } from "./output.js";
 
-/** The plan as a table: one row per resource, in execution order. */
+/**
+ * The plan as a table: one row per resource, in execution order. An update (or an adopt whose
+ * settings drifted) lists what changes as `field: before → after`, one difference per line under
+ * its row (values shortened, secrets masked: see diffRows); other rows show why they were chosen.
+ */
 export function planTable(plan: Plan): string {
-  const rows = plan.changes.map((c, i) => [
-    String(i + 1),
-    c.kind,
-    c.type,
-    c.address,
-    c.changes.length ? c.changes.map((f) => f.field).join(", ") : (c.reason ?? ""),
-  ]);
+  const rows: string[][] = [];
+  plan.changes.forEach((c, i) => {
+    const head = [String(i + 1), c.kind, c.type, c.address];
+    const details = diffRows(c.changes, { max: 40 }).map(arrowText);
+    if (c.reason) details.unshift(c.reason);
+    const [first = "", ...rest] = details;
+    rows.push([...head, first]);
+    for (const d of rest) rows.push(["", "", "", "", d]);
+  });
   const { create, update, adopt, noop } = plan.counts;
-  return `${table(["#", "ACTION", "TYPE", "ADDRESS", "DETAIL"], rows)}\n\nPlan: ${create} to create, ${update} to update, ${adopt} to adopt, ${noop} unchanged.`;
+  return `${table(["#", "ACTION", "TYPE", "ADDRESS", "DETAIL"], rows)}
+
+Plan: ${create} to create, ${update} to update, ${adopt} to adopt, ${noop} unchanged.`;
 }
 
 export function planJson(plan: Plan, stack: StackRecord, target: Target, dryRun: boolean) {

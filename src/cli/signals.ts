@@ -8,16 +8,20 @@ export interface InterruptHandle {
   dispose(): void;
 }
 
-export function interruptSignal(): InterruptHandle {
+/**
+ * `notify` prints the notices; pass the progress display's `note` so that they land above its live
+ * region instead of under it (a raw write there would be erased by the next redraw).
+ */
+export function interruptSignal(
+  notify: (text: string) => void = (text) => process.stderr.write(`\n${text}\n`),
+): InterruptHandle {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      process.stderr.write(`\n${sig} again: exiting now; run \`dpn recover\` to finish the transaction\n`);
+      notify(`${sig} again: exiting now; run \`dpn recover\` to finish the transaction`);
       process.exit(130);
     }
-    process.stderr.write(
-      `\n${sig}: stopping after the calls in flight, then rolling back (press Ctrl-C again to exit now)\n`,
-    );
+    notify(`${sig}: stopping after the calls in flight, then rolling back (press Ctrl-C again to exit now)`);
     controller.abort(new Error(`received ${sig}`));
   };
   process.on("SIGINT", onSignal);

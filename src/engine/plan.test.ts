@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { desired, FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
 import { DpnError } from "../core/errors.js";
+import type { EngineEvent } from "../core/events.js";
 import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { applyPlan } from "./apply.js";
 import { planChanges } from "./plan.js";
@@ -174,5 +175,16 @@ describe("planChanges", () => {
     expect(await dump()).toBe(before);
     expect(e.cloud.mutations().length).toBe(mutations);
     expect(plan.counts).toEqual({ create: 10, update: 0, noop: 10, adopt: 0 });
+  });
+});
+
+describe("planChanges progress events", () => {
+  it("reports 0 of N before the first read, then one event per resource read, up to N of N, then plan.ready", async () => {
+    const e = await env();
+    const events: EngineEvent[] = [];
+    await planChanges({ desired: graph20(), ...e, parallelism: 4, reporter: (ev) => events.push(ev) });
+    const progress = events.flatMap((ev) => (ev.event === "plan.progress" ? [`${ev.done}/${ev.total}`] : []));
+    expect(progress).toEqual(Array.from({ length: 21 }, (_, i) => `${i}/20`));
+    expect(events.at(-1)?.event).toBe("plan.ready");
   });
 });

@@ -102,15 +102,18 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
       event: "plan.progress",
       at: Date.now(),
       stackId: stack.id,
-      done: ++done,
+      done,
       total: ordered.length,
     });
+  // 0 of N first: at high latency the first read can take seconds, and the display shows it waits
+  progress();
   const changes = await Promise.all(
     ordered.map((d, i) =>
       limit(async (): Promise<PlannedChange | undefined> => {
         try {
           return await planOne(d, i);
         } finally {
+          done++;
           progress();
         }
       }),

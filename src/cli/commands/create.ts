@@ -63,7 +63,15 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
   // plan read-only like a dry run, show the plan, and refuse before anything is written.
   const refuse = !o.dryRun && !o.yes && !ctx.interactive;
   if (o.dryRun || refuse) {
-    const { stack, plan } = await planStack(cliApp(ctx, o), input);
+    // planning progress only (stderr): the region is gone before the plan is printed
+    const planning = progressFor(ctx);
+    let planned: Awaited<ReturnType<typeof planStack>>;
+    try {
+      planned = await planStack(cliApp(ctx, o, planning.reporter), input);
+    } finally {
+      planning.done();
+    }
+    const { stack, plan } = planned;
     if (refuse) {
       if (!o.json) ctx.out.info(planTable(plan));
       await confirm(ctx, "", false); // throws CONFIRMATION_REQUIRED (exit 9): nothing was changed
@@ -77,7 +85,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
   }
 
   const progress = progressFor(ctx);
-  const interrupt = interruptSignal();
+  const interrupt = interruptSignal(progress.note);
   try {
     const r = await createStack(cliApp(ctx, o, progress.reporter), { ...input, signal: interrupt.signal });
     if (r.kind === "no-changes") {
