@@ -1049,7 +1049,7 @@ export class SqliteStateStore implements StateStore {
 
 function unknownTransaction(txId: string, file: string): DpnError {
   return stateError("STATE_UNKNOWN_TRANSACTION", `Transaction ${txId} does not exist in ${file}.`, {
-    hint: "List transactions with `dpn history`; the id may belong to another state file.",
+    hint: "List transactions with `dpn tx list`; the id may belong to another state file (--state).",
     details: { txId },
   });
 }

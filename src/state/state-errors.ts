@@ -108,7 +108,7 @@ export function toStateError(err: unknown, ctx: StateErrorContext): unknown {
       });
     }
     return stateError("STATE_ERROR", `SQLite failed on the ${where} (${ctx.op}: ${code}).`, {
-      hint: "Retry; if it persists, run `dpn doctor` and report the error code.",
+      hint: "Retry; if it persists, report the error code and `dpn --version` (the state file is kept as it is).",
       details: d,
       cause: err,
     });
