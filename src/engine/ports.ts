@@ -124,6 +124,23 @@ export interface Provider<T extends ProvisionedType = ProvisionedType> {
    * Undefined when the platform cannot say. Throws ProviderError like any read.
    */
   principal?(ctx: ProviderContext): Promise<string | undefined>;
+  /**
+   * The inventory (`dpn scan`): every object of this type the credentials can see, dpn's or not,
+   * archived ones included. Strictly read-only; paginated to the end; bulk list calls, with one
+   * call per object only where the list lacks what RemoteObject needs (e.g. S3 tags, UC tags);
+   * rate-limited like every call. Properties carry at least `region` (AWS), `location` /
+   * `storage_location` where the platform has one, and for jobs the clusters and tables its tasks
+   * use. Throws ProviderError like any read.
+   */
+  list?(ctx: ProviderContext, opts?: ListOptions): Promise<RemoteObject[]>;
+}
+
+/** Options of `Provider.list`. */
+export interface ListOptions {
+  /** Stop between pages (Ctrl-C); resolves with what was read or throws, never writes. */
+  signal?: AbortSignal;
+  /** After each page or object read: how many objects of this type have been read so far. */
+  onProgress?: (read: number) => void;
 }
 
 /** Looks up the provider for a type; throws a DpnError when the target has none. */
