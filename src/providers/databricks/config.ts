@@ -572,7 +572,7 @@ export function findDatabricksCli(cliPath: string | undefined, pathEnv: string):
     }
   };
   const legacy = { reason: "the databricks on PATH is the legacy Python CLI; upgrade to >= 0.100.0" };
-  if (cliPath && cliPath.includes("/")) {
+  if (cliPath?.includes("/")) {
     const r = check(cliPath);
     if (r === "ok") return cliPath;
     return r === "legacy" ? legacy : { reason: `${cliPath} does not exist` };
