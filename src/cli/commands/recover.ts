@@ -1,4 +1,5 @@
 import type { Target } from "../../app/context.js";
+import { profilesOf } from "../../app/context.js";
 import { recoverStack } from "../../app/recover-stack.js";
 import { ExitCode } from "../../core/errors.js";
 import { cliApp } from "../app-context.js";
@@ -10,6 +11,8 @@ interface RecoverOptions {
   resume?: boolean;
   target: Target;
   profile?: string;
+  awsProfile?: string;
+  databricksProfile?: string;
   json?: boolean;
   blueprint?: string;
   project?: string;
@@ -27,7 +30,7 @@ export async function recoverCommand(ctx: CliContext, opts: unknown): Promise<nu
   try {
     const r = await recoverStack(cliApp(ctx, o, progress.reporter), {
       target: o.target,
-      ...(o.profile ? { profile: o.profile } : {}),
+      ...profilesOf(o),
       ...(o.resume ? { resume: true } : {}),
       ...(o.blueprint ? { blueprint: o.blueprint } : {}),
       ...(o.project ? { project: o.project } : {}),
