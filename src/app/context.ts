@@ -11,11 +11,31 @@ import type { FieldChange, ProviderRegistry, ResourceRecord, StateStore } from "
 
 export type Target = "cloud" | "sandbox";
 
-/** What a registry is opened for. */
-export interface RegistryRequest {
-  target: Target;
+/**
+ * The profiles a command names: `profile` for both clouds (`--profile`), `awsProfile` /
+ * `databricksProfile` for one (`--aws-profile`, `--databricks-profile`); the specific one wins.
+ */
+export interface ProfileChoice {
   /** AWS / Databricks profile. */
   profile?: string;
+  /** AWS shared-config profile; overrides `profile` for AWS. */
+  awsProfile?: string;
+  /** `~/.databrickscfg` profile; overrides `profile` for Databricks. */
+  databricksProfile?: string;
+}
+
+/** The profile fields of `o` that are set (for spreading into another input). */
+export function profilesOf(o: ProfileChoice): ProfileChoice {
+  return {
+    ...(o.profile ? { profile: o.profile } : {}),
+    ...(o.awsProfile ? { awsProfile: o.awsProfile } : {}),
+    ...(o.databricksProfile ? { databricksProfile: o.databricksProfile } : {}),
+  };
+}
+
+/** What a registry is opened for. */
+export interface RegistryRequest extends ProfileChoice {
+  target: Target;
   /** Default AWS region (the blueprint's or the stack's), for reads by id and STS. */
   region?: string;
   /** The types the command will touch (a registry may load only the clients they need). */

@@ -9,15 +9,14 @@ import { applyPlan, type TxResult } from "../engine/apply.js";
 import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
 import type { ProviderRegistry, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
-import type { AppContext, Target } from "./context.js";
+import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { underLock } from "./session.js";
 
-export interface CreateStackInput {
+export interface CreateStackInput extends ProfileChoice {
   resolved: ResolvedBlueprint;
   /** sha256 of the blueprint file, for the transaction record and audit. */
   blueprintHash?: string;
   target: Target;
-  profile?: string;
   /** Maximum provider calls in flight (default 10). */
   parallelism?: number;
   /** Keep what succeeded instead of rolling back on failure. */
@@ -51,7 +50,7 @@ async function registryFor(
 ): Promise<ProviderRegistry> {
   return app.openRegistry({
     target: input.target,
-    ...(input.profile ? { profile: input.profile } : {}),
+    ...profilesOf(input),
     ...(input.resolved.metadata.region ? { region: input.resolved.metadata.region } : {}),
     types: types(input.resolved),
     ...(input.wait ? { wait: true } : {}),

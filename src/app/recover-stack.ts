@@ -8,12 +8,11 @@ import { withStackLock } from "../engine/lock.js";
 import type { JournalEntry, StackRecord, StateStore, TransactionRecord } from "../engine/ports.js";
 import { findUnfinished, recover } from "../engine/recover.js";
 import type { TxResult } from "../engine/transaction.js";
-import type { AppContext, Target } from "./context.js";
+import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { hasStackChoice, type StackSelector, selectStack, stackRegion } from "./session.js";
 
-export interface RecoverStackInput extends StackSelector {
+export interface RecoverStackInput extends StackSelector, ProfileChoice {
   target: Target;
-  profile?: string;
   resume?: boolean;
   /** Read only: resolve `would-recover` with each unfinished transaction and its journal. */
   dryRun?: boolean;
@@ -69,7 +68,7 @@ export async function recoverStack(app: AppContext, input: RecoverStackInput): P
     const region = (await stackRegion(store, stack.id)) ?? (await pendingRegion(store, pending));
     const registry = await app.openRegistry({
       target: input.target,
-      ...(input.profile ? { profile: input.profile } : {}),
+      ...profilesOf(input),
       ...(region ? { region } : {}),
     });
     try {

@@ -17,7 +17,7 @@ import { regionShort } from "../naming/regions.js";
 import { validateName } from "../naming/rules.js";
 import type { Convention } from "../naming/types.js";
 import { remoteIdField } from "../types/records.js";
-import type { AppContext, Target } from "./context.js";
+import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { dependentsOf, desiredFromObject, findRemote, storedDesired } from "./desired.js";
 import { type DriftField, driftOf } from "./drift.js";
 import { resolveResource } from "./resource-select.js";
@@ -32,9 +32,8 @@ import {
 } from "./session.js";
 
 /** Options every single-resource use case shares. */
-export interface ResourceInput extends StackSelector {
+export interface ResourceInput extends StackSelector, ProfileChoice {
   target: Target;
-  profile?: string;
   /** The resource: a qualified address, a name, a full name or a remote id. */
   resourceId: string;
   type?: ProvisionedType;
@@ -60,7 +59,7 @@ async function rowOf(session: Session, input: ResourceInput): Promise<ResourceRe
 function sessionOf(app: AppContext, input: ResourceInput & { readonly: boolean }) {
   return openSession(app, {
     target: input.target,
-    ...(input.profile ? { profile: input.profile } : {}),
+    ...profilesOf(input),
     readonly: input.readonly,
     ...selector(input),
   });
@@ -398,9 +397,8 @@ export async function restoreResource(
 // import
 // ---------------------------------------------------------------------------------------------
 
-export interface ImportInput extends StackSelector {
+export interface ImportInput extends StackSelector, ProfileChoice {
   target: Target;
-  profile?: string;
   type: ProvisionedType;
   /** The remote name or id (bucket name, Glue `db` / `db.table`, cluster or job id, UC full name). */
   resourceId: string;
@@ -457,7 +455,7 @@ export async function importResource(app: AppContext, input: ImportInput): Promi
   const conv = input.convention;
   const session = await openSession(app, {
     target: input.target,
-    ...(input.profile ? { profile: input.profile } : {}),
+    ...profilesOf(input),
     readonly: Boolean(input.dryRun),
     stack: (s) => importStack(s, input, Boolean(input.dryRun)),
   });

@@ -10,7 +10,7 @@ import type { ProvisionedType } from "../core/resources.js";
 import { type HeldLock, withStackLock } from "../engine/lock.js";
 import type { ProviderContext, ProviderRegistry, StackRecord, StateStore } from "../engine/ports.js";
 import { assertNoUnfinished } from "../engine/recover.js";
-import type { AppContext, Target } from "./context.js";
+import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { matchResources } from "./resource-select.js";
 
 /** How a command names its stack: a blueprint's metadata, or project and environment. */
@@ -96,9 +96,8 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export interface SessionOptions extends StackSelector {
+export interface SessionOptions extends StackSelector, ProfileChoice {
   target: Target;
-  profile?: string;
   readonly: boolean;
   /** Choose (or create) the stack some other way than `selectStack` (import creates a named stack). */
   stack?: (store: StateStore) => Promise<StackRecord | undefined>;
@@ -130,7 +129,7 @@ export async function openSession(app: AppContext, o: SessionOptions): Promise<S
         await registry?.close();
         registry = await app.openRegistry({
           target: o.target,
-          ...(o.profile ? { profile: o.profile } : {}),
+          ...profilesOf(o),
           ...withRegion(await stackRegion(store, stack.id)),
           ...(wanted === "all" ? {} : { types: [...wanted] }),
           readonly: o.readonly,

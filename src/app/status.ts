@@ -7,13 +7,12 @@ import pLimit from "p-limit";
 import type { ProvisionedType } from "../core/resources.js";
 import type { LockInfo, ResourceRecord, StackRecord, TransactionRecord } from "../engine/ports.js";
 import { findUnfinished } from "../engine/recover.js";
-import type { AppContext, Target } from "./context.js";
+import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { type DriftField, driftOf } from "./drift.js";
 import { openSession, type StackSelector } from "./session.js";
 
-export interface StatusInput extends StackSelector {
+export interface StatusInput extends StackSelector, ProfileChoice {
   target: Target;
-  profile?: string;
   /** Read every resource live to find drift (default true). */
   drift?: boolean;
 }
@@ -33,7 +32,7 @@ export interface StatusResult {
 export async function stackStatus(app: AppContext, input: StatusInput): Promise<StatusResult> {
   const session = await openSession(app, {
     target: input.target,
-    ...(input.profile ? { profile: input.profile } : {}),
+    ...profilesOf(input),
     readonly: true,
     ...(input.blueprint ? { blueprint: input.blueprint } : {}),
     ...(input.project ? { project: input.project } : {}),

@@ -246,6 +246,8 @@ export function buildProgram(): Command {
     .option("--values-config <file>", "naming-values file")
     .option("--patterns-config <file>", "naming-patterns file")
     .option("--profile <name>", "AWS / Databricks profile")
+    .option("--aws-profile <name>", "AWS profile (overrides --profile for AWS)")
+    .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)")
     .option("--wait", "wait for clusters to reach RUNNING")
     .option("--detailed-exitcode", "with --dry-run: exit 10 when changes are pending")
     .option("--json", "print one final JSON document")
@@ -274,6 +276,8 @@ export function buildProgram(): Command {
       .option("--profile <name>", "AWS / Databricks profile")
       .option("--dry-run", "show the unfinished transactions and what recovery would do; change nothing")
       .option("--yes", neverAsks("recover"))
+      .option("--aws-profile <name>", "AWS profile (overrides --profile for AWS)")
+      .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)")
       .option("--json", "print one final JSON document"),
   )
     .addHelpText(
@@ -331,7 +335,11 @@ export function buildProgram(): Command {
     "resource type, e.g. aws_s3_bucket, dbx_table (needed when the id is not a qualified address)";
   const idHelp = "the resource: a name, full name or qualified address (e.g. dbx_table.cat.schema.tbl)";
   const manageOptions = (c: Command, o: { changes?: boolean } = {}) => {
-    stackOptions(c).addOption(targetOption()).option("--profile <name>", "AWS / Databricks profile");
+    stackOptions(c)
+      .addOption(targetOption())
+      .option("--profile <name>", "AWS / Databricks profile")
+      .option("--aws-profile <name>", "AWS profile (overrides --profile for AWS)")
+      .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)");
     if (o.changes)
       c.option(
         "--lock-timeout <seconds>",

@@ -27,7 +27,9 @@ interface DbxSide {
 async function loadAws(env: ComposeEnv, o: RegistryOptions): Promise<AwsSide> {
   const { AwsClients } = await import("../providers/aws/aws-clients.js");
   const { awsPreflight, createAwsProviders } = await import("../providers/aws/aws-providers.js");
-  const clients = new AwsClients({ profile: o.profile, env: env.env, defaultRegion: o.region });
+  // --aws-profile, else --profile, else AWS_PROFILE (read by AwsClients from the env)
+  const profile = o.awsProfile ?? o.profile;
+  const clients = new AwsClients({ ...(profile ? { profile } : {}), env: env.env, defaultRegion: o.region });
   return {
     clients,
     providers: createAwsProviders({ clients }),
@@ -44,7 +46,9 @@ async function loadDbx(env: ComposeEnv, o: RegistryOptions): Promise<() => DbxSi
   // settings are missing, which must surface from preflight or a call, not from opening.
   return () => {
     if (!side) {
-      const client = databricksClientFromEnv({ env: env.env, profile: o.profile });
+      // --databricks-profile, else --profile, else DATABRICKS_CONFIG_PROFILE (read from the env)
+      const profile = o.databricksProfile ?? o.profile;
+      const client = databricksClientFromEnv({ env: env.env, ...(profile ? { profile } : {}) });
       side = {
         client,
         providers: createDatabricksProviders(client, {

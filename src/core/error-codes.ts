@@ -68,6 +68,14 @@ export const ERROR_CODES = {
     kind: "provider",
     doc: "Databricks answered with a body that is not the documented JSON.",
   },
+  DBX_AZURE_AUTH_FAILED: {
+    kind: "auth",
+    doc: "An Azure credential (client secret, Azure CLI, managed identity) gave no Azure AD token for Databricks.",
+  },
+  DBX_CLI_AUTH_FAILED: {
+    kind: "auth",
+    doc: "The Databricks CLI (databricks-cli auth) or the Azure CLI is missing or gave no token.",
+  },
   DBX_CLUSTER_FAILED: {
     kind: "provider",
     doc: "A cluster did not reach the wanted state (it ended TERMINATED or ERROR).",
@@ -91,6 +99,10 @@ export const ERROR_CODES = {
   DBX_CREDENTIALS_MISSING: {
     kind: "auth",
     doc: "A Databricks authentication method is configured without all its values.",
+  },
+  DBX_GCP_AUTH_FAILED: {
+    kind: "auth",
+    doc: "The Google service account key (google-credentials auth) is unreadable or Google refused it.",
   },
   DBX_HOST_INVALID: { kind: "auth", doc: "DATABRICKS_HOST is not a valid workspace URL." },
   DBX_HOST_MISSING: { kind: "auth", doc: "No Databricks workspace host is configured." },

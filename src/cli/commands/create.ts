@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Target } from "../../app/context.js";
+import { profilesOf } from "../../app/context.js";
 import { type CreateStackInput, createStack, planStack } from "../../app/create-stack.js";
 import { DpnError, ExitCode } from "../../core/errors.js";
 import { hasChanges } from "../../engine/plan.js";
@@ -23,6 +24,8 @@ interface CreateOptions extends ResolveOptions {
   rollback: boolean;
   lockTimeout: number;
   profile?: string;
+  awsProfile?: string;
+  databricksProfile?: string;
   wait?: boolean;
   detailedExitcode?: boolean;
   json?: boolean;
@@ -52,7 +55,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     resolved,
     blueprintHash: createHash("sha256").update(readFileSync(o.blueprint)).digest("hex"),
     target: o.target,
-    ...(o.profile ? { profile: o.profile } : {}),
+    ...profilesOf(o),
     parallelism: o.parallelism,
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,

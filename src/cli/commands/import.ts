@@ -1,3 +1,4 @@
+import { profilesOf } from "../../app/context.js";
 import { parseType } from "../../app/resource-select.js";
 import { importResource } from "../../app/resources.js";
 import { loadConvention } from "../../config/load-convention.js";
@@ -39,7 +40,7 @@ export async function importCommand(ctx: CliContext, opts: unknown): Promise<num
     const r = await importResource(cliApp(ctx, o, progress.reporter), {
       ...sel,
       target: o.target,
-      ...(o.profile ? { profile: o.profile } : {}),
+      ...profilesOf(o),
       type,
       resourceId: o.resourceId ?? "",
       convention,

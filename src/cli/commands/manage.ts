@@ -4,6 +4,7 @@
  * transaction.
  */
 import type { Target } from "../../app/context.js";
+import { profilesOf } from "../../app/context.js";
 import { parseType } from "../../app/resource-select.js";
 import type { ResourceInput } from "../../app/resources.js";
 import type { StackSelector } from "../../app/session.js";
@@ -16,6 +17,8 @@ import { txJson } from "../plan-table.js";
 export interface ManageOptions {
   target: Target;
   profile?: string;
+  awsProfile?: string;
+  databricksProfile?: string;
   json?: boolean;
   resourceId?: string;
   type?: string;
@@ -44,7 +47,7 @@ export function resourceInput(o: ManageOptions): ResourceInput {
   return {
     ...selectorOf(o),
     target: o.target,
-    ...(o.profile ? { profile: o.profile } : {}),
+    ...profilesOf(o),
     resourceId: o.resourceId ?? "",
     ...(type ? { type } : {}),
     lockTimeoutMs: (o.lockTimeout ?? 0) * 1000,

@@ -1,4 +1,5 @@
 import type { Target } from "../../app/context.js";
+import { profilesOf } from "../../app/context.js";
 import { type RecoverStackResult, recoverStack } from "../../app/recover-stack.js";
 import { ExitCode } from "../../core/errors.js";
 import type { JournalEntry } from "../../engine/ports.js";
@@ -13,6 +14,8 @@ interface RecoverOptions {
   dryRun?: boolean;
   target: Target;
   profile?: string;
+  awsProfile?: string;
+  databricksProfile?: string;
   json?: boolean;
   blueprint?: string;
   project?: string;
@@ -30,7 +33,7 @@ export async function recoverCommand(ctx: CliContext, opts: unknown): Promise<nu
   try {
     const r = await recoverStack(cliApp(ctx, o, progress.reporter), {
       target: o.target,
-      ...(o.profile ? { profile: o.profile } : {}),
+      ...profilesOf(o),
       ...(o.resume ? { resume: true } : {}),
       ...(o.dryRun ? { dryRun: true } : {}),
       ...(o.blueprint ? { blueprint: o.blueprint } : {}),

@@ -1,3 +1,4 @@
+import { profilesOf } from "../../app/context.js";
 import { hasStackChoice } from "../../app/session.js";
 import { everyStackStatus, type StatusResult, stackStatus } from "../../app/status.js";
 import { ExitCode } from "../../core/errors.js";
@@ -34,7 +35,7 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
   const { resourceId: _r, ...sel } = selectorOf(o);
   const input = {
     target: o.target,
-    ...(o.profile ? { profile: o.profile } : {}),
+    ...profilesOf(o),
     drift: o.drift !== false,
   };
   const app = cliApp(ctx, o);

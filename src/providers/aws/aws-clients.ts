@@ -9,6 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { remoteCallPoint } from "../../core/crash-points.js";
 import { toProviderError } from "./aws-errors.js";
+import { profileEndpointUrl } from "./aws-profiles.js";
 
 /** Environment as a plain map (the CLI passes `process.env`). */
 export type AwsEnv = Record<string, string | undefined>;
@@ -103,9 +104,20 @@ export class AwsClients {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
   }
 
+  /**
+   * The endpoint override for `service`: the AWS_ENDPOINT_URL* variables, else the selected
+   * profile's `endpoint_url` in the shared config file. The SDK reads the file only for
+   * AWS_PROFILE, so without this `--aws-profile dev` would ignore an endpoint that
+   * `AWS_PROFILE=dev` honours.
+   */
+  endpoint(service: Service): string | undefined {
+    if ((this.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? "").toLowerCase() === "true") return undefined;
+    return endpointFromEnv(this.env, service) ?? profileEndpointUrl(this.env, this.profile, service);
+  }
+
   /** Base config shared by every client; `attempts` 1 is used for calls that must not be retried blindly. */
   private base(region: string, service: Service, attempts: number) {
-    const endpoint = endpointFromEnv(this.env, service);
+    const endpoint = this.endpoint(service);
     // Static keys from the injected env win unless a profile is selected: the same precedence
     // as the SDK's own env provider (which is skipped when AWS_PROFILE is set).
     const key = this.env.AWS_ACCESS_KEY_ID;
@@ -142,7 +154,7 @@ export class AwsClients {
   s3(region: string, once = false): S3Client {
     const attempts = once ? 1 : this.maxAttempts;
     return this.get(`s3:${region}:${attempts}`, () => {
-      const endpoint = endpointFromEnv(this.env, "s3");
+      const endpoint = this.endpoint("s3");
       return new S3Client({
         ...this.base(region, "s3", attempts),
         forcePathStyle: endpoint !== undefined,

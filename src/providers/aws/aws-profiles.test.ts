@@ -4,12 +4,15 @@
  * defines is AWS_PROFILE_NOT_FOUND naming it and listing the known profiles.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ExitCode, type ProviderError } from "../../core/errors.js";
+import { AwsClients } from "./aws-clients.js";
 import { toProviderError } from "./aws-errors.js";
-import { awsProfiles } from "./aws-profiles.js";
+import { awsProfiles, profileEndpointUrl } from "./aws-profiles.js";
 
 function files(config: string, credentials: string) {
   const dir = mkdtempSync(join(tmpdir(), "dpn-aws-profiles-"));
@@ -102,6 +105,80 @@ describe("a credential failure for an unknown profile", () => {
     for (const profile of ["dev", "ci", "prod-admin", undefined]) {
       const e = toProviderError(credentialsError(), { ...STS, profile, env });
       expect(e.code, String(profile)).toBe("AWS_AUTH");
+    }
+  });
+});
+
+describe("a profile's endpoint_url", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("is read for the profile, its services section first; ignore_configured_endpoint_urls turns it off", () => {
+    const env = files(
+      [
+        "[default]",
+        "endpoint_url = http://default.local",
+        "[profile dev]",
+        "endpoint_url = http://dev.local",
+        "services = devsvc",
+        "[services devsvc]",
+        "s3 =",
+        "  endpoint_url = http://s3.dev.local",
+        "[profile off]",
+        "endpoint_url = http://off.local",
+        "ignore_configured_endpoint_urls = true",
+        "",
+      ].join("\n"),
+      "",
+    );
+    expect(profileEndpointUrl(env, "dev", "s3")).toBe("http://s3.dev.local");
+    expect(profileEndpointUrl(env, "dev", "sts")).toBe("http://dev.local");
+    expect(profileEndpointUrl(env, undefined, "glue")).toBe("http://default.local");
+    expect(profileEndpointUrl(env, "off", "sts")).toBeUndefined();
+    expect(profileEndpointUrl(env, "nope", "sts")).toBeUndefined();
+  });
+
+  it("--aws-profile dev reaches the endpoint AWS_PROFILE=dev reaches (issue 15: the option ignored it)", async () => {
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "Content-Type": "text/xml" });
+        res.end(
+          '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>' +
+            "<Arn>arn:aws:iam::123456789012:user/dev</Arn><UserId>AIDDEV</UserId><Account>123456789012</Account>" +
+            "</GetCallerIdentityResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>",
+        );
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const shared = files(
+        `[profile dev]\nregion = eu-west-1\nendpoint_url = ${url}\n`,
+        "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = dev-secret\n",
+      );
+      // the SDK's credential chain reads the shared files from the real environment
+      for (const [k, v] of Object.entries(shared)) vi.stubEnv(k, v);
+      vi.stubEnv("AWS_PROFILE", "");
+      const base = { ...shared, HOME: tmpdir() };
+      const byOption = new AwsClients({ profile: "dev", env: base, requestTimeoutMs: 3_000, maxAttempts: 1 });
+      const byEnv = new AwsClients({
+        env: { ...base, AWS_PROFILE: "dev" },
+        requestTimeoutMs: 3_000,
+        maxAttempts: 1,
+      });
+      expect(byOption.endpoint("sts")).toBe(url);
+      expect(byEnv.endpoint("sts")).toBe(url);
+      expect((await byOption.callerIdentity()).arn).toBe("arn:aws:iam::123456789012:user/dev");
+      expect((await byEnv.callerIdentity()).arn).toBe("arn:aws:iam::123456789012:user/dev");
+      expect(hits).toEqual(["POST /", "POST /"]);
+      byOption.destroy();
+      byEnv.destroy();
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   });
 });

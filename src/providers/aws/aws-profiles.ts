@@ -55,3 +55,60 @@ export function awsProfiles(env: Record<string, string | undefined>): AwsProfile
   for (const s of sections(readOrEmpty(credentials))) names.add(s);
   return { names: [...names].sort(), files: { config, credentials } };
 }
+
+/**
+ * The keys of a shared config file, by section (`default`, `profile NAME`, `services NAME`), with
+ * the indented sub-keys of a key with an empty value flattened as `key.subkey` — the layout of
+ * `[services X]` (`s3 =` then `  endpoint_url = …`), as the SDK's shared-ini loader reads it.
+ */
+function iniSections(text: string): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  let current: Record<string, string> | undefined;
+  let parent: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*([#;].*)?$/.test(line)) continue;
+    const sec = /^\s*\[([^\]]+)\]\s*(?:[#;].*)?$/.exec(line);
+    if (sec?.[1]) {
+      current = {};
+      out.set(sec[1].trim().replace(/\s+/g, " "), current);
+      parent = undefined;
+      continue;
+    }
+    const kv = /^(\s*)([^=\s]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!kv || !current) continue;
+    const [, indent = "", key = "", value = ""] = kv;
+    if (indent && parent) current[`${parent}.${key.toLowerCase()}`] = value;
+    else {
+      current[key.toLowerCase()] = value;
+      parent = value === "" ? key.toLowerCase() : undefined;
+    }
+  }
+  return out;
+}
+
+/**
+ * The `endpoint_url` the shared config file gives `service` for `profile` (default `default`):
+ * the profile's `services` section entry first, then the profile's own `endpoint_url`; none when
+ * the profile sets `ignore_configured_endpoint_urls = true`. This is the config-file half of the
+ * SDK's configured-endpoint lookup (@smithy/core endpoints `getEndpointUrlConfig`), which the SDK
+ * itself runs only for AWS_PROFILE, never for a client's `profile` option.
+ */
+export function profileEndpointUrl(
+  env: Record<string, string | undefined>,
+  profile: string | undefined,
+  service: string,
+): string | undefined {
+  const { files } = awsProfiles({ ...env });
+  const sections = iniSections(readOrEmpty(files.config));
+  const name = profile ?? "default";
+  const section =
+    sections.get(name === "default" ? "default" : `profile ${name}`) ?? sections.get(`profile ${name}`);
+  if (!section) return undefined;
+  if ((section.ignore_configured_endpoint_urls ?? "").toLowerCase() === "true") return undefined;
+  if (section.services) {
+    const svc = sections.get(`services ${section.services}`);
+    const url = svc?.[`${service.toLowerCase()}.endpoint_url`];
+    if (url) return url;
+  }
+  return section.endpoint_url || undefined;
+}

@@ -142,6 +142,7 @@ export class DatabricksClient {
     for (let attempt = 1; ; attempt++) {
       await this.bucket.take();
       const authorization = await this.tokens.authorization();
+      const authHeaders = this.tokens.extraHeaders ? await this.tokens.extraHeaders() : {};
       const t0 = performance.now();
       const signal = AbortSignal.timeout(this.timeoutMs);
       let res: Response;
@@ -150,6 +151,7 @@ export class DatabricksClient {
         res = await this.fetchImpl(url, {
           method,
           headers: {
+            ...authHeaders,
             Authorization: authorization,
             Accept: "application/json",
             "User-Agent": this.userAgent,
@@ -216,8 +218,8 @@ export class DatabricksClient {
         }
       }
       const err = parseErrorBody(res.status, text, res.headers);
-      if (res.status === 401 && this.tokens.kind === "oauth-m2m" && !refreshedAuth) {
-        // An expired/revoked OAuth token: a 401 means nothing happened, so fetch a new one and resend.
+      if (res.status === 401 && this.tokens.refreshable && !refreshedAuth) {
+        // An expired/revoked OAuth or AAD token: a 401 means nothing happened, so fetch a new one and resend.
         refreshedAuth = true;
         this.tokens.invalidate();
         continue;

@@ -5,6 +5,7 @@
  */
 import type { Provider } from "../../engine/ports.js";
 import type { DatabricksType as SpecDatabricksType } from "../../types/registry.js";
+import { tokenSourceFor } from "./auth.js";
 import { type ClientOptions, DatabricksClient } from "./client.js";
 import { ClusterProvider } from "./cluster-provider.js";
 import { type DatabricksConfigOptions, resolveDatabricksConfig } from "./config.js";
@@ -56,10 +57,19 @@ export function databricksClientFromEnv(
     client?: ClientOptions;
   } = {},
 ): DatabricksClient {
+  const env = input.env ?? process.env;
   const config = resolveDatabricksConfig({
-    env: input.env ?? process.env,
+    env,
     options: { ...input.options, ...(input.profile ? { profile: input.profile } : {}) },
     ...(input.homeDir ? { homeDir: input.homeDir } : {}),
   });
-  return new DatabricksClient(config, input.client);
+  // The CLIs of databricks-cli / azure-cli auth run with the environment the config came from.
+  const tokenSource =
+    input.client?.tokenSource ??
+    tokenSourceFor(config.host, config.auth, {
+      env,
+      timeoutMs: config.timeoutMs,
+      ...(input.client?.fetch ? { fetch: input.client.fetch } : {}),
+    });
+  return new DatabricksClient(config, { ...input.client, tokenSource });
 }
