@@ -490,6 +490,48 @@ export function buildProgram(): Command {
     )
     .action(run(async () => (await import("./commands/import.js")).importCommand));
 
+  // ---- governance ---------------------------------------------------------------------------
+  addSandboxFlags(program.command("scan"))
+    .description(
+      "read the live estate back through the convention: managed, compliant or noncompliant, with reasons, tags and scores (read-only)",
+    )
+    .addOption(targetOption())
+    .option("--profile <name>", "AWS / Databricks profile")
+    .option("--aws-profile <name>", "AWS profile (overrides --profile for AWS)")
+    .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)")
+    .option("--region <region>", "default AWS region of the clients (buckets of every region are listed)")
+    .option("--type <type>", "only this resource type (repeatable)", collectKv, [])
+    .option("--project <name>", "only this project; names of other projects are out of scope")
+    .option("--environment, --env <env>", "only this environment; names of others are out of scope")
+    .option("--include <glob>", "only full names matching this glob, * and ? (repeatable)", collectKv, [])
+    .option("--exclude <glob>", "leave out full names matching this glob (repeatable)", collectKv, [])
+    .addOption(
+      new Option("--format <format>", "report format")
+        .choices(["table", "json", "sarif", "junit", "html"])
+        .default("table"),
+    )
+    .option("--json", "print the JSON report (the same as --format json)")
+    .option("--all", "table: list every object, not only those that fail")
+    .option("--html <file>", "also write the self-contained HTML report to this file")
+    .option("--fail-under <percent>", "exit 3 when fewer than this percentage of the objects pass")
+    .option(
+      "--plan-migration <dir>",
+      "write the migration plan: migration.json, import.sh, blueprint fragments",
+    )
+    .option("--force", "with --plan-migration: replace an earlier plan in the folder")
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn scan --target sandbox",
+        "dpn scan --project dataplatform --env prd --fail-under 90",
+        "dpn scan --format sarif > scan.sarif",
+        "dpn scan --html report.html --plan-migration migration/",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/scan.js")).scanCommand));
+
   // ---- shell completion -------------------------------------------------------------------
   program
     .command("completion")

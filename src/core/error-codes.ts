@@ -402,6 +402,7 @@ export const ERROR_CODES = {
   SANDBOX_SEED_NO_BUCKET: { kind: "usage", doc: "A seeded object names a bucket that does not exist." },
   SANDBOX_STORAGE_ERROR: { kind: "provider", doc: "The sandbox database failed." },
   SCAN_DUPLICATE_OBJECT: { kind: "validation", doc: "The inventory lists an object twice." },
+  SCAN_TYPE_UNSUPPORTED: { kind: "usage", doc: "A target's provider cannot list a type for the scan." },
   SCAN_OBJECTS_MISMATCH: { kind: "validation", doc: "A report lists an object that was not scanned." },
   SCAN_RULE_UNKNOWN: { kind: "internal", doc: "A scan rule id is not registered (a bug)." },
   SETTINGS_INVALID: { kind: "usage", doc: ".dpn/settings.yaml is not valid." },

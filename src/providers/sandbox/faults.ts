@@ -20,6 +20,7 @@ export const SANDBOX_METHODS = [
   "archive",
   "restore",
   "adopt",
+  "list",
 ] as const;
 export type SandboxMethod = (typeof SANDBOX_METHODS)[number];
 

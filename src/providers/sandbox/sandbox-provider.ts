@@ -103,14 +103,19 @@ export interface SandboxRegistry extends ProviderRegistry {
    * Create an object in our own account WITHOUT dpn ownership markers (something that existed
    * before dpn: for import/adopt tests). Platform refusals throw the same ProviderErrors as create.
    */
-  seedExisting(desired: DesiredResource, actor?: string): void;
+  seedExisting(
+    desired: DesiredResource,
+    actor?: string,
+    /** Remote ids of the resources it references (a job's cluster), by address. */
+    refs?: Record<string, string>,
+  ): void;
 }
 
-const seedContext = (actor: string): ProviderContext => ({
+const seedContext = (actor: string, refs: Record<string, string> = {}): ProviderContext => ({
   stackId: "",
   txId: "seed",
   actor,
-  resolveRef: () => undefined,
+  resolveRef: (address) => refs[address],
 });
 
 function toInventory(store: SandboxStore): SandboxObject[] {
@@ -249,11 +254,11 @@ export function createSandboxRegistry(opts: SandboxRegistryOptions): SandboxRegi
         store.putBucketObject(bucket, key);
       });
     },
-    seedExisting(desired, actor = "someone@elsewhere") {
+    seedExisting(desired, actor = "someone@elsewhere", refs = {}) {
       writable("seedExisting");
       store.tx(() => {
         const model = modelOf(desired.type);
-        const built = model.build(desired as never, seedContext(actor), store, modelOpts);
+        const built = model.build(desired as never, seedContext(actor, refs), store, modelOpts);
         const o: StoredObject = { ...built, type: desired.type, account: "self", seq: 0 };
         const bag = model.tagBag(o.data);
         for (const [k, v] of Object.entries(desired.tags)) bag[k] = v;

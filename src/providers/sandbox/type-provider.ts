@@ -11,7 +11,13 @@ import {
   type Ownership,
   type ProvisionedType,
 } from "../../core/resources.js";
-import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import type {
+  FieldChange,
+  ListOptions,
+  Provider,
+  ProviderContext,
+  RemoteObject,
+} from "../../engine/ports.js";
 import { lookupByName } from "../../types/records.js";
 import { serviceOf } from "../../types/registry.js";
 import { type FaultInjector, isMutating, type SandboxMethod } from "./faults.js";
@@ -234,6 +240,24 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
         if (!o) return null;
         if (this.model.refresh?.(o, this.opts) && !this.store.readonly) this.store.save(o);
         return toRemote(this.model, o, this.store);
+      }),
+    );
+  }
+
+  /**
+   * The inventory: every object of this type in our own account (AWS lists only the caller's
+   * account; a workspace shows everything), archived ones included, as read() returns them. One
+   * counted call per type; faults and latency apply as to any read.
+   */
+  list(ctx: ProviderContext, opts: ListOptions = {}): Promise<RemoteObject[]> {
+    return this.call("list", ctx, () =>
+      this.store.tx(() => {
+        const out = this.store
+          .ofType(this.type)
+          .filter((o) => o.account === "self")
+          .map((o) => toRemote(this.model, o, this.store));
+        opts.onProgress?.(out.length);
+        return out;
       }),
     );
   }

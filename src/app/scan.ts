@@ -1,0 +1,142 @@
+/**
+ * `scanEstate` over a live target: the inventory read through every provider's read-only `list`,
+ * turned into the scan's objects, filtered, and classified through the convention (src/scan/).
+ * Nothing is written: the registry is opened read-only and no state is opened at all.
+ */
+import { DpnError } from "../core/errors.js";
+import { MARKER_KEYS, PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
+import type { ProviderContext, RemoteObject } from "../engine/ports.js";
+import type { Convention } from "../naming/types.js";
+import { scanEstate } from "../scan/classify.js";
+import type { ScanObject, ScanReport } from "../scan/types.js";
+import { remoteIdField } from "../types/records.js";
+import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
+
+export interface ScanInput extends ProfileChoice {
+  target: Target;
+  convention: Convention;
+  /** Only these types (default: every provisioned type). */
+  types?: readonly ProvisionedType[];
+  project?: string;
+  environment?: string;
+  /** Globs over the full name (`*` any run, `?` one character); an object must match one. */
+  include?: readonly string[];
+  /** Globs over the full name; an object matching one is left out. */
+  exclude?: readonly string[];
+  /** AWS region for the clients' default endpoint (ListBuckets spans every region). */
+  region?: string;
+  /** After each page read: objects read so far of this type, and how many types are done. */
+  onProgress?: (p: { type: ProvisionedType; read: number; typesDone: number; types: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface ScanResult {
+  report: ScanReport;
+  /** Objects the inventory read, per type (before the glob filters). */
+  read: Partial<Record<ProvisionedType, number>>;
+  /** Objects the --include / --exclude globs left out. */
+  filteredOut: number;
+  /** The objects classified (after the filters), for the migration plan. */
+  objects: ScanObject[];
+}
+
+/** A glob over full names as a RegExp: `*` is any run of characters, `?` one character. */
+export function globRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** The scan's view of a live object: dpn's ownership marker back among the tags, as the platform holds it. */
+export function scanObjectOf(r: RemoteObject): ScanObject {
+  const p = r.properties;
+  const tags: Record<string, string> = { ...r.tags };
+  if (r.ownership) {
+    tags[MARKER_KEYS.stack] = r.ownership.stackId;
+    tags[MARKER_KEYS.address] = r.ownership.address;
+  }
+  const dot = r.fullName.lastIndexOf(".");
+  const location = [p.location, p.storage_location].find(
+    (v): v is string => typeof v === "string" && v !== "",
+  );
+  const references = Array.isArray(p.references)
+    ? p.references.filter((v): v is string => typeof v === "string")
+    : undefined;
+  return {
+    type: r.type,
+    name: r.name,
+    fullName: r.fullName,
+    ...(remoteIdField(r.type) ? { remoteId: r.remoteId } : {}),
+    ...(typeof p.region === "string" ? { region: p.region } : {}),
+    tags,
+    ...(dot > 0 && r.fullName !== r.name ? { parent: r.fullName.slice(0, dot) } : {}),
+    ...(location ? { location } : {}),
+    ...(references?.length ? { references } : {}),
+    properties: p,
+  };
+}
+
+const READ_CONTEXT: ProviderContext = {
+  stackId: "",
+  txId: "scan",
+  actor: "",
+  resolveRef: () => undefined,
+};
+
+/**
+ * Read the target's estate and classify it. Rejects with the providers' errors (auth: exit 4)
+ * and SCAN_TYPE_UNSUPPORTED (exit 2) when a provider of the target cannot list.
+ */
+export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanResult> {
+  const types = input.types?.length ? [...input.types] : [...PROVISIONED_TYPES];
+  const registry = await app.openRegistry({
+    target: input.target,
+    ...profilesOf(input),
+    ...(input.region ? { region: input.region } : {}),
+    types,
+    readonly: true,
+  });
+  const include = (input.include ?? []).map(globRegExp);
+  const exclude = (input.exclude ?? []).map(globRegExp);
+  const kept = (fullName: string) =>
+    (include.length === 0 || include.some((g) => g.test(fullName))) && !exclude.some((g) => g.test(fullName));
+  const read: ScanResult["read"] = {};
+  const objects: ScanObject[] = [];
+  let filteredOut = 0;
+  try {
+    let typesDone = 0;
+    for (const type of types) {
+      const provider = registry.get(type);
+      if (!provider.list) {
+        throw new DpnError("usage", "SCAN_TYPE_UNSUPPORTED", `--target ${input.target} cannot list ${type}`, {
+          hint: "Leave the type out with --type, or scan on a target whose providers can list it.",
+          details: { type, target: input.target },
+        });
+      }
+      const ctx = { ...READ_CONTEXT, ...(input.signal ? { signal: input.signal } : {}) };
+      const listed = await provider.list(ctx, {
+        ...(input.signal ? { signal: input.signal } : {}),
+        onProgress: (n) => input.onProgress?.({ type, read: n, typesDone, types: types.length }),
+      });
+      read[type] = listed.length;
+      for (const r of listed) {
+        if (!kept(r.fullName)) {
+          filteredOut++;
+          continue;
+        }
+        objects.push(scanObjectOf(r));
+      }
+      typesDone++;
+      input.onProgress?.({ type, read: listed.length, typesDone, types: types.length });
+    }
+  } finally {
+    await registry.close();
+  }
+  const report = scanEstate(input.convention, objects, {
+    ...(input.project ? { project: input.project } : {}),
+    ...(input.environment ? { environment: input.environment } : {}),
+  });
+  return { report, read, filteredOut, objects };
+}

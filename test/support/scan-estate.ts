@@ -1,0 +1,92 @@
+/**
+ * The labelled estate of test/fixtures/scan/estate.json as live objects: each fixture object
+ * becomes a desired resource a provider can create (the sandbox test kit's builders give the
+ * settings a type needs); dpn's markers are stamped only on the objects labelled `managed`.
+ * Objects no platform can hold (a bucket name with capitals) are reported, not seeded.
+ */
+import { readFileSync } from "node:fs";
+import type { DesiredResource } from "../../src/core/resources.js";
+import { MARKER_KEYS } from "../../src/core/resources.js";
+import * as kit from "../../src/providers/sandbox/sandbox-test-kit.js";
+import type { ScanObject, ScanOptions } from "../../src/scan/types.js";
+
+export interface Labelled {
+  label: { status: string; passing?: boolean; rules?: string[]; suggested_name?: string };
+  object: ScanObject;
+}
+
+export const ESTATE = JSON.parse(
+  readFileSync(new URL("../fixtures/scan/estate.json", import.meta.url), "utf8"),
+) as { options: ScanOptions; objects: Labelled[] };
+
+/** A fixture object's id in a report: `type:full_name`. */
+export const idOf = (o: ScanObject) => `${o.type}:${o.fullName ?? o.name}`;
+
+/** The fixture object as a desired resource (user tags only; markers are the seeder's job). */
+export function desiredOf(o: ScanObject, clusterAddress: string): DesiredResource {
+  const full = o.fullName ?? o.name;
+  const parts = full.split(".");
+  const tags = Object.fromEntries(Object.entries(o.tags ?? {}).filter(([k]) => !k.startsWith("dpn_")));
+  const region = o.region ?? "us-east-1";
+  let d: DesiredResource;
+  switch (o.type) {
+    case "aws_s3_bucket":
+      d = kit.bucket(o.name, { region });
+      break;
+    case "aws_glue_database":
+      d = kit.glueDb(o.name, { region });
+      break;
+    case "aws_glue_table":
+      d = kit.glueTable(parts[0], o.name, { region, location: "s3://dataplatform-raw-raw-prd-use1/t/" });
+      break;
+    case "dbx_cluster":
+      d = kit.cluster(o.name);
+      break;
+    case "dbx_job":
+      d = kit.job(o.name, clusterAddress);
+      break;
+    case "dbx_catalog":
+      d = kit.catalog(o.name);
+      break;
+    case "dbx_schema":
+      d = kit.schema(parts[0], o.name);
+      break;
+    case "dbx_table":
+      d = kit.ucTable(parts[0], parts[1], o.name);
+      break;
+    case "dbx_volume":
+      d = kit.volume(parts[0], parts[1], o.name);
+      break;
+    default:
+      throw new Error(`the estate seeder has no builder for ${o.type}`);
+  }
+  return { ...d, tags };
+}
+
+/** The ownership marker a fixture object carries, if any. */
+export function ownershipOf(o: ScanObject): { stackId: string; address: string } | undefined {
+  const stackId = o.tags?.[MARKER_KEYS.stack];
+  const address = o.tags?.[MARKER_KEYS.address];
+  return stackId && address ? { stackId, address } : undefined;
+}
+
+/**
+ * Precision and recall of `statusOf` against the labels, per class: what the proof asserts is
+ * 1.0 everywhere. Objects in `unseeded` are left out (they could not exist on the platform).
+ */
+export function precisionRecall(
+  objects: readonly Labelled[],
+  statusOf: (o: ScanObject) => string,
+): { cls: string; precision: number; recall: number }[] {
+  const classes = ["managed", "compliant", "noncompliant", "out_of_scope"];
+  return classes.map((cls) => {
+    const predicted = objects.filter((o) => statusOf(o.object) === cls);
+    const actual = objects.filter((o) => o.label.status === cls);
+    const tp = predicted.filter((o) => o.label.status === cls).length;
+    return {
+      cls,
+      precision: predicted.length ? tp / predicted.length : actual.length ? 0 : 1,
+      recall: actual.length ? tp / actual.length : 1,
+    };
+  });
+}
