@@ -9,6 +9,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { remoteCallPoint } from "../../core/crash-points.js";
 import { toProviderError } from "./aws-errors.js";
+import { GlueListings } from "./glue-listings.js";
 
 /** Environment as a plain map (the CLI passes `process.env`). */
 export type AwsEnv = Record<string, string | undefined>;
@@ -84,6 +85,27 @@ function withCallPoints(client: S3Client | GlueClient | STSClient, service: Serv
   );
 }
 
+/** Glue operations that only read: every other Glue call is a write. */
+const GLUE_READ = /^(Get|List|Search|BatchGet)/;
+
+/**
+ * After every Glue write (answered or failed: a failed write may have taken effect), drop the
+ * run's Glue listings, so a later look-up never answers from a listing older than our own write.
+ */
+function withListingInvalidation(client: GlueClient, listings: GlueListings): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const write = !GLUE_READ.test((context.commandName ?? "").replace(/Command$/, ""));
+      try {
+        return await next(args);
+      } finally {
+        if (write) listings.clear();
+      }
+    },
+    { step: "initialize", name: "dpnGlueListingInvalidation" },
+  );
+}
+
 /** Lazily built, per-region SDK clients plus a cached caller identity. */
 export class AwsClients {
   readonly env: AwsEnv;
@@ -93,6 +115,8 @@ export class AwsClients {
   private readonly requestTimeoutMs: number;
   private readonly cache = new Map<string, S3Client | GlueClient | STSClient>();
   private identity: Promise<CallerIdentity> | undefined;
+  /** The run's bulk Glue reads (GetDatabases / GetTables), shared by the Glue providers. */
+  readonly glueListings = new GlueListings((region) => this.glue(region));
 
   constructor(opts: AwsOptions = {}) {
     this.env = opts.env ?? process.env;
@@ -155,7 +179,11 @@ export class AwsClients {
   /** Glue client for `region`; `once` disables SDK retries (used for creates). */
   glue(region: string, once = false): GlueClient {
     const attempts = once ? 1 : this.maxAttempts;
-    return this.get(`glue:${region}:${attempts}`, () => new GlueClient(this.base(region, "glue", attempts)));
+    return this.get(`glue:${region}:${attempts}`, () => {
+      const c = new GlueClient(this.base(region, "glue", attempts));
+      withListingInvalidation(c, this.glueListings);
+      return c;
+    });
   }
 
   sts(region: string = this.defaultRegion): STSClient {
