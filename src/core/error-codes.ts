@@ -39,6 +39,10 @@ export const ERROR_CODES = {
     kind: "auth",
     doc: "The AWS profile (--profile, AWS_PROFILE) is in neither shared file; the hint lists the known ones.",
   },
+  AWS_RATE_LIMIT_INVALID: {
+    kind: "usage",
+    doc: "DPN_AWS_RATE_LIMITS has an entry that is not <service>=<calls per second> for s3 or glue.",
+  },
   BLUEPRINT_INVALID: {
     kind: "validation",
     doc: "The blueprint breaks the schema or a rule; every problem is listed with file:line:column.",

@@ -13,8 +13,10 @@ export interface ServiceRate {
 }
 
 export const SERVICES = {
-  s3: { cloud: "aws", rate: { perSecond: 20 } },
-  glue: { cloud: "aws", rate: { perSecond: 20 } },
+  // AWS steps start high: each HTTP call of a step is paced, adaptively, by the AWS transport
+  // (providers/aws/aws-rate.ts, DPN_AWS_RATE_LIMITS), which backs off when AWS throttles.
+  s3: { cloud: "aws", rate: { perSecond: 200 } },
+  glue: { cloud: "aws", rate: { perSecond: 200 } },
   clusters: { cloud: "databricks", rate: { perSecond: 10 } },
   jobs: { cloud: "databricks", rate: { perSecond: 20 } },
   "unity-catalog": { cloud: "databricks", rate: { perSecond: 20 } },

@@ -34,7 +34,6 @@ import { pool } from "./sandbox-invariants.js";
  */
 const PINNED_POINTS: string[] = [
   "after-intent create aws_s3_bucket",
-  "remote-call create aws_s3_bucket after s3:HeadBucket",
   "remote-call create aws_s3_bucket after s3:CreateBucket",
   "remote-call create aws_s3_bucket after s3:PutBucketTagging",
   "remote-call create aws_s3_bucket after s3:PutBucketVersioning",

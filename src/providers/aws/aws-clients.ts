@@ -10,6 +10,8 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { remoteCallPoint } from "../../core/crash-points.js";
 import { toProviderError } from "./aws-errors.js";
 import { profileEndpointUrl } from "./aws-profiles.js";
+import { AwsPacer, awsCallRates, type PacedService, RATE_VARIABLE } from "./aws-rate.js";
+import { GlueListings } from "./glue-listings.js";
 
 /** Environment as a plain map (the CLI passes `process.env`). */
 export type AwsEnv = Record<string, string | undefined>;
@@ -85,6 +87,38 @@ function withCallPoints(client: S3Client | GlueClient | STSClient, service: Serv
   );
 }
 
+/**
+ * Pace every HTTP attempt of `client` (below the SDK's retry middleware, so each retry waits for
+ * its slot too) and lower the service's rate when AWS answers with throttling.
+ */
+function withPacing(client: S3Client | GlueClient, service: PacedService, pacer: AwsPacer): void {
+  (client.middlewareStack as { add: (mw: unknown, o: Record<string, unknown>) => void }).add(
+    (next: (a: unknown) => Promise<unknown>) => (args: unknown) => pacer.pace(service, () => next(args)),
+    { step: "finalizeRequest", name: "dpnPacing", priority: "low" },
+  );
+}
+
+/** Glue operations that only read: every other Glue call is a write. */
+const GLUE_READ = /^(Get|List|Search|BatchGet)/;
+
+/**
+ * After every Glue write (answered or failed: a failed write may have taken effect), drop the
+ * run's Glue listings, so a later look-up never answers from a listing older than our own write.
+ */
+function withListingInvalidation(client: GlueClient, listings: GlueListings): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const write = !GLUE_READ.test((context.commandName ?? "").replace(/Command$/, ""));
+      try {
+        return await next(args);
+      } finally {
+        if (write) listings.clear();
+      }
+    },
+    { step: "initialize", name: "dpnGlueListingInvalidation" },
+  );
+}
+
 /** Lazily built, per-region SDK clients plus a cached caller identity. */
 export class AwsClients {
   readonly env: AwsEnv;
@@ -94,6 +128,10 @@ export class AwsClients {
   private readonly requestTimeoutMs: number;
   private readonly cache = new Map<string, S3Client | GlueClient | STSClient>();
   private identity: Promise<CallerIdentity> | undefined;
+  /** Adaptive per-service pacing of S3 and Glue calls (DPN_AWS_RATE_LIMITS, docs/aws.md). */
+  readonly pacer: AwsPacer;
+  /** The run's bulk Glue reads (GetDatabases / GetTables), shared by the Glue providers. */
+  readonly glueListings = new GlueListings((region) => this.glue(region));
 
   constructor(opts: AwsOptions = {}) {
     this.env = opts.env ?? process.env;
@@ -102,6 +140,7 @@ export class AwsClients {
     const fromEnv = Number.parseInt(this.env.AWS_MAX_ATTEMPTS ?? "", 10);
     this.maxAttempts = opts.maxAttempts ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 3);
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.pacer = new AwsPacer(awsCallRates(this.env[RATE_VARIABLE]));
   }
 
   /**
@@ -155,19 +194,26 @@ export class AwsClients {
     const attempts = once ? 1 : this.maxAttempts;
     return this.get(`s3:${region}:${attempts}`, () => {
       const endpoint = this.endpoint("s3");
-      return new S3Client({
+      const c = new S3Client({
         ...this.base(region, "s3", attempts),
         forcePathStyle: endpoint !== undefined,
         // A bucket read through the wrong regional endpoint is followed to its own region.
         followRegionRedirects: true,
       });
+      withPacing(c, "s3", this.pacer);
+      return c;
     });
   }
 
   /** Glue client for `region`; `once` disables SDK retries (used for creates). */
   glue(region: string, once = false): GlueClient {
     const attempts = once ? 1 : this.maxAttempts;
-    return this.get(`glue:${region}:${attempts}`, () => new GlueClient(this.base(region, "glue", attempts)));
+    return this.get(`glue:${region}:${attempts}`, () => {
+      const c = new GlueClient(this.base(region, "glue", attempts));
+      withListingInvalidation(c, this.glueListings);
+      withPacing(c, "glue", this.pacer);
+      return c;
+    });
   }
 
   sts(region: string = this.defaultRegion): STSClient {

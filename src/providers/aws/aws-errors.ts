@@ -123,6 +123,15 @@ export function isSafeToRetry(e: unknown): boolean {
   return THROTTLED.has(code) || NOT_SENT.has(code) || httpStatusOf(e) === 429;
 }
 
+/**
+ * AWS asked us to slow down: a throttling code (S3 SlowDown, ThrottlingException, …), HTTP 429,
+ * or HTTP 503 (S3 answers SlowDown as 503; other services use it for "reduce your rate" too).
+ */
+export function isThrottling(e: unknown): boolean {
+  const status = httpStatusOf(e);
+  return THROTTLED.has(awsErrorCode(e)) || status === 429 || status === 503;
+}
+
 function categorize(code: string, status: number | undefined): ProviderErrorCategory {
   if (AUTH.has(code) || status === 401 || status === 403) return "auth";
   if (THROTTLED.has(code) || status === 429) return "throttled";

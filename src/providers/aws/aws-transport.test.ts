@@ -295,7 +295,8 @@ describe("failure outcomes and retries", () => {
       calls++;
       res.setHeader("x-amzn-requestid", `req-${calls}`);
       if (calls === 1) return glueJson(res, 400, { __type: "ThrottlingException", message: "Rate exceeded" });
-      return glueJson(res, 400, { __type: "EntityNotFoundException", Message: "Database x not found." });
+      // the read is answered by the run's GetDatabases listing (glue-listings.ts)
+      return glueJson(res, 200, { DatabaseList: [] });
     });
     closers.push(f.server);
     const clients = new AwsClients({ env: motoEnv({ AWS_ENDPOINT_URL: f.url }), maxAttempts: 2 });
@@ -333,6 +334,7 @@ describe("failure outcomes and retries", () => {
     const f = await faultServer((req, _b, res) => {
       const target = req.headers["x-amz-target"];
       if (target === "AWSGlue.GetTable") return glueJson(res, 200, { Table: table });
+      if (target === "AWSGlue.GetTables") return glueJson(res, 200, { TableList: [table] });
       return glueJson(res, 200, {});
     });
     closers.push(f.server);

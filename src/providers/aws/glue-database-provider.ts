@@ -104,8 +104,14 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
     }
   }
 
-  private async readIn(region: string, name: string): Promise<RemoteObject | null> {
-    const db = await this.getDatabase(region, name);
+  /**
+   * Read a database and its tags. `bulk`: take the database from the run's GetDatabases listing
+   * when that is complete (glue-listings.ts), else one GetDatabase. Internal reads after our own
+   * writes pass `bulk` false (a write drops the listings anyway).
+   */
+  private async readIn(region: string, name: string, bulk = false): Promise<RemoteObject | null> {
+    const listing = bulk ? await this.clients.glueListings.databasesIn(region) : "unknown";
+    const db = listing instanceof Map ? (listing.get(name) ?? null) : await this.getDatabase(region, name);
     if (!db) return null;
     this.clients.rememberRegion(`glue:${name}`, region);
     return this.toRemote(region, name, db, await this.getTags(region, name));
@@ -141,12 +147,12 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
   }
 
   lookup(desired: DesiredResource<"aws_glue_database">): Promise<RemoteObject | null> {
-    return this.readIn(desired.properties.region, desired.name.toLowerCase());
+    return this.readIn(desired.properties.region, desired.name.toLowerCase(), true);
   }
 
   /** Read by name in the region remembered for it (else the default region). */
   read(remoteId: string): Promise<RemoteObject | null> {
-    return this.readIn(this.clients.regionFor(`glue:${remoteId}`), remoteId);
+    return this.readIn(this.clients.regionFor(`glue:${remoteId}`), remoteId, true);
   }
 
   private async mustRead(region: string, name: string): Promise<RemoteObject> {

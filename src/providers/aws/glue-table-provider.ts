@@ -171,8 +171,23 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
     };
   }
 
-  private async readIn(region: string, database: string, table: string): Promise<RemoteObject | null> {
-    const t = await this.getTable(region, database, table);
+  /**
+   * Read one table. `bulk`: take it from the run's GetTables listing of its database when that is
+   * complete, or know it absent when the database is (glue-listings.ts); else one GetTable.
+   */
+  private async readIn(
+    region: string,
+    database: string,
+    table: string,
+    bulk = false,
+  ): Promise<RemoteObject | null> {
+    const listing = bulk ? await this.clients.glueListings.tablesIn(region, database) : "unknown";
+    const t =
+      listing === "absent"
+        ? null
+        : listing instanceof Map
+          ? (listing.get(table) ?? null)
+          : await this.getTable(region, database, table);
     if (!t) return null;
     this.clients.rememberRegion(`glue-table:${database}.${table}`, region);
     return this.toRemote(region, database, t);
@@ -183,13 +198,14 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
       desired.properties.region,
       desired.properties.database.toLowerCase(),
       desired.name.toLowerCase(),
+      true,
     );
   }
 
   /** Read `database.table` in the region remembered for it (else the default region). */
   read(remoteId: string): Promise<RemoteObject | null> {
     const { database, table } = splitId(remoteId);
-    return this.readIn(this.clients.regionFor(`glue-table:${remoteId}`), database, table);
+    return this.readIn(this.clients.regionFor(`glue-table:${remoteId}`), database, table, true);
   }
 
   private async mustRead(region: string, database: string, table: string): Promise<RemoteObject> {

@@ -122,6 +122,12 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
   readonly type = "aws_s3_bucket" as const;
   readonly service = serviceOf("aws_s3_bucket");
 
+  /**
+   * Buckets a HeadBucket of this run answered 404 for, and not created or seen since: `create`
+   * takes that answer (the plan's look-up) instead of asking again. See `create`.
+   */
+  private readonly seenAbsent = new Set<string>();
+
   constructor(private readonly clients: AwsClients) {}
 
   private ctxOf(operation: string, bucket: string, mutating = false): AwsCallContext {
@@ -150,9 +156,14 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
   private async headRegion(bucket: string, regionHint: string): Promise<string | null> {
     try {
       const out = await this.clients.s3(regionHint).send(new HeadBucketCommand({ Bucket: bucket }));
+      this.seenAbsent.delete(bucket);
       return out.BucketRegion ?? regionHint;
     } catch (e) {
-      if (httpStatusOf(e) === 404 || hasAwsCode(e, "NotFound", "NoSuchBucket")) return null;
+      this.seenAbsent.delete(bucket);
+      if (httpStatusOf(e) === 404 || hasAwsCode(e, "NotFound", "NoSuchBucket")) {
+        this.seenAbsent.add(bucket);
+        return null;
+      }
       if (httpStatusOf(e) === 403) {
         throw awsRefusal(
           "conflict",
@@ -306,7 +317,13 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
     const own: Ownership = { stackId: ctx.stackId, address: desired.address };
     let adopted = false;
 
-    const existingRegion = await this.headRegion(bucket, region);
+    // The plan's look-up of this run found the name free (HeadBucket 404): asking again would only
+    // narrow, never close, the window before CreateBucket, and that window (plan look-up → create)
+    // is exactly what the claim rule already accepts (docs/recovery.md, "The claim rule"). Outside
+    // us-east-1 a bucket of ours made meanwhile still answers BucketAlreadyOwnedByYou below. Without
+    // such an answer (recovery, a direct call) the HEAD is made here.
+    const knownAbsent = this.seenAbsent.delete(bucket);
+    const existingRegion = knownAbsent ? null : await this.headRegion(bucket, region);
     if (existingRegion !== null) {
       if ((await this.inOurAccount(bucket)) === false) throw nameTaken(bucket);
       await this.claimExisting(bucket, existingRegion, region, own);
@@ -332,9 +349,9 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
           throw toProviderError(e, this.ctxOf("CreateBucket", bucket, true));
         }
       }
-      // us-east-1 answers 200 for a bucket we already own: the HEAD above ruled that out, except
-      // for a bucket made in this account in the moment between the two calls. That race is not
-      // worth a tag read on every create; it is the same window the claim rule accepts.
+      // us-east-1 answers 200 for a bucket we already own: the look-up ruled that out, except for
+      // a bucket made in this account between it and this call. That race is not worth a tag read
+      // on every create; it is the same window the claim rule accepts.
     }
 
     const s3 = this.clients.s3(region);
