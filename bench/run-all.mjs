@@ -4,7 +4,14 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const out = [];
-for (const name of ["naming.mjs", "cli-startup.mjs", "engine.mjs", "aws-calls.mjs"]) {
+for (const name of [
+  "naming.mjs",
+  "cli-startup.mjs",
+  "engine.mjs",
+  "aws-calls.mjs",
+  "scan-parse.mjs",
+  "scan-sandbox.mjs",
+]) {
   const file = fileURLToPath(new URL(name, import.meta.url));
   const r = spawnSync(process.execPath, [file], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (r.status !== 0) throw new Error(`${name} failed with exit ${r.status}`);
