@@ -10,6 +10,7 @@ import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
 import type { ProviderRegistry, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
+import { removalsOf } from "./removals.js";
 import { underLock } from "./session.js";
 
 export interface CreateStackInput extends ProfileChoice {
@@ -86,7 +87,8 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
   }
 }
 
-function plan(
+/** The plan of the blueprint, its removals included (resources in state it no longer has). */
+async function plan(
   app: AppContext,
   store: StateStore,
   registry: ProviderRegistry,
@@ -94,7 +96,7 @@ function plan(
   input: CreateStackInput,
   cache: ReadCache,
 ): Promise<Plan> {
-  return planChanges({
+  const p = await planChanges({
     desired: input.resolved.resources,
     stack,
     store,
@@ -104,6 +106,8 @@ function plan(
     // planning progress (reads done/total) for the display; planning itself is unchanged
     ...(app.reporter ? { reporter: app.reporter } : {}),
   });
+  const removals = await removalsOf(store, stack, input.resolved);
+  return { ...p, removals, counts: { ...p.counts, remove: removals.length } };
 }
 
 /**

@@ -28,7 +28,7 @@ import {
   checkScopeClosure,
   checkScopePatterns,
 } from "./rules.js";
-import { compileScope, scopeOf } from "./scope.js";
+import { compileScope, type ScopeSpec, scopeOf } from "./scope.js";
 
 export interface ResolveOptions {
   /** `--override key=value`: naming layer 1, applied to every resource. */
@@ -49,6 +49,8 @@ export interface ResolvedBlueprint {
   executionOrder: string[];
   /** Every problem found (errors and warnings), in document order. */
   problems: Problem[];
+  /** The blueprint's `scope`, when it has one: what the blueprint speaks for (removals only within it). */
+  scope?: ScopeSpec;
 }
 
 /** The variables standardTags (naming/tags.ts) reads: Environment, Project, Team, CostCenter, DataClassification, Owner. */
@@ -216,8 +218,11 @@ export function resolveBlueprint(
     resources,
     executionOrder,
     problems: sortProblems(dedupe(run.problems)),
+    ...withScope(scopeOf(data.scope)),
   };
 }
+
+const withScope = (scope: ScopeSpec | undefined) => (scope ? { scope } : {});
 
 /**
  * Pass 1: walk the blueprint in document order (the lists the specs' placements name, nested

@@ -14,7 +14,8 @@ const change = (c: Partial<PlannedChange> & Pick<PlannedChange, "kind" | "addres
 
 const plan: Plan = {
   stackId: "dp/dev",
-  counts: { create: 1, update: 1, noop: 1, adopt: 0 },
+  counts: { create: 1, update: 1, noop: 1, adopt: 0, remove: 0 },
+  removals: [],
   changes: [
     change({
       kind: "create",

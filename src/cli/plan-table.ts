@@ -2,7 +2,7 @@
 import type { Target } from "../app/context.js";
 import type { TxResult } from "../engine/apply.js";
 import type { Plan } from "../engine/plan.js";
-import type { StackRecord } from "../engine/ports.js";
+import type { FieldChange, StackRecord } from "../engine/ports.js";
 import { arrowText, diffRows } from "./diff-table.js";
 import { table } from "./output.js";
 
@@ -21,10 +21,30 @@ export function planTable(plan: Plan): string {
     rows.push([...head, first]);
     for (const d of rest) rows.push(["", "", "", "", d]);
   });
+  plan.removals.forEach((r, i) => {
+    rows.push([
+      String(plan.changes.length + i + 1),
+      "remove",
+      r.type,
+      r.address,
+      `${r.reason}: left as it is`,
+    ]);
+  });
   const { create, update, adopt, noop } = plan.counts;
+  const removed = plan.removals.length;
+  const summary = `Plan: ${create} to create, ${update} to update, ${adopt} to adopt, ${noop} unchanged${
+    removed
+      ? `, ${removed} in state but not in the blueprint (left as ${removed === 1 ? "it is" : "they are"})`
+      : ""
+  }.`;
   return `${table(["#", "ACTION", "TYPE", "ADDRESS", "DETAIL"], rows)}
 
-Plan: ${create} to create, ${update} to update, ${adopt} to adopt, ${noop} unchanged.`;
+${summary}${removed ? `\n${retireHint(plan.removals[0]?.address ?? "")}` : ""}`;
+}
+
+/** How to retire a resource the blueprint no longer has (nothing removes it by itself). */
+export function retireHint(address: string): string {
+  return `A removal is not applied: retire one with \`dpn delete --archive --resource-id ${address}\` (restorable) or \`dpn delete --resource-id ${address}\`.`;
 }
 
 export function planJson(plan: Plan, stack: StackRecord, target: Target, dryRun: boolean) {
@@ -33,16 +53,32 @@ export function planJson(plan: Plan, stack: StackRecord, target: Target, dryRun:
     stack: { id: stack.id, project: stack.project, environment: stack.environment },
     target,
     counts: plan.counts,
-    operations: plan.changes.map((c) => ({
-      action: c.kind,
-      type: c.type,
-      address: c.address,
-      name: c.name,
-      full_name: c.fullName,
-      dependencies: c.desired.dependencies,
-      changes: c.changes,
-      ...(c.reason ? { reason: c.reason } : {}),
-    })),
+    operations: [
+      ...plan.changes.map((c) => ({
+        action: c.kind,
+        type: c.type,
+        address: c.address,
+        name: c.name,
+        full_name: c.fullName,
+        dependencies: c.desired.dependencies,
+        changes: c.changes,
+        ...(c.reason ? { reason: c.reason } : {}),
+      })),
+      // the whole desired state: what the blueprint no longer has, dependents first; nothing
+      // applies a removal (`applied: false`), a person retires it with dpn delete
+      ...plan.removals.map((r) => ({
+        action: r.kind,
+        type: r.type,
+        address: r.address,
+        name: r.name,
+        full_name: r.fullName,
+        dependencies: [] as string[],
+        changes: [] as FieldChange[],
+        remote_id: r.record.remoteId,
+        reason: r.reason,
+        applied: false,
+      })),
+    ],
   };
 }
 

@@ -20,7 +20,7 @@ describe("planChanges", () => {
     // blueprint order deliberately puts children before parents
     const want = graph20().reverse();
     const plan = await planChanges({ desired: want, ...e });
-    expect(plan.counts).toEqual({ create: 20, update: 0, noop: 0, adopt: 0 });
+    expect(plan.counts).toEqual({ create: 20, update: 0, noop: 0, adopt: 0, remove: 0 });
     expect(plan.changes.map((c) => `${c.kind} ${c.address}`)).toEqual([
       "create dbx_catalog.dp_main_dev",
       "create dbx_schema.dp_main_dev.sales_gold",
@@ -93,7 +93,7 @@ describe("planChanges", () => {
         reason: "exists remotely with our ownership marker but not in state",
       },
     ]);
-    expect(plan.counts).toEqual({ create: 1, update: 1, noop: 1, adopt: 1 });
+    expect(plan.counts).toEqual({ create: 1, update: 1, noop: 1, adopt: 1, remove: 0 });
   });
 
   it("collects every conflict: foreign objects, another stack's objects and archived resources", async () => {
@@ -174,7 +174,7 @@ describe("planChanges", () => {
     const plan = await planChanges({ desired: want, ...e });
     expect(await dump()).toBe(before);
     expect(e.cloud.mutations().length).toBe(mutations);
-    expect(plan.counts).toEqual({ create: 10, update: 0, noop: 10, adopt: 0 });
+    expect(plan.counts).toEqual({ create: 10, update: 0, noop: 10, adopt: 0, remove: 0 });
   });
 });
 

@@ -49,11 +49,28 @@ export type PlannedChange =
   | (ChangeBase & { kind: "adopt"; live: RemoteObject; record?: ResourceRecord; changes: FieldChange[] })
   | (ChangeBase & { kind: "noop"; live: RemoteObject; record: ResourceRecord; changes: [] });
 
+/**
+ * A resource in state for this stack that the blueprint no longer has (within the blueprint's
+ * scope). Part of every plan, so a plan shows the whole desired state; applying a plan does not
+ * act on removals (the plan's `changes` are what a transaction runs).
+ */
+export interface PlannedRemoval {
+  kind: "remove";
+  address: string;
+  type: ProvisionedType;
+  name: string;
+  fullName: string;
+  record: ResourceRecord;
+  reason: string;
+}
+
 export interface Plan {
   stackId: string;
   /** Every desired resource, in execution order (dependencies first; ties keep blueprint order). */
   changes: PlannedChange[];
-  counts: Record<ChangeKind, number>;
+  /** Resources in state but not in the blueprint, dependents first (set by the caller that knows the scope). */
+  removals: PlannedRemoval[];
+  counts: Record<ChangeKind | "remove", number>;
 }
 
 export interface PlanInput {
@@ -200,7 +217,13 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
     );
   }
   const list = changes.filter((c): c is PlannedChange => c !== undefined);
-  const counts: Record<ChangeKind, number> = { create: 0, update: 0, noop: 0, adopt: 0 };
+  const counts: Record<ChangeKind | "remove", number> = {
+    create: 0,
+    update: 0,
+    noop: 0,
+    adopt: 0,
+    remove: 0,
+  };
   for (const c of list) counts[c.kind]++;
   input.reporter?.({
     event: "plan.ready",
@@ -209,7 +232,7 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
     counts,
     durationMs: Date.now() - started,
   });
-  return { stackId: stack.id, changes: list, counts };
+  return { stackId: stack.id, changes: list, removals: [], counts };
 }
 
 /**
@@ -287,4 +310,12 @@ function archivedProblem(d: DesiredResource): Problem {
 /** True when applying the plan would change something. */
 export function hasChanges(plan: Plan): boolean {
   return plan.changes.some((c) => c.kind !== "noop");
+}
+
+/**
+ * True when the live estate differs from the blueprint in any way: a change to apply, or a
+ * resource in state the blueprint no longer has (`--detailed-exitcode` counts both).
+ */
+export function hasPendingChanges(plan: Plan): boolean {
+  return hasChanges(plan) || plan.removals.length > 0;
 }

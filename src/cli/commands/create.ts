@@ -4,11 +4,11 @@ import type { Target } from "../../app/context.js";
 import { profilesOf } from "../../app/context.js";
 import { type CreateStackInput, createStack, planStack } from "../../app/create-stack.js";
 import { DpnError, ExitCode } from "../../core/errors.js";
-import { hasChanges } from "../../engine/plan.js";
+import { hasPendingChanges } from "../../engine/plan.js";
 import { cliApp } from "../app-context.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
 import type { CliContext } from "../context.js";
-import { planJson, planTable, txJson } from "../plan-table.js";
+import { planJson, planTable, retireHint, txJson } from "../plan-table.js";
 import { liveProgress, type ProgressRenderer, plainProgress } from "../progress.js";
 import { confirm } from "../prompt.js";
 import { interruptSignal } from "../signals.js";
@@ -84,7 +84,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
       ctx.out.result(planTable(plan));
       ctx.out.info("dry run: nothing was changed");
     }
-    return o.detailedExitcode && hasChanges(plan) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
+    return o.detailedExitcode && hasPendingChanges(plan) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
   }
 
   const progress = progressFor(ctx);
@@ -94,10 +94,18 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     if (r.kind === "no-changes") {
       if (o.json)
         ctx.out.resultJson({ ...planJson(r.plan, r.stack, o.target, false), outcome: "no_changes" });
-      else
+      else {
         ctx.out.result(
           `Nothing to do: all ${r.plan.changes.length} resources exist and match the blueprint.`,
         );
+        const removed = r.plan.removals;
+        if (removed.length > 0) {
+          ctx.out.warn(
+            `${removed.length} resource${removed.length === 1 ? " is" : "s are"} in state but not in the blueprint, left as ${removed.length === 1 ? "it is" : "they are"}: ${removed.map((x) => x.address).join(", ")}`,
+          );
+          ctx.out.info(retireHint(removed[0]?.address ?? ""));
+        }
+      }
       return ExitCode.OK;
     }
     const result = r.tx;

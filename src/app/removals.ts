@@ -1,0 +1,60 @@
+/**
+ * The removals of a plan: resources the state holds for the stack that the blueprint no longer
+ * has. The blueprint is the whole desired state, so a plan names them, in the order a removal
+ * would have to go (dependents first); a resource the blueprint's `scope` leaves out is not a
+ * removal (the blueprint says nothing about it).
+ */
+import type { ResolvedBlueprint } from "../blueprint/resolve.js";
+import { compileScope } from "../blueprint/scope.js";
+import type { PlannedRemoval } from "../engine/plan.js";
+import type { ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
+import { dependentsOf, storedDesired } from "./desired.js";
+
+export const REMOVAL_REASON = "in state but not in the blueprint";
+
+/**
+ * Active rows of `stack` that are not among `resolved`'s resources and that its scope covers,
+ * ordered so that every resource comes before what it depends on. Archived rows are not removals:
+ * they are retired already. Reads the state only.
+ */
+export async function removalsOf(
+  store: StateStore,
+  stack: StackRecord,
+  resolved: Pick<ResolvedBlueprint, "resources" | "scope">,
+): Promise<PlannedRemoval[]> {
+  const wanted = new Set(resolved.resources.map((r) => r.address));
+  const scope = compileScope(resolved.scope);
+  const rows = await store.listResources(stack.id);
+  const gone = rows.filter(
+    (r) => r.status === "active" && !wanted.has(r.address) && scope.keeps(r.type, r.address),
+  );
+  if (gone.length === 0) return [];
+  const desired = await storedDesired(store, stack.id);
+  const goneSet = new Set(gone.map((r) => r.address));
+  // a resource may go once everything that depends on it among the removals has gone
+  const waitingOn = new Map(
+    gone.map((r) => [r.address, dependentsOf(r, rows, desired).filter((d) => goneSet.has(d))] as const),
+  );
+  const ordered: ResourceRecord[] = [];
+  const placed = new Set<string>();
+  while (ordered.length < gone.length) {
+    const next = gone.filter(
+      (r) => !placed.has(r.address) && (waitingOn.get(r.address) ?? []).every((d) => placed.has(d)),
+    );
+    // a dependency cycle cannot come from dpn's own types; place what is left in state order
+    const batch = next.length > 0 ? next : gone.filter((r) => !placed.has(r.address));
+    for (const r of batch) {
+      ordered.push(r);
+      placed.add(r.address);
+    }
+  }
+  return ordered.map((record) => ({
+    kind: "remove",
+    address: record.address,
+    type: record.type,
+    name: record.name,
+    fullName: record.fullName,
+    record,
+    reason: REMOVAL_REASON,
+  }));
+}
