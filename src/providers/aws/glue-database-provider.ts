@@ -37,6 +37,7 @@ import {
   splitMarkers,
   stringMap,
 } from "./aws-markers.js";
+import { type InventoryOptions, listGlueDatabases } from "./inventory.js";
 
 /** What `read` puts into RemoteObject.properties. */
 export interface LiveDatabaseProps {
@@ -153,6 +154,11 @@ export class GlueDatabaseProvider implements Provider<"aws_glue_database"> {
   /** Read by name in the region remembered for it (else the default region). */
   read(remoteId: string): Promise<RemoteObject | null> {
     return this.readIn(this.clients.regionFor(`glue:${remoteId}`), remoteId, true);
+  }
+
+  /** The inventory (inventory.ts): GetDatabases pages, GetTags per database, converted as read() does. */
+  list(_ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listGlueDatabases(this.clients, (r, n, db, tags) => this.toRemote(r, n, db, tags), opts);
   }
 
   private async mustRead(region: string, name: string): Promise<RemoteObject> {

@@ -30,6 +30,7 @@ import {
   stringMap,
 } from "./aws-markers.js";
 import { detectFormat, FORMAT_PARAMETER_KEYS, FORMATS, type GlueFormat } from "./glue-formats.js";
+import { type InventoryOptions, listGlueTables } from "./inventory.js";
 
 /** Parameter holding dpn's logical table type (fact, dim, …); Glue's TableType stays EXTERNAL_TABLE. */
 export const TABLE_TYPE_PARAM = "dpn_table_type";
@@ -206,6 +207,11 @@ export class GlueTableProvider implements Provider<"aws_glue_table"> {
   read(remoteId: string): Promise<RemoteObject | null> {
     const { database, table } = splitId(remoteId);
     return this.readIn(this.clients.regionFor(`glue-table:${remoteId}`), database, table, true);
+  }
+
+  /** The inventory (inventory.ts): GetTables pages per database, converted as read() does. */
+  list(_ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listGlueTables(this.clients, (r, d, t) => this.toRemote(r, d, t), opts);
   }
 
   private async mustRead(region: string, database: string, table: string): Promise<RemoteObject> {

@@ -55,6 +55,7 @@ import {
   splitMarkers,
   stringMap,
 } from "./aws-markers.js";
+import { type InventoryOptions, listS3Buckets } from "./inventory.js";
 
 /** Lifecycle rule dpn owns inside the bucket's lifecycle configuration (other rules are kept). */
 export const LIFECYCLE_RULE_ID = "dpn-intelligent-tiering";
@@ -301,6 +302,11 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
 
   read(remoteId: string): Promise<RemoteObject | null> {
     return this.readBucket(remoteId, this.clients.defaultRegion);
+  }
+
+  /** The inventory (inventory.ts): ListBuckets pages, tags per bucket; properties carry `region` only. */
+  list(_ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listS3Buckets(this.clients, opts);
   }
 
   /**

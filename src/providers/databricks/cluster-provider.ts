@@ -17,6 +17,7 @@ import { TYPE_TAGS } from "../../naming/tags.js";
 import { serviceOf } from "../../types/registry.js";
 import { DatabricksCallError, type DatabricksClient } from "./client.js";
 import { buildComputeTags, PREV_PIN_KEY, splitComputeTags } from "./compute-tags.js";
+import { type InventoryOptions, listClusters } from "./inventory.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
 import {
@@ -320,6 +321,11 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const d = await orNull(this.get(remoteId, ctx.signal));
     return d ? toRemote(d) : null;
+  }
+
+  /** The inventory (inventory.ts): clusters/list pages, converted as read() does. */
+  list(ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listClusters(this.client, toRemote, ctx, opts);
   }
 
   /** SCIM Me `userName`, the spelling of `creator_user_name` (principal.ts); cached per client. */

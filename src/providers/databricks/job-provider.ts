@@ -11,6 +11,7 @@ import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../..
 import { TYPE_TAGS } from "../../naming/tags.js";
 import { serviceOf } from "../../types/registry.js";
 import { buildComputeTags, PREV_PAUSE_KEY, splitComputeTags } from "./compute-tags.js";
+import { type InventoryOptions, listJobs } from "./inventory.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
 import {
@@ -177,6 +178,11 @@ export class JobProvider implements Provider<"dbx_job"> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const j = await orNull(this.get(remoteId, ctx.signal));
     return j ? toRemote(j) : null;
+  }
+
+  /** The inventory (inventory.ts): jobs/list pages with tasks, jobs/get only for a job cut at 100. */
+  list(ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listJobs(this.client, toRemote, (id) => this.read(id, ctx), ctx, opts);
   }
 
   /** SCIM Me `userName`, the spelling of `creator_user_name` (principal.ts); cached per client. */

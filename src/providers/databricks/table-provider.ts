@@ -10,6 +10,7 @@ import { ProviderError } from "../../core/errors.js";
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { serviceOf } from "../../types/registry.js";
+import { type InventoryOptions, listTables } from "./inventory.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
 import {
@@ -207,6 +208,11 @@ export class TableProvider implements Provider<"dbx_table"> {
       `/api/2.1/unity-catalog/tables/${encodeURIComponent(fullName)}`,
       { signal },
     );
+  }
+
+  /** The inventory (inventory.ts): one tables list per schema, converted as read() does. */
+  list(ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listTables(this.client, toRemote, ctx, opts);
   }
 
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {

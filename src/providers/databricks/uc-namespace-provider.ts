@@ -9,6 +9,7 @@ import type { CatalogProps, DesiredResource, Ownership, SchemaProps } from "../.
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { serviceOf } from "../../types/registry.js";
 import { DatabricksCallError, isNotFoundError } from "./client.js";
+import { type InventoryOptions, listCatalogs, listSchemas } from "./inventory.js";
 import { archiveMarkers, isMarkerKey, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
 import {
@@ -109,6 +110,12 @@ class UcNamespaceProvider<T extends NsType> implements Provider<T> {
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {
     const w = await orNull(this.get(remoteId, ctx.signal));
     return w ? this.toRemote(w) : null;
+  }
+
+  /** The inventory (inventory.ts): catalogs pages, or one schemas list per catalog. */
+  list(ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    const all = this.kind.type === "dbx_catalog" ? listCatalogs : listSchemas;
+    return all(this.deps.client, (w: UcNamespaceWire) => this.toRemote(w), ctx, opts);
   }
 
   /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */

@@ -8,6 +8,7 @@ import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/re
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { serviceOf } from "../../types/registry.js";
 import { DatabricksCallError } from "./client.js";
+import { type InventoryOptions, listVolumes } from "./inventory.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
 import {
@@ -162,6 +163,17 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
   /** SCIM Me `userName`, the spelling of UC `created_by` (principal.ts); cached per client. */
   principal(ctx: ProviderContext): Promise<string | undefined> {
     return principalOf(this.client, ctx.signal);
+  }
+
+  /** The inventory (inventory.ts): one volumes list per schema, one tag list per volume. */
+  list(ctx: ProviderContext, opts?: InventoryOptions): Promise<RemoteObject[]> {
+    return listVolumes(
+      this.client,
+      (w: VolumeWire, t) => this.toRemote(w, t),
+      (n) => this.readTags(n, ctx),
+      ctx,
+      opts,
+    );
   }
 
   async read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null> {

@@ -56,6 +56,13 @@ export interface FakeOptions {
    * successful, and statement closed; result no longer available": sdk-go sql `StatementStatus`).
    */
   statementSuccessState?: "SUCCEEDED" | "CLOSED";
+  /**
+   * The server-configured page lengths of the list routes (SPEC.md "Listing"): `uc` for UC
+   * catalogs/schemas/tables (`max_results` 0 or more than it; the real value is not documented,
+   * default 50), `volumes` (documented 10000, the default), `clusters` (the cap on `page_size`,
+   * "the server may further constrain": default 100), `tags` (tag assignments, default 50).
+   */
+  pageLengths?: { uc?: number; volumes?: number; clusters?: number; tags?: number };
 }
 
 /** One request as the server saw it. Authorization values are never recorded. */
@@ -544,11 +551,64 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     }
     state.schemas.delete(full);
   };
-  const page = <T>(items: T[], q: URLSearchParams, size = 50) => {
-    const start = Number(q.get("page_token") ?? 0);
-    const max = Number(q.get("max_results") ?? q.get("page_size") ?? q.get("limit") ?? 0) || size;
-    const slice = items.slice(start, start + max);
-    return { items: slice, next: start + max < items.length ? String(start + max) : undefined };
+  // Page tokens are opaque (SDK: "Opaque pagination token"): one the fake did not issue, or one
+  // issued for another list, is refused like a malformed token (400 INVALID_PARAMETER_VALUE).
+  const issuedTokens = new Map<string, { list: string; offset: number }>();
+  const pageOf = <T>(items: T[], q: URLSearchParams, list: string, length: number) => {
+    const token = q.get("page_token");
+    let start = 0;
+    if (token !== null && token !== "") {
+      const t = issuedTokens.get(token);
+      if (!t || t.list !== list)
+        throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Invalid page token: ${token}`);
+      start = t.offset;
+    }
+    const slice = items.slice(start, start + length);
+    let next: string | undefined;
+    if (start + length < items.length) {
+      next = randomBytes(9).toString("base64url");
+      issuedTokens.set(next, { list, offset: start + length });
+    }
+    return { items: slice, next };
+  };
+  const lengths = {
+    uc: opts.pageLengths?.uc ?? 50,
+    volumes: opts.pageLengths?.volumes ?? 10_000,
+    clusters: opts.pageLengths?.clusters ?? 100,
+    tags: opts.pageLengths?.tags ?? 50,
+  };
+  /** `max_results` as a query integer: absent → undefined; not an integer or below 0 → 400. */
+  const maxResults = (q: URLSearchParams): number | undefined => {
+    const raw = q.get("max_results");
+    if (raw === null) return undefined;
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw) || n < 0)
+      throw new ApiError(
+        400,
+        "INVALID_PARAMETER_VALUE",
+        `max_results must be a non-negative integer, got ${raw}`,
+      );
+    return n;
+  };
+  /**
+   * UC catalogs / schemas / tables (databricks-sdk-go catalog.ListCatalogsRequest etc.): `max_results`
+   * unset → everything in one answer ("not recommended"); 0 → the server's page length; more →
+   * the smaller of it and the server's; negative → invalid parameter.
+   */
+  const ucPage = <T>(items: T[], q: URLSearchParams, list: string) => {
+    const max = maxResults(q);
+    if (max === undefined && q.get("page_token") === null) return { items, next: undefined };
+    return pageOf(items, q, list, max ? Math.min(max, lengths.uc) : lengths.uc);
+  };
+  /** UC volumes (catalog.ListVolumesRequest): unset or 0 → the server's page length (10000). */
+  const volumePage = <T>(items: T[], q: URLSearchParams, list: string) => {
+    const max = maxResults(q);
+    return pageOf(items, q, list, max ? Math.min(max, lengths.volumes) : lengths.volumes);
+  };
+  /** Tag assignments (catalog.ListEntityTagAssignmentsRequest): `max_results` optional. */
+  const tagPage = <T>(items: T[], q: URLSearchParams, list: string) => {
+    const max = maxResults(q);
+    return pageOf(items, q, list, max ? Math.min(max, lengths.tags) : lengths.tags);
   };
   const entityExists = (type: string, name: string) => {
     if (type === "volumes") return state.volumes.has(name.toLowerCase());
@@ -757,7 +817,16 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
             const { spec: _s, ...rest } = c.details;
             return rest;
           });
-        const p = page(all, q, 100);
+        // compute.ListClustersRequest.page_size: "the server may further constrain the maximum".
+        const size = Number(q.get("page_size") ?? 0);
+        if (!Number.isInteger(size) || size < 0)
+          throw new ApiError(400, "INVALID_PARAMETER_VALUE", `page_size must be a non-negative integer`);
+        const p = pageOf(
+          all,
+          q,
+          `clusters?${q.getAll("filter_by.is_pinned")}`,
+          Math.min(size || lengths.clusters, lengths.clusters),
+        );
         return {
           clusters: p.items,
           ...(p.next ? { next_page_token: p.next } : {}),
@@ -940,7 +1009,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
             }
             return more ? { ...out, has_more: true } : out;
           });
-        const p = page(all, q, limit);
+        const p = pageOf(all, q, `jobs?${name ?? ""}`, limit);
         return {
           jobs: p.items,
           has_more: p.next !== undefined,
@@ -1030,7 +1099,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       "GET",
       new RegExp(`^${UC}/catalogs$`),
       ({ q }) => {
-        const p = page([...state.catalogs.values()], q);
+        const p = ucPage([...state.catalogs.values()], q, "catalogs");
         return {
           catalogs: p.items,
           ...(p.next ? { next_page_token: p.next } : {}),
@@ -1094,9 +1163,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       ({ q }) => {
         const cat = (q.get("catalog_name") ?? "").toLowerCase();
         catalogOr(cat);
-        const p = page(
+        const p = ucPage(
           [...state.schemas.values()].filter((s) => s.catalog_name === cat),
           q,
+          `schemas?${cat}`,
         );
         return {
           schemas: p.items,
@@ -1184,9 +1254,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       ({ q }) => {
         const cat = (q.get("catalog_name") ?? "").toLowerCase();
         const sch = (q.get("schema_name") ?? "").toLowerCase();
-        const p = page(
+        const p = volumePage(
           [...state.volumes.values()].filter((v) => v.catalog_name === cat && v.schema_name === sch),
           q,
+          `volumes?${cat}.${sch}`,
         );
         return {
           volumes: p.items,
@@ -1224,9 +1295,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         const cat = (q.get("catalog_name") ?? "").toLowerCase();
         const sch = (q.get("schema_name") ?? "").toLowerCase();
         schemaOr(`${cat}.${sch}`);
-        const p = page(
+        const p = ucPage(
           [...state.tables.values()].filter((t) => t.catalog_name === cat && t.schema_name === sch),
           q,
+          `tables?${cat}.${sch}`,
         );
         return {
           tables: p.items,
@@ -1301,7 +1373,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
           tag_key,
           tag_value,
         }));
-        const p = page(all, q);
+        const p = tagPage(all, q, `tags?${type}/${name}`);
         return {
           tag_assignments: p.items,
           ...(p.next ? { next_page_token: p.next } : {}),
