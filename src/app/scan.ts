@@ -78,6 +78,31 @@ export function scanObjectOf(r: RemoteObject): ScanObject {
   };
 }
 
+/**
+ * Objects the platform makes by itself, which no convention names: they are listed as out of scope
+ * with this reason, not classified. Unity Catalog gives every catalog a read-only
+ * `information_schema` (Databricks docs, "Create schemas": "Every Unity Catalog catalog
+ * automatically includes a system-provided read-only INFORMATION_SCHEMA") and a `default` schema
+ * (the Terraform/Pulumi Databricks provider docs for `databricks_catalog`: "By default, Databricks
+ * creates default schema for every new catalog"); a workspace lists the `system`, `samples` and
+ * `hive_metastore` catalogs (and `__databricks_internal`) beside the account's own.
+ */
+export function platformMade(o: {
+  type: string;
+  name: string;
+  tags?: Record<string, string>;
+}): string | undefined {
+  if (o.tags?.[MARKER_KEYS.stack]) return undefined;
+  if (o.type === "dbx_schema" && (o.name === "information_schema" || o.name === "default"))
+    return `made by the platform: every Unity Catalog catalog has a "${o.name}" schema`;
+  if (
+    o.type === "dbx_catalog" &&
+    ["system", "samples", "hive_metastore", "__databricks_internal"].includes(o.name)
+  )
+    return `made by the platform: the workspace's "${o.name}" catalog`;
+  return undefined;
+}
+
 const READ_CONTEXT: ProviderContext = {
   stackId: "",
   txId: "scan",
@@ -105,6 +130,7 @@ export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanR
   const read: ScanResult["read"] = {};
   const objects: ScanObject[] = [];
   let filteredOut = 0;
+  const platform: ScanReport["out_of_scope"] = [];
   try {
     let typesDone = 0;
     for (const type of types) {
@@ -126,7 +152,17 @@ export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanR
           filteredOut++;
           continue;
         }
-        objects.push(scanObjectOf(r));
+        const obj = scanObjectOf(r);
+        const made = platformMade(obj);
+        if (made)
+          platform.push({
+            id: `${r.type}:${r.fullName}`,
+            type: r.type,
+            name: r.name,
+            full_name: r.fullName,
+            reason: made,
+          });
+        else objects.push(obj);
       }
       typesDone++;
       input.onProgress?.({ type, read: listed.length, typesDone, types: types.length });
@@ -138,5 +174,8 @@ export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanR
     ...(input.project ? { project: input.project } : {}),
     ...(input.environment ? { environment: input.environment } : {}),
   });
+  report.out_of_scope.push(...platform);
+  report.summary.objects += platform.length;
+  report.summary.out_of_scope += platform.length;
   return { report, read, filteredOut, objects };
 }
