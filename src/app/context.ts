@@ -53,7 +53,12 @@ export interface RegistryRequest extends ProfileChoice {
  * caller can answer differently for each (and render the plan or the diff first).
  */
 export type ConfirmRequest =
-  | { kind: "apply-plan"; question: string; plan: Plan }
+  | {
+      kind: "apply-plan";
+      question: string;
+      plan: Plan /** The removals are archived (--prune). */;
+      prune?: boolean;
+    }
   | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
   | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean };
 

@@ -10,7 +10,7 @@ import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
 import type { ProviderRegistry, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
-import { removalsOf } from "./removals.js";
+import { assertPrunable, removalsOf } from "./removals.js";
 import { underLock } from "./session.js";
 
 export interface CreateStackInput extends ProfileChoice {
@@ -29,6 +29,11 @@ export interface CreateStackInput extends ProfileChoice {
   sandboxFlags?: Record<string, unknown>;
   /** Aborting stops new steps and rolls back what was done (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * `--prune`: archive the plan's removals (resources in state the blueprint no longer has) in the
+   * same transaction, after every create and update succeeded.
+   */
+  prune?: boolean;
 }
 
 export interface PlannedStack {
@@ -78,7 +83,9 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
         environment,
         createdAt: new Date().toISOString(),
       };
-      return { stack, plan: await plan(app, store, registry, stack, input, new ReadCache()) };
+      const p = await plan(app, store, registry, stack, input, new ReadCache());
+      if (input.prune) assertPrunable(p.removals);
+      return { stack, plan: p };
     } finally {
       await registry.close();
     }
@@ -132,11 +139,14 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
         { ...(input.lockTimeoutMs ? { lockTimeoutMs: input.lockTimeoutMs } : {}) },
         async (held) => {
           const p = await plan(app, store, registry, stack, input, cache);
-          if (!hasChanges(p)) return { kind: "no-changes", stack, plan: p };
+          if (input.prune) assertPrunable(p.removals);
+          const pruning = Boolean(input.prune) && p.removals.length > 0;
+          if (!hasChanges(p) && !pruning) return { kind: "no-changes", stack, plan: p };
           await app.confirm({
             kind: "apply-plan",
             question: `Apply these changes to ${project}/${environment} on ${input.target}?`,
             plan: p,
+            ...(pruning ? { prune: true } : {}),
           });
           const signals = [held.signal, ...(input.signal ? [input.signal] : [])];
           const tx = await applyPlan({
@@ -148,6 +158,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
             options: {
               ...(input.parallelism ? { parallelism: input.parallelism } : {}),
               ...(input.noRollback ? { noRollback: true } : {}),
+              ...(pruning ? { prune: true } : {}),
               command: app.command,
               ...(input.blueprintHash ? { blueprintHash: input.blueprintHash } : {}),
               target: input.target,

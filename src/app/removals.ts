@@ -6,6 +6,7 @@
  */
 import type { ResolvedBlueprint } from "../blueprint/resolve.js";
 import { compileScope } from "../blueprint/scope.js";
+import { DpnError } from "../core/errors.js";
 import type { PlannedRemoval } from "../engine/plan.js";
 import type { ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { dependentsOf, storedDesired } from "./desired.js";
@@ -32,9 +33,11 @@ export async function removalsOf(
   const desired = await storedDesired(store, stack.id);
   const goneSet = new Set(gone.map((r) => r.address));
   // a resource may go once everything that depends on it among the removals has gone
+  const dependents = new Map(gone.map((r) => [r.address, dependentsOf(r, rows, desired)] as const));
   const waitingOn = new Map(
-    gone.map((r) => [r.address, dependentsOf(r, rows, desired).filter((d) => goneSet.has(d))] as const),
+    gone.map((r) => [r.address, (dependents.get(r.address) ?? []).filter((d) => goneSet.has(d))] as const),
   );
+  const active = new Set(rows.filter((r) => r.status === "active").map((r) => r.address));
   const ordered: ResourceRecord[] = [];
   const placed = new Set<string>();
   while (ordered.length < gone.length) {
@@ -48,13 +51,36 @@ export async function removalsOf(
       placed.add(r.address);
     }
   }
-  return ordered.map((record) => ({
-    kind: "remove",
-    address: record.address,
-    type: record.type,
-    name: record.name,
-    fullName: record.fullName,
-    record,
-    reason: REMOVAL_REASON,
-  }));
+  return ordered.map((record) => {
+    const kept = (dependents.get(record.address) ?? []).filter((d) => !goneSet.has(d) && active.has(d));
+    return {
+      kind: "remove",
+      address: record.address,
+      type: record.type,
+      name: record.name,
+      fullName: record.fullName,
+      record,
+      reason: REMOVAL_REASON,
+      ...(kept.length > 0 ? { keptDependents: kept } : {}),
+    };
+  });
+}
+
+/**
+ * REMOVAL_HAS_DEPENDENTS (exit 3) when `--prune` would archive a resource that resources the
+ * blueprint keeps depend on (a Glue database whose table stays): nothing has been changed.
+ */
+export function assertPrunable(removals: readonly PlannedRemoval[]): void {
+  const blocked = removals.filter((r) => r.keptDependents?.length);
+  if (blocked.length === 0) return;
+  const list = blocked.map((r) => `${r.address} (needed by ${r.keptDependents?.join(", ")})`).join("; ");
+  throw new DpnError(
+    "validation",
+    "REMOVAL_HAS_DEPENDENTS",
+    `--prune cannot archive ${blocked.length === 1 ? "a resource" : `${blocked.length} resources`} the blueprint still needs: ${list}`,
+    {
+      hint: "Take the dependents out of the blueprint too, or put the resource back in it.",
+      details: { addresses: blocked.map((r) => r.address) },
+    },
+  );
 }

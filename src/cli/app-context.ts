@@ -26,7 +26,8 @@ export function cliApp(
       command: ctx.commandLine,
       actor: currentActor(),
       confirm: async (req) => {
-        if (req.kind === "apply-plan" && !o.json) ctx.out.info(planTable(req.plan));
+        if (req.kind === "apply-plan" && !o.json)
+          ctx.out.info(planTable(req.plan, { prune: Boolean(req.prune) }));
         if (req.kind === "update-resource" && !o.json) ctx.out.info(`${diffTable(req.changes)}\n`);
         if (req.kind === "delete-resource" && req.force && ctx.interactive)
           return confirmByTyping(ctx, req.row.name, req.row.type);

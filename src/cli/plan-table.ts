@@ -11,7 +11,7 @@ import { table } from "./output.js";
  * settings drifted) lists what changes as `field: before → after`, one difference per line under
  * its row (values shortened, secrets masked: see diffRows); other rows show why they were chosen.
  */
-export function planTable(plan: Plan): string {
+export function planTable(plan: Plan, o: { prune?: boolean } = {}): string {
   const rows: string[][] = [];
   plan.changes.forEach((c, i) => {
     const head = [String(i + 1), c.kind, c.type, c.address];
@@ -27,27 +27,35 @@ export function planTable(plan: Plan): string {
       "remove",
       r.type,
       r.address,
-      `${r.reason}: left as it is`,
+      `${r.reason}: ${o.prune ? "archived (--prune; dpn restore undoes it)" : "left as it is"}`,
     ]);
   });
   const { create, update, adopt, noop } = plan.counts;
   const removed = plan.removals.length;
   const summary = `Plan: ${create} to create, ${update} to update, ${adopt} to adopt, ${noop} unchanged${
     removed
-      ? `, ${removed} in state but not in the blueprint (left as ${removed === 1 ? "it is" : "they are"})`
+      ? o.prune
+        ? `, ${removed} to archive (--prune)`
+        : `, ${removed} in state but not in the blueprint (left as ${removed === 1 ? "it is" : "they are"})`
       : ""
   }.`;
   return `${table(["#", "ACTION", "TYPE", "ADDRESS", "DETAIL"], rows)}
 
-${summary}${removed ? `\n${retireHint(plan.removals[0]?.address ?? "")}` : ""}`;
+${summary}${removed && !o.prune ? `\n${retireHint(plan.removals[0]?.address ?? "")}` : ""}`;
 }
 
 /** How to retire a resource the blueprint no longer has (nothing removes it by itself). */
 export function retireHint(address: string): string {
-  return `A removal is not applied: retire one with \`dpn delete --archive --resource-id ${address}\` (restorable) or \`dpn delete --resource-id ${address}\`.`;
+  return `A removal is applied only with --prune (it archives them; \`dpn restore\` undoes it), or retire one with \`dpn delete --archive --resource-id ${address}\` or \`dpn delete --resource-id ${address}\`.`;
 }
 
-export function planJson(plan: Plan, stack: StackRecord, target: Target, dryRun: boolean) {
+export function planJson(
+  plan: Plan,
+  stack: StackRecord,
+  target: Target,
+  dryRun: boolean,
+  o: { prune?: boolean } = {},
+) {
   return {
     dry_run: dryRun,
     stack: { id: stack.id, project: stack.project, environment: stack.environment },
@@ -64,8 +72,8 @@ export function planJson(plan: Plan, stack: StackRecord, target: Target, dryRun:
         changes: c.changes,
         ...(c.reason ? { reason: c.reason } : {}),
       })),
-      // the whole desired state: what the blueprint no longer has, dependents first; nothing
-      // applies a removal (`applied: false`), a person retires it with dpn delete
+      // the whole desired state: what the blueprint no longer has, dependents first; only
+      // --prune applies a removal (it archives it)
       ...plan.removals.map((r) => ({
         action: r.kind,
         type: r.type,
@@ -76,7 +84,8 @@ export function planJson(plan: Plan, stack: StackRecord, target: Target, dryRun:
         changes: [] as FieldChange[],
         remote_id: r.record.remoteId,
         reason: r.reason,
-        applied: false,
+        applied: Boolean(o.prune),
+        ...(r.keptDependents ? { kept_dependents: r.keptDependents } : {}),
       })),
     ],
   };

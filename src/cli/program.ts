@@ -237,6 +237,10 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "maximum concurrent provider calls", parseIntOption("--parallelism"), 10)
     .option("--no-rollback", "on failure keep what succeeded instead of rolling back")
     .option(
+      "--prune",
+      "archive the resources in state that the blueprint no longer has, in the same transaction (dpn restore undoes it)",
+    )
+    .option(
       "--lock-timeout <seconds>",
       "wait this long for another run on the stack",
       parseIntOption("--lock-timeout"),

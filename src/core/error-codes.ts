@@ -406,6 +406,14 @@ export const ERROR_CODES = {
   SANDBOX_SEED_NO_BUCKET: { kind: "usage", doc: "A seeded object names a bucket that does not exist." },
   SANDBOX_STORAGE_ERROR: { kind: "provider", doc: "The sandbox database failed." },
   SCAN_DUPLICATE_OBJECT: { kind: "validation", doc: "The inventory lists an object twice." },
+  REMOVAL_MISSING: {
+    kind: "provider",
+    doc: "--prune met a resource in state that no longer exists remotely; the run was rolled back.",
+  },
+  REMOVAL_HAS_DEPENDENTS: {
+    kind: "validation",
+    doc: "--prune would archive a resource that resources kept by the blueprint depend on; nothing was changed.",
+  },
   SCAN_TYPE_UNSUPPORTED: { kind: "usage", doc: "A target's provider cannot list a type for the scan." },
   SCAN_OBJECTS_MISMATCH: { kind: "validation", doc: "A report lists an object that was not scanned." },
   SCAN_RULE_UNKNOWN: { kind: "internal", doc: "A scan rule id is not registered (a bug)." },

@@ -6,7 +6,7 @@
 import { DpnError } from "../core/errors.js";
 import { eventError, type Reporter } from "../core/events.js";
 import { type GraphNode, runGraph } from "../core/graph.js";
-import type { Plan, PlannedChange } from "./plan.js";
+import type { Plan, PlannedChange, PlannedRemoval } from "./plan.js";
 import type { ProviderRegistry, StackRecord, StateStore, StoredPlan, TxKind } from "./ports.js";
 import type { OpRecord, StepRunner } from "./step-runner.js";
 import {
@@ -23,6 +23,11 @@ export { type TxOutcome, type TxResult, throwIfFailed } from "./transaction.js";
 export interface ApplyOptions extends TxOptions {
   /** Keep what succeeded instead of rolling back (`--no-rollback`). */
   noRollback?: boolean;
+  /**
+   * `--prune`: archive the plan's removals in this transaction, after every change succeeded
+   * (a failure anywhere rolls the whole run back, archives included).
+   */
+  prune?: boolean;
   /** Transaction kind (default "create"). */
   kind?: TxKind;
 }
@@ -37,8 +42,15 @@ export interface ApplyInput {
 }
 
 /** The plan as stored on the transaction, so `dpn recover --resume` can finish it. */
-export function storedPlanOf(plan: Plan): StoredPlan {
-  return { version: 1, stackId: plan.stackId, desired: plan.changes.map((c) => c.desired) };
+export function storedPlanOf(plan: Plan, prune = false): StoredPlan {
+  return {
+    version: 1,
+    stackId: plan.stackId,
+    desired: plan.changes.map((c) => c.desired),
+    ...(prune && plan.removals.length > 0
+      ? { prune: { mode: "archive" as const, addresses: plan.removals.map((r) => r.address) } }
+      : {}),
+  };
 }
 
 /**
@@ -58,8 +70,9 @@ export async function applyPlan(input: ApplyInput): Promise<TxResult> {
     ...(input.reporter ? { reporter: input.reporter } : {}),
     options,
     details: { counts: plan.counts },
-    operations: plan.changes.filter((c) => c.kind !== "noop").length,
-    plan: storedPlanOf(plan),
+    operations:
+      plan.changes.filter((c) => c.kind !== "noop").length + (options.prune ? plan.removals.length : 0),
+    plan: storedPlanOf(plan, Boolean(options.prune)),
   });
   return runPlanInTx(tx, plan, options);
 }
@@ -71,7 +84,7 @@ export async function applyPlan(input: ApplyInput): Promise<TxResult> {
 export async function runPlanInTx(
   tx: OpenTx,
   plan: Plan,
-  options: { noRollback?: boolean; signal?: AbortSignal },
+  options: { noRollback?: boolean; signal?: AbortSignal; prune?: boolean },
 ): Promise<TxResult> {
   const work = plan.changes.filter((c) => c.kind !== "noop");
   const graph = await runGraph<GraphNode & { change: PlannedChange }>({
@@ -97,7 +110,25 @@ export async function runPlanInTx(
     failed: graph.failed.filter((f) => !halted(f)),
     notStarted: [...graph.failed.filter(halted).map((f) => f.id), ...graph.notStarted],
   };
+  // --prune: the removals go once every change succeeded, one at a time, dependents first
+  const removals = options.prune ? plan.removals : [];
+  const removalOps: OpRecord[] = [];
+  if (removals.length > 0) {
+    for (const [i, r] of removals.entries()) {
+      if (result.failed.length > 0 || result.notStarted.length > 0 || options.signal?.aborted) {
+        removalOps.push(...removals.slice(i).map((x) => removalOp(x, "not_started")));
+        break;
+      }
+      try {
+        await archiveRemoval(tx.runner, r);
+      } catch (e) {
+        result.failed.push({ id: r.address, error: e });
+        removalOps.push(...removals.slice(i + 1).map((x) => removalOp(x, "not_started")));
+      }
+    }
+  }
   const byAddress = new Map(plan.changes.map((c) => [c.address, c]));
+  const removalAt = new Map(removals.map((r) => [r.address, r]));
   const extraOps: OpRecord[] = [
     ...plan.changes
       .filter((c) => c.kind === "noop")
@@ -111,6 +142,7 @@ export async function runPlanInTx(
           status: "unchanged",
         }),
       ),
+    ...removalOps,
     ...result.notStarted.map((a): OpRecord => {
       const c = byAddress.get(a) as PlannedChange;
       return {
@@ -138,11 +170,40 @@ export async function runPlanInTx(
     );
   const settled = await settleFailure(tx, {
     cause,
-    failedAt: first ? describeStep(byAddress.get(first.id)) : "The transaction",
+    failedAt: first
+      ? removalAt.has(first.id)
+        ? `Archiving ${first.id} (--prune)`
+        : describeStep(byAddress.get(first.id))
+      : "The transaction",
     failures: result.failed.map((f) => ({ address: f.id, ...eventError(f.error) })),
     ...(options.noRollback ? { noRollback: true } : {}),
   });
   return tx.finish(settled.outcome as TxOutcome, settled.error, extraOps, settled.leftOvers);
+}
+
+function removalOp(r: PlannedRemoval, status: OpRecord["status"]): OpRecord {
+  return { address: r.address, type: r.type, name: r.name, action: "archive", phase: "forward", status };
+}
+
+/**
+ * Archive one removal (`--prune`): read the object by its remote id, then the type's archive as a
+ * journaled step (its undo is restore). An object that no longer exists cannot be archived:
+ * REMOVAL_MISSING (exit 5), and the run rolls back.
+ */
+async function archiveRemoval(runner: StepRunner, r: PlannedRemoval): Promise<void> {
+  const live = await runner.provider(r.type).read(r.record.remoteId, runner.ctx());
+  if (!live) {
+    throw new DpnError(
+      "provider",
+      "REMOVAL_MISSING",
+      `${r.address} is in state but no longer exists remotely, so --prune cannot archive it`,
+      {
+        hint: `It was deleted outside dpn: \`dpn delete --resource-id ${r.address}\` drops it from state.`,
+        details: { address: r.address, remote_id: r.record.remoteId },
+      },
+    );
+  }
+  await runner.archiveOrRestore("archive", r.record, live);
 }
 
 /** Run one planned change through the step runner (one executor per kind). */

@@ -62,6 +62,8 @@ export interface PlannedRemoval {
   fullName: string;
   record: ResourceRecord;
   reason: string;
+  /** Resources the blueprint keeps that depend on it: it cannot go while they stay. */
+  keptDependents?: string[];
 }
 
 export interface Plan {

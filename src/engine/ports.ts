@@ -437,6 +437,11 @@ export interface StoredPlan {
    * For a single-resource operation: its desired resource, when it has one (update, import).
    */
   desired: DesiredResource[];
+  /**
+   * `--prune`: the removals the run archives after every change succeeded, in their order
+   * (dependents first); a resume archives those whose rows are still active.
+   */
+  prune?: { mode: "archive"; addresses: string[] };
   /** Set for a single-resource operation: the step a resume finishes (each is idempotent). */
   resource?: {
     action: "update" | "delete" | "archive" | "restore" | "adopt";

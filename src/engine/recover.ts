@@ -8,7 +8,7 @@ import { stateError, usageError } from "../core/errors.js";
 import { eventError, type Reporter, silentReporter } from "../core/events.js";
 import { runPlanInTx } from "./apply.js";
 import { errorRecord, isOurs, rowFromRemote, snapshot } from "./journal-records.js";
-import { planChanges } from "./plan.js";
+import { type PlannedRemoval, planChanges } from "./plan.js";
 import type { ProviderRegistry, RemoteObject, StateStore, StoredPlan, TransactionRecord } from "./ports.js";
 import { ReadCache } from "./read-cache.js";
 import { executeResourceStep } from "./resource-operation.js";
@@ -259,6 +259,24 @@ async function resume(
     cache: options.cache ?? new ReadCache(),
     ctx: { txId: tx.txId },
   });
+  // --prune: what is still active of the removals the run was to archive, in their order
+  const rows = new Map((await store.listResources(stackId)).map((r) => [r.address, r]));
+  const removals: PlannedRemoval[] = (stored.prune?.addresses ?? []).flatMap((a) => {
+    const record = rows.get(a);
+    return record && record.status === "active"
+      ? [
+          {
+            kind: "remove" as const,
+            address: a,
+            type: record.type,
+            name: record.name,
+            fullName: record.fullName,
+            record,
+            reason: "in state but not in the blueprint",
+          },
+        ]
+      : [];
+  });
   // the remaining work is known only now: announce it so progress shows done/total
   tx.reporter({
     event: "tx.started",
@@ -266,9 +284,13 @@ async function resume(
     txId: tx.txId,
     stackId,
     kind: "recover",
-    operations: plan.changes.filter((c) => c.kind !== "noop").length,
+    operations: plan.changes.filter((c) => c.kind !== "noop").length + removals.length,
   });
-  return runPlanInTx(tx, plan, { ...(options.signal ? { signal: options.signal } : {}) });
+  return runPlanInTx(
+    tx,
+    { ...plan, removals },
+    { ...(stored.prune ? { prune: true } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+  );
 }
 
 /**

@@ -7,8 +7,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { openSandboxInventory } from "../../src/providers/sandbox/sandbox-provider.js";
 import { type CliResult, describeResult, runCli, tempProject } from "../support/cli.js";
-import { DEV_BLUEPRINT } from "./sandbox-invariants.js";
+import { copyDpnDir, DEV_BLUEPRINT } from "./sandbox-invariants.js";
 
 let dir = "";
 const env = { DPN_TARGET: "sandbox" };
@@ -20,6 +21,9 @@ const TABLE = "aws_glue_table.dataplatform_sales_silver_dev.dim_customers";
 const DB = "aws_glue_database.dataplatform_sales_silver_dev";
 let smaller = "";
 let scoped = "";
+/** `smaller` plus one new bucket: a pruning run that also creates. */
+let grown = "";
+const NEW_BUCKET = "aws_s3_bucket.dataplatform-exports-gold-dev-use1";
 
 beforeAll(async () => {
   dir = tempProject();
@@ -39,7 +43,20 @@ beforeAll(async () => {
   // the same, but the blueprint speaks only for its Databricks resources
   scoped = join(dir, "scoped.json");
   writeFileSync(scoped, JSON.stringify({ ...bp, scope: { mode: "include", patterns: ["dbx_*"] } }, null, 2));
+  bp.resources.aws.s3_buckets.push({ purpose: "exports", layer: "gold", lifecycle_days: 30 });
+  grown = join(dir, "grown.json");
+  writeFileSync(grown, JSON.stringify(bp, null, 2));
 }, 60_000);
+
+/** What state and the sandbox hold, independently of dpn's output: rows and objects with their flags. */
+function estate(cwd: string) {
+  const objects = openSandboxInventory(join(cwd, ".dpn/sandbox.db"))
+    .map(
+      (o) => `${o.type}:${o.fullName}:${o.archived ? "archived" : "active"}:${o.ownership?.address ?? "-"}`,
+    )
+    .sort();
+  return { objects };
+}
 
 describe("removals in the plan", () => {
   it("--dry-run --json lists them as remove operations, dependents first, counted", async () => {
@@ -77,5 +94,63 @@ describe("removals in the plan", () => {
     const r = await dpn(["create", "--blueprint", scoped, "--dry-run", "--json", "--detailed-exitcode"]);
     expect(r.code, describeResult(r)).toBe(0);
     expect(json(r).counts.remove).toBe(0);
+  });
+
+  it("--prune --dry-run says what it would archive", async () => {
+    const r = await dpn(["create", "--blueprint", grown, "--prune", "--dry-run", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const removes = json(r).operations.filter((o: { action: string }) => o.action === "remove");
+    expect(removes.map((o: { applied: boolean }) => o.applied)).toEqual([true, true]);
+    const text = await dpn(["create", "--blueprint", grown, "--prune", "--dry-run"]);
+    expect(text.stdout).toContain(
+      "1 to create, 0 to update, 0 to adopt, 13 unchanged, 2 to archive (--prune).",
+    );
+  });
+
+  it.each([
+    ["the create", "create:aws_s3_bucket:1"],
+    ["the first archive", "archive:aws_glue_table:1"],
+    ["the last archive", "archive:aws_glue_database:1"],
+  ])("a failure at %s of a pruning run rolls everything back, archives included", async (_what, rule) => {
+    const copy = tempProject();
+    copyDpnDir(dir, copy);
+    const before = estate(copy);
+    const r = await runCli(["create", "--blueprint", grown, "--prune", "--yes", "--sandbox-fail-on", rule], {
+      cwd: copy,
+      env,
+    });
+    expect(r.code, describeResult(r)).toBe(6);
+    expect(estate(copy)).toEqual(before);
+    const rows = json(await runCli(["list", "--json"], { cwd: copy, env }));
+    expect(rows.resources.map((x: { address: string }) => x.address)).toEqual(
+      expect.arrayContaining([TABLE, DB]),
+    );
+    expect(rows.resources.map((x: { address: string }) => x.address)).not.toContain(NEW_BUCKET);
+  });
+
+  it("--prune archives the removals in the create's transaction; restore brings one back", async () => {
+    const r = await dpn(["create", "--blueprint", grown, "--prune", "--yes", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const tx = json(r);
+    expect(tx.outcome).toBe("committed");
+    expect(
+      tx.operations
+        .filter((o: { action: string }) => o.action === "archive")
+        .map((o: { address: string; status: string }) => `${o.address}:${o.status}`),
+    ).toEqual([`${TABLE}:succeeded`, `${DB}:succeeded`]);
+    const archived = json(await dpn(["list", "--archived", "--json"]));
+    expect(archived.resources.map((x: { address: string }) => x.address).sort()).toEqual([DB, TABLE].sort());
+    expect(estate(dir).objects).toEqual(
+      expect.arrayContaining([
+        `aws_glue_table:dataplatform_sales_silver_dev.dim_customers:archived:${TABLE}`,
+      ]),
+    );
+    // archived is retired: the next plan has no removals
+    const again = json(await dpn(["create", "--blueprint", grown, "--prune", "--dry-run", "--json"]));
+    expect(again.counts.remove).toBe(0);
+    const restored = await dpn(["restore", "--resource-id", DB, "--yes"]);
+    expect(restored.code, describeResult(restored)).toBe(0);
+    const after = json(await dpn(["create", "--blueprint", grown, "--dry-run", "--json"]));
+    expect(after.counts.remove).toBe(1);
   });
 });

@@ -29,6 +29,7 @@ interface CreateOptions extends ResolveOptions {
   wait?: boolean;
   detailedExitcode?: boolean;
   json?: boolean;
+  prune?: boolean;
 }
 
 export function progressFor(ctx: CliContext): ProgressRenderer {
@@ -60,8 +61,10 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),
+    ...(o.prune ? { prune: true } : {}),
     sandboxFlags: o as unknown as Record<string, unknown>,
   };
+  const shown = { prune: Boolean(o.prune) };
   // Without --yes and without a terminal to ask on, the run can only end in a refusal (exit 9):
   // plan read-only like a dry run, show the plan, and refuse before anything is written.
   const refuse = !o.dryRun && !o.yes && !ctx.interactive;
@@ -76,12 +79,12 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     }
     const { stack, plan } = planned;
     if (refuse) {
-      if (!o.json) ctx.out.info(planTable(plan));
+      if (!o.json) ctx.out.info(planTable(plan, shown));
       await confirm(ctx, "", false); // throws CONFIRMATION_REQUIRED (exit 9): nothing was changed
     }
-    if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true));
+    if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true, shown));
     else {
-      ctx.out.result(planTable(plan));
+      ctx.out.result(planTable(plan, shown));
       ctx.out.info("dry run: nothing was changed");
     }
     return o.detailedExitcode && hasPendingChanges(plan) ? ExitCode.CHANGES_PENDING : ExitCode.OK;
@@ -114,8 +117,9 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     if (result.outcome === "committed") {
       if (!o.json) {
         const { create, update, adopt } = r.plan.counts;
+        const archived = o.prune ? r.plan.removals.length : 0;
         ctx.out.result(
-          `Created ${create}, updated ${update}, adopted ${adopt} in transaction ${result.txId} (${(result.durationMs / 1000).toFixed(1)}s).`,
+          `Created ${create}, updated ${update}, adopted ${adopt}${archived ? `, archived ${archived} (--prune)` : ""} in transaction ${result.txId} (${(result.durationMs / 1000).toFixed(1)}s).`,
         );
       }
       return ExitCode.OK;
