@@ -6,8 +6,14 @@
  */
 import type { Reporter } from "../core/events.js";
 import type { ProvisionedType } from "../core/resources.js";
-import type { Plan } from "../engine/plan.js";
-import type { FieldChange, ProviderRegistry, ResourceRecord, StateStore } from "../engine/ports.js";
+import type { Plan, PlannedRemoval } from "../engine/plan.js";
+import type {
+  FieldChange,
+  ProviderRegistry,
+  ResourceRecord,
+  StackRecord,
+  StateStore,
+} from "../engine/ports.js";
 
 export type Target = "cloud" | "sandbox";
 
@@ -60,7 +66,14 @@ export type ConfirmRequest =
       prune?: boolean;
     }
   | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
-  | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean };
+  | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean }
+  | {
+      kind: "destroy-stack";
+      question: string;
+      stack: StackRecord;
+      removals: PlannedRemoval[];
+      force: boolean;
+    };
 
 export interface AppContext {
   /** Open the state; `readonly` opens without creating or changing anything. */

@@ -22,12 +22,16 @@ export async function removalsOf(
   store: StateStore,
   stack: StackRecord,
   resolved: Pick<ResolvedBlueprint, "resources" | "scope">,
+  o: { archivedToo?: boolean; reason?: string } = {},
 ): Promise<PlannedRemoval[]> {
   const wanted = new Set(resolved.resources.map((r) => r.address));
   const scope = compileScope(resolved.scope);
   const rows = await store.listResources(stack.id);
   const gone = rows.filter(
-    (r) => r.status === "active" && !wanted.has(r.address) && scope.keeps(r.type, r.address),
+    (r) =>
+      (r.status === "active" || o.archivedToo === true) &&
+      !wanted.has(r.address) &&
+      scope.keeps(r.type, r.address),
   );
   if (gone.length === 0) return [];
   const desired = await storedDesired(store, stack.id);
@@ -60,7 +64,7 @@ export async function removalsOf(
       name: record.name,
       fullName: record.fullName,
       record,
-      reason: REMOVAL_REASON,
+      reason: o.reason ?? REMOVAL_REASON,
       ...(kept.length > 0 ? { keptDependents: kept } : {}),
     };
   });

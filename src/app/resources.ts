@@ -291,7 +291,7 @@ function archiveForceConflict(): DpnError {
 }
 
 /** True for the provider refusals that mean "it still holds data or children". */
-function isNotEmpty(e: unknown): e is ProviderError {
+export function isNotEmpty(e: unknown): e is ProviderError {
   return e instanceof ProviderError && e.category === "conflict" && /NOT_EMPTY/.test(e.code);
 }
 

@@ -24,6 +24,11 @@ export interface StatusResult {
   lock: LockInfo | undefined;
   unfinished: TransactionRecord[];
   last: TransactionRecord | undefined;
+  /**
+   * The stack was destroyed: `dpn destroy` committed last and no resource is active (the stack
+   * record stays, with its history).
+   */
+  destroyed: boolean;
   /** Resources whose live object differs from the state; undefined when not checked. */
   drifted?: { address: string; fields: DriftField[] }[];
 }
@@ -47,13 +52,16 @@ export async function stackStatus(app: AppContext, input: StatusInput): Promise<
       c[r.status]++;
       byType.set(r.type, c);
     }
+    const last = (await store.listTransactions({ stackId: stack.id, limit: 1 }))[0];
     const result: StatusResult = {
       stack,
       rows,
       byType,
       lock: await store.getLock(stack.id),
       unfinished: await findUnfinished(store, stack.id),
-      last: (await store.listTransactions({ stackId: stack.id, limit: 1 }))[0],
+      last,
+      destroyed:
+        last?.kind === "destroy" && last.status === "committed" && rows.every((r) => r.status !== "active"),
     };
     if (input.drift !== false && rows.length > 0) {
       const registry = await session.registry([...byType.keys()]);

@@ -11,6 +11,7 @@ import type { Reporter } from "../core/events.js";
 import { currentActor } from "../core/ids.js";
 import type { CliContext } from "./context.js";
 import { diffTable } from "./diff-table.js";
+import { table } from "./output.js";
 import { planTable } from "./plan-table.js";
 import { confirm, confirmByTyping } from "./prompt.js";
 
@@ -31,6 +32,15 @@ export function cliApp(
         if (req.kind === "update-resource" && !o.json) ctx.out.info(`${diffTable(req.changes)}\n`);
         if (req.kind === "delete-resource" && req.force && ctx.interactive)
           return confirmByTyping(ctx, req.row.name, req.row.type);
+        if (req.kind === "destroy-stack" && !o.json)
+          ctx.out.info(
+            `${table(
+              ["#", "TYPE", "ADDRESS", "STATUS"],
+              req.removals.map((r, i) => [String(i + 1), r.type, r.address, r.record.status]),
+            )}\n`,
+          );
+        if (req.kind === "destroy-stack" && req.force && ctx.interactive)
+          return confirmByTyping(ctx, req.stack.id, "stack");
         return confirm(ctx, req.question, o.yes);
       },
     },

@@ -31,7 +31,7 @@ const longs = (c: Command): string[] =>
   );
 
 /** The commands that change state or the cloud. */
-const MUTATING = ["create", "update", "delete", "restore", "import", "recover", "unlock"];
+const MUTATING = ["create", "update", "delete", "destroy", "restore", "import", "recover", "unlock"];
 /** Deliberate exceptions, each with its reason. */
 const EXEMPT: Record<string, Record<string, string>> = {
   unlock: {
@@ -56,6 +56,7 @@ describe("the flag vocabulary", () => {
         "config validate",
         "create",
         "delete",
+        "destroy",
         "import",
         "list",
         "name",

@@ -423,6 +423,31 @@ export function buildProgram(): Command {
     .action(run(async () => (await import("./commands/delete.js")).deleteCommand));
   manageOptions(
     program
+      .command("destroy")
+      .description(
+        "retire a whole stack, dependents first: delete every resource, or archive them all with --archive",
+      )
+      .option(
+        "--archive",
+        "soft destroy: archive everything in one transaction (dpn restore brings each back)",
+      )
+      .option("--force", "hard destroy: also delete what the resources hold; asks to type the stack on a TTY")
+      .option("--dry-run", "list what would be deleted or archived, in order; change nothing")
+      .option("--yes", "do not ask for confirmation (required without a TTY)")
+      .option("--json", "print one final JSON document"),
+    { changes: true },
+  )
+    .addHelpText(
+      "after",
+      examples([
+        "dpn destroy --project dataplatform --env dev --dry-run",
+        "dpn destroy --blueprint blueprints/dev.json --archive --yes",
+        "dpn destroy --project dataplatform --env dev --force",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/destroy.js")).destroyCommand));
+  manageOptions(
+    program
       .command("restore")
       .description("undo an archive exactly")
       .requiredOption("--resource-id <id>", idHelp)

@@ -182,7 +182,15 @@ export interface ResourceRecord {
   updatedAt: string;
 }
 
-export type TxKind = "create" | "update" | "delete" | "archive" | "restore" | "import" | "recover";
+export type TxKind =
+  | "create"
+  | "update"
+  | "delete"
+  | "archive"
+  | "restore"
+  | "import"
+  | "recover"
+  | "destroy";
 export type TxStatus =
   | "running"
   | "committed"

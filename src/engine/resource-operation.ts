@@ -37,6 +37,8 @@ export interface ResourceOperationInput {
   };
   reporter?: Reporter;
   options: TxOptions;
+  /** The transaction's kind when the operation is part of something larger (`destroy`). */
+  kind?: TxKind;
 }
 
 const KIND: Record<ResourceAction, TxKind> = {
@@ -112,7 +114,7 @@ export async function runResourceOperation(input: ResourceOperationInput): Promi
     store,
     registry,
     stackId: stack.id,
-    kind: KIND[action],
+    kind: input.kind ?? KIND[action],
     ...(input.reporter ? { reporter: input.reporter } : {}),
     options: input.options,
     operations: 1,

@@ -59,7 +59,7 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
 }
 
 function statusJson(
-  { stack, rows, byType, lock, unfinished, last, drifted }: StatusResult,
+  { stack, rows, byType, lock, unfinished, last, drifted, destroyed }: StatusResult,
   target: string,
 ): Record<string, unknown> {
   return {
@@ -68,6 +68,7 @@ function statusJson(
       project: stack.project,
       environment: stack.environment,
       created_at: stack.createdAt,
+      destroyed,
     },
     target,
     resources: {
@@ -105,11 +106,11 @@ function statusJson(
 }
 
 function statusText(
-  { stack, rows, byType, lock, unfinished, last, drifted }: StatusResult,
+  { stack, rows, byType, lock, unfinished, last, drifted, destroyed }: StatusResult,
   target: string,
 ): string {
   const lines = [
-    `stack        ${stack.id} (target ${target})`,
+    `stack        ${stack.id} (target ${target})${destroyed ? ", destroyed" : ""}`,
     `resources    ${rows.length} (${rows.filter((r) => r.status === "active").length} active, ${rows.filter((r) => r.status === "archived").length} archived)`,
     `lock         ${lock ? `held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since} (id ${lock.holderId}, expires ${lock.expiresAt})` : "free"}`,
     `unfinished   ${unfinished.length ? unfinished.map((t) => `${t.id} (${t.kind}, ${t.status})`).join(", ") : "none"}`,
