@@ -254,12 +254,21 @@ export function buildProgram(): Command {
     .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)")
     .option("--wait", "wait for clusters to reach RUNNING")
     .option("--detailed-exitcode", "with --dry-run: exit 10 when changes are pending")
+    .addOption(
+      new Option(
+        "--format <format>",
+        "output: table, json (= --json), or markdown (with --dry-run, for a pull request)",
+      )
+        .choices(["table", "json", "markdown"])
+        .default("table"),
+    )
     .option("--json", "print one final JSON document")
     .addHelpText(
       "after",
       examples([
         "dpn create --blueprint examples/blueprints/dev.json --target sandbox --yes",
         "dpn create --blueprint blueprints/prd.json --dry-run",
+        "dpn create --blueprint blueprints/prd.json --dry-run --format markdown > plan.md",
         "DPN_SANDBOX_FAIL_AFTER=5 dpn create --blueprint examples/blueprints/dev.json --target sandbox --yes",
       ]),
     )

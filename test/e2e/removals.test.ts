@@ -77,6 +77,18 @@ describe("removals in the plan", () => {
     expect(r.stdout).toContain(`dpn delete --archive --resource-id ${TABLE}`);
   });
 
+  it("--format markdown gives the summary first and the removals before anything else", async () => {
+    const r = await dpn(["create", "--blueprint", smaller, "--dry-run", "--format", "markdown"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout).toMatch(
+      /^### dpn plan: dataplatform\/dev on sandbox\n\n\*\*0 to create, 0 to update, 0 to adopt, 2 to remove/,
+    );
+    expect(r.stdout).toContain(`| remove (kept) | \`aws_glue_table\` | \`${TABLE}\` |`);
+    const applied = await dpn(["create", "--blueprint", smaller, "--yes", "--format", "markdown"]);
+    expect(applied.code).toBe(2);
+    expect(applied.stderr).toContain("--format markdown renders a plan: use it with --dry-run");
+  });
+
   it("an apply leaves them as they are and says so", async () => {
     const r = await dpn(["create", "--blueprint", smaller, "--yes"]);
     expect(r.code, describeResult(r)).toBe(0);

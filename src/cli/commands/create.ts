@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import type { Target } from "../../app/context.js";
 import { profilesOf } from "../../app/context.js";
 import { type CreateStackInput, createStack, planStack } from "../../app/create-stack.js";
-import { DpnError, ExitCode } from "../../core/errors.js";
+import { DpnError, ExitCode, usageError } from "../../core/errors.js";
 import { hasPendingChanges } from "../../engine/plan.js";
 import { cliApp } from "../app-context.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
 import type { CliContext } from "../context.js";
+import { planMarkdown } from "../plan-markdown.js";
 import { planJson, planTable, retireHint, txJson } from "../plan-table.js";
 import { liveProgress, type ProgressRenderer, plainProgress } from "../progress.js";
 import { confirm } from "../prompt.js";
@@ -30,6 +31,7 @@ interface CreateOptions extends ResolveOptions {
   detailedExitcode?: boolean;
   json?: boolean;
   prune?: boolean;
+  format?: "table" | "json" | "markdown";
 }
 
 export function progressFor(ctx: CliContext): ProgressRenderer {
@@ -44,10 +46,18 @@ export function progressFor(ctx: CliContext): ProgressRenderer {
  * nothing is written anywhere.
  */
 export async function createCommand(ctx: CliContext, opts: unknown): Promise<number> {
-  const o = opts as CreateOptions;
+  const given = opts as CreateOptions;
+  // --format json is --json
+  const o: CreateOptions = { ...given, ...(given.format === "json" ? { json: true } : {}) };
   if (o.parallelism < 1) {
     throw new DpnError("usage", "INVALID_OPTION_VALUE", "--parallelism must be at least 1", {
       hint: "for example --parallelism 4",
+    });
+  }
+  if (o.format === "markdown" && !o.dryRun) {
+    throw usageError("OPTIONS_CONFLICT", "--format markdown renders a plan: use it with --dry-run", {
+      hint: "dpn create --blueprint F --dry-run --format markdown > plan.md",
+      details: { format: o.format },
     });
   }
   // All fallible local work first: convention, blueprint, names.
@@ -83,6 +93,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
       await confirm(ctx, "", false); // throws CONFIRMATION_REQUIRED (exit 9): nothing was changed
     }
     if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true, shown));
+    else if (o.format === "markdown") ctx.out.result(planMarkdown(plan, stack, o.target, shown));
     else {
       ctx.out.result(planTable(plan, shown));
       ctx.out.info("dry run: nothing was changed");
