@@ -60,6 +60,7 @@ describe("the flag vocabulary", () => {
         "import",
         "list",
         "name",
+        "plan graph",
         "plan init",
         "plan preview",
         "plan validate",
@@ -102,7 +103,7 @@ describe("the flag vocabulary", () => {
         expect(longs(c), pathOf(c)).toContain("--blueprint");
       }
     }
-    for (const p of ["create", "plan validate", "plan preview"])
+    for (const p of ["create", "plan validate", "plan preview", "plan graph"])
       expect(longs(byPath.get(p) as Command)).toContain("--blueprint");
   });
 

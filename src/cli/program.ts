@@ -219,6 +219,28 @@ export function buildProgram(): Command {
     )
     .action(run(async () => (await import("./commands/plan.js")).planPreview));
 
+  plan
+    .command("graph")
+    .description(
+      "the resources and their dependencies as a Mermaid or Graphviz DOT graph, grouped by platform",
+    )
+    .argument("[file]", "blueprint JSON file (the same as --blueprint)")
+    .option("--blueprint <file>", "blueprint JSON file")
+    .addOption(
+      new Option("--format <format>", "graph language").choices(["mermaid", "dot"]).default("mermaid"),
+    )
+    .option("--override <key=value>", "naming override that beats every layer (repeatable)", collectKv, [])
+    .option("--values-config <file>", "naming-values file")
+    .option("--patterns-config <file>", "naming-patterns file")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn plan graph blueprints/dev.json                 # paste into a Markdown mermaid block",
+        "dpn plan graph --blueprint blueprints/dev.json --format dot | dot -Tsvg > dev.svg",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/plan.js")).planGraph));
+
   // ---- create ---------------------------------------------------------------------------
   const targetOption = () =>
     new Option(
@@ -257,9 +279,9 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--format <format>",
-        "output: table, json (= --json), or markdown (with --dry-run, for a pull request)",
+        "output: table, json (= --json); with --dry-run also markdown (for a pull request), mermaid or dot (a graph coloured by action)",
       )
-        .choices(["table", "json", "markdown"])
+        .choices(["table", "json", "markdown", "mermaid", "dot"])
         .default("table"),
     )
     .option("--json", "print one final JSON document")

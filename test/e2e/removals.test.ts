@@ -89,6 +89,19 @@ describe("removals in the plan", () => {
     expect(applied.stderr).toContain("--format markdown renders a plan: use it with --dry-run");
   });
 
+  it("plan graph and --format mermaid draw the resources, the plan's coloured by action", async () => {
+    const g = await dpn(["plan", "graph", "--blueprint", smaller]);
+    expect(g.code, describeResult(g)).toBe(0);
+    expect(g.stdout.split("\n")[0]).toBe("flowchart LR");
+    expect(g.stdout).toContain("subgraph databricks[Databricks]");
+    const dot = await dpn(["plan", "graph", smaller, "--format", "dot"]);
+    expect(dot.stdout).toMatch(/^digraph dpn \{[\s\S]*\}\s*$/);
+    const m = await dpn(["create", "--blueprint", smaller, "--dry-run", "--format", "mermaid"]);
+    expect(m.code, describeResult(m)).toBe(0);
+    expect(m.stdout).toMatch(/class n\d+,n\d+ remove/);
+    expect(m.stdout).toMatch(/class (n\d+,?)+ noop/);
+  });
+
   it("an apply leaves them as they are and says so", async () => {
     const r = await dpn(["create", "--blueprint", smaller, "--yes"]);
     expect(r.code, describeResult(r)).toBe(0);

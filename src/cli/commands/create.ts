@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import type { Target } from "../../app/context.js";
 import { profilesOf } from "../../app/context.js";
 import { type CreateStackInput, createStack, planStack } from "../../app/create-stack.js";
+import { type GraphNode, renderGraph } from "../../blueprint/graph.js";
 import { DpnError, ExitCode, usageError } from "../../core/errors.js";
+import type { Plan } from "../../engine/plan.js";
 import { hasPendingChanges } from "../../engine/plan.js";
 import { cliApp } from "../app-context.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
@@ -31,7 +33,7 @@ interface CreateOptions extends ResolveOptions {
   detailedExitcode?: boolean;
   json?: boolean;
   prune?: boolean;
-  format?: "table" | "json" | "markdown";
+  format?: "table" | "json" | "markdown" | "mermaid" | "dot";
 }
 
 export function progressFor(ctx: CliContext): ProgressRenderer {
@@ -54,9 +56,9 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
       hint: "for example --parallelism 4",
     });
   }
-  if (o.format === "markdown" && !o.dryRun) {
-    throw usageError("OPTIONS_CONFLICT", "--format markdown renders a plan: use it with --dry-run", {
-      hint: "dpn create --blueprint F --dry-run --format markdown > plan.md",
+  if ((o.format === "markdown" || o.format === "mermaid" || o.format === "dot") && !o.dryRun) {
+    throw usageError("OPTIONS_CONFLICT", `--format ${o.format} renders a plan: use it with --dry-run`, {
+      hint: `dpn create --blueprint F --dry-run --format ${o.format}`,
       details: { format: o.format },
     });
   }
@@ -94,6 +96,8 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     }
     if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true, shown));
     else if (o.format === "markdown") ctx.out.result(planMarkdown(plan, stack, o.target, shown));
+    else if (o.format === "mermaid" || o.format === "dot")
+      ctx.out.result(renderGraph(planNodes(plan, shown), o.format));
     else {
       ctx.out.result(planTable(plan, shown));
       ctx.out.info("dry run: nothing was changed");
@@ -155,4 +159,24 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     progress.done();
     interrupt.dispose();
   }
+}
+
+/** The plan as graph nodes coloured by action (removals as archive with --prune). */
+function planNodes(plan: Plan, o: { prune?: boolean }): GraphNode[] {
+  return [
+    ...plan.changes.map((c) => ({
+      address: c.address,
+      type: c.type,
+      name: c.name,
+      dependencies: c.desired.dependencies,
+      action: c.kind,
+    })),
+    ...plan.removals.map((r) => ({
+      address: r.address,
+      type: r.type,
+      name: r.name,
+      dependencies: [],
+      action: o.prune ? "archive" : "remove",
+    })),
+  ];
 }

@@ -1,4 +1,5 @@
 import { dirname, relative, resolve as resolvePath, sep } from "node:path";
+import { type GraphFormat, renderGraph } from "../../blueprint/graph.js";
 import { previewDocument, previewTable } from "../../blueprint/preview.js";
 import { starterBlueprint } from "../../blueprint/starter.js";
 import { loadConvention } from "../../config/load-convention.js";
@@ -115,6 +116,25 @@ export async function planValidate(ctx: CliContext, positional: unknown, opts: u
   } else {
     ctx.out.result(`${file}: valid (${resolved.resources.length} resources)`);
   }
+  return 0;
+}
+
+/** `dpn plan graph [--blueprint] <file> --format mermaid|dot`: the resources and their dependencies. */
+export async function planGraph(ctx: CliContext, positional: unknown, opts: unknown): Promise<number> {
+  const o = opts as ResolveOptions & { format: GraphFormat; blueprint?: string };
+  const file = blueprintArgument("graph", positional, o.blueprint);
+  const { resolved } = loadResolved(ctx, file, o);
+  ctx.out.result(
+    renderGraph(
+      resolved.resources.map((r) => ({
+        address: r.address,
+        type: r.type,
+        name: r.name,
+        dependencies: r.dependencies,
+      })),
+      o.format,
+    ),
+  );
   return 0;
 }
 
