@@ -10,6 +10,7 @@ import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
 import type { ProviderRegistry, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
+import { assertUnprotected, protectionsOf } from "./protection.js";
 import { assertPrunable, removalsOf } from "./removals.js";
 import { underLock } from "./session.js";
 
@@ -84,7 +85,15 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
         createdAt: new Date().toISOString(),
       };
       const p = await plan(app, store, registry, stack, input, new ReadCache());
-      if (input.prune) assertPrunable(p.removals);
+      if (input.prune) {
+        assertPrunable(p.removals);
+        await assertUnprotected(
+          store,
+          stack.id,
+          p.removals.map((r) => r.address),
+          "--prune",
+        );
+      }
       return { stack, plan: p };
     } finally {
       await registry.close();
@@ -139,9 +148,30 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
         { ...(input.lockTimeoutMs ? { lockTimeoutMs: input.lockTimeoutMs } : {}) },
         async (held) => {
           const p = await plan(app, store, registry, stack, input, cache);
-          if (input.prune) assertPrunable(p.removals);
+          if (input.prune) {
+            assertPrunable(p.removals);
+            await assertUnprotected(
+              store,
+              stack.id,
+              p.removals.map((r) => r.address),
+              "--prune",
+            );
+          }
           const pruning = Boolean(input.prune) && p.removals.length > 0;
-          if (!hasChanges(p) && !pruning) return { kind: "no-changes", stack, plan: p };
+          // protection takes effect at once; it is lifted only by a run that applied the blueprint
+          const protections = protectionsOf(input.resolved);
+          const set = protections.filter((x) => x.on);
+          if (set.length > 0) await store.setProtection(stack.id, set, "pending");
+          const lift = async (txId: string) =>
+            store.setProtection(
+              stack.id,
+              protections.filter((x) => !x.on),
+              txId,
+            );
+          if (!hasChanges(p) && !pruning) {
+            await lift("no-changes");
+            return { kind: "no-changes", stack, plan: p };
+          }
           await app.confirm({
             kind: "apply-plan",
             question: `Apply these changes to ${project}/${environment} on ${input.target}?`,
@@ -167,6 +197,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
               signal: AbortSignal.any(signals),
             },
           });
+          if (tx.outcome === "committed") await lift(tx.txId);
           return { kind: "applied", stack, plan: p, tx };
         },
       );

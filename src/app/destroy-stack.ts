@@ -14,6 +14,7 @@ import type { Plan, PlannedRemoval } from "../engine/plan.js";
 import type { StackRecord } from "../engine/ports.js";
 import { runResourceOperation } from "../engine/resource-operation.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
+import { assertUnprotected } from "./protection.js";
 import { removalsOf } from "./removals.js";
 import { isNotEmpty } from "./resources.js";
 import { openSession, type StackSelector, underLock } from "./session.js";
@@ -69,6 +70,12 @@ export async function destroyStack(app: AppContext, input: DestroyInput): Promis
     const all = () =>
       removalsOf(store, stack, { resources: [] }, { archivedToo: mode === "delete", reason: DESTROY_REASON });
     const planned = await all();
+    await assertUnprotected(
+      store,
+      stack.id,
+      planned.map((r) => r.address),
+      "dpn destroy",
+    );
     if (input.dryRun) return { kind: "dry-run", stack, removals: planned, mode };
     if (planned.length === 0) return { kind: "nothing", stack };
     const registry = await session.registry([...new Set(planned.map((r) => r.type))]);

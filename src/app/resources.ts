@@ -20,6 +20,7 @@ import { remoteIdField } from "../types/records.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { dependentsOf, desiredFromObject, findRemote, storedDesired } from "./desired.js";
 import { type DriftField, driftOf } from "./drift.js";
+import { assertUnprotected } from "./protection.js";
 import { resolveResource } from "./resource-select.js";
 import {
   noStackError,
@@ -270,6 +271,12 @@ export async function previewDelete(app: AppContext, input: DeleteInput): Promis
   const session = await sessionOf(app, { ...input, readonly: true });
   try {
     const row = await rowOf(session, input);
+    await assertUnprotected(
+      session.store,
+      session.stack.id,
+      [row.address],
+      input.archive ? "archive" : "delete",
+    );
     const registry = await session.registry([row.type]);
     await registry.preflight([row.type]);
     if (!input.archive) {
@@ -306,6 +313,12 @@ export async function deleteResource(app: AppContext, input: DeleteInput): Promi
   const session = await sessionOf(app, { ...input, readonly: false });
   try {
     const row = await rowOf(session, input);
+    await assertUnprotected(
+      session.store,
+      session.stack.id,
+      [row.address],
+      input.archive ? "archive" : "delete",
+    );
     await (await session.registry([row.type])).preflight([row.type]);
     if (input.archive) {
       return await underLock(session, input, async () => ({

@@ -94,10 +94,10 @@ describe("loadBlueprint: schema problems, all at once", () => {
       true,
     );
     expect(brief(problems)).toEqual([
-      'BLUEPRINT_UNKNOWN_KEY $.resources.aws.s3_buckets[0].versoning 6:58 | unknown key "versoning" in $.resources.aws.s3_buckets[0] | Did you mean "versioning"? Allowed keys: purpose, layer, versioning, lifecycle_days, encryption, kms_key_id, block_public_access, tags.',
+      'BLUEPRINT_UNKNOWN_KEY $.resources.aws.s3_buckets[0].versoning 6:58 | unknown key "versoning" in $.resources.aws.s3_buckets[0] | Did you mean "versioning"? Allowed keys: purpose, layer, versioning, lifecycle_days, encryption, kms_key_id, block_public_access, tags, lifecycle.',
       'BLUEPRINT_UNKNOWN_KEY $.resources.aws.glue_database 7:7 | unknown key "glue_database" in $.resources.aws | Did you mean "glue_databases"? Allowed keys: s3_buckets, glue_databases, glue_tables.',
       'BLUEPRINT_MISSING_KEY $.resources.databricks.clusters[0] 10:20 | missing required key "cluster_type" in $.resources.databricks.clusters[0] | Found "cluster_typ": did you mean "cluster_type"?',
-      'BLUEPRINT_UNKNOWN_KEY $.resources.databricks.clusters[0].cluster_typ 10:41 | unknown key "cluster_typ" in $.resources.databricks.clusters[0] | Did you mean "cluster_type"? Allowed keys: workload, cluster_type, node_type, spark_version, autoscale, num_workers, autotermination_minutes, single_user_name, tags.',
+      'BLUEPRINT_UNKNOWN_KEY $.resources.databricks.clusters[0].cluster_typ 10:41 | unknown key "cluster_typ" in $.resources.databricks.clusters[0] | Did you mean "cluster_type"? Allowed keys: workload, cluster_type, node_type, spark_version, autoscale, num_workers, autotermination_minutes, single_user_name, tags, lifecycle.',
       'BLUEPRINT_MISSING_KEY $.resources.databricks.clusters[0].autoscale 10:105 | missing required key "min" in $.resources.databricks.clusters[0].autoscale | Add "min" (Minimum workers).',
       'BLUEPRINT_UNKNOWN_KEY $.resources.databricks.clusters[0].autoscale.min_workers 10:107 | unknown key "min_workers" in $.resources.databricks.clusters[0].autoscale | Allowed keys: min, max.',
       'BLUEPRINT_UNKNOWN_KEY $.scopes 13:3 | unknown key "scopes" in $ | Did you mean "scope"? Allowed keys: $schema, version, metadata, resources, scope.',

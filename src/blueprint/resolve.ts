@@ -507,6 +507,7 @@ function buildResources(run: Run): void {
       tags,
       dependencies: [...n.dependencies],
       source: n.path,
+      ...(rec(n.entry.lifecycle)?.prevent_destroy === true ? { preventDestroy: true } : {}),
     } as DesiredResource;
   }
 }

@@ -406,6 +406,10 @@ export const ERROR_CODES = {
   SANDBOX_SEED_NO_BUCKET: { kind: "usage", doc: "A seeded object names a bucket that does not exist." },
   SANDBOX_STORAGE_ERROR: { kind: "provider", doc: "The sandbox database failed." },
   SCAN_DUPLICATE_OBJECT: { kind: "validation", doc: "The inventory lists an object twice." },
+  RESOURCE_PROTECTED: {
+    kind: "validation",
+    doc: "The resource is protected by lifecycle.prevent_destroy; delete, --prune and destroy refuse it. Nothing was changed.",
+  },
   REMOVAL_MISSING: {
     kind: "provider",
     doc: "--prune met a resource in state that no longer exists remotely; the run was rolled back.",

@@ -156,6 +156,11 @@ export interface DesiredResource<T extends ProvisionedType = ProvisionedType> {
   dependencies: string[];
   /** JSON path of the blueprint entry this came from, for messages. */
   source: string;
+  /**
+   * `"lifecycle": {"prevent_destroy": true}`: delete, --prune and destroy refuse it. The state
+   * remembers it until a blueprint without the flag has been applied.
+   */
+  preventDestroy?: boolean;
 }
 
 /** Ownership marker stamped on everything dpn creates. */

@@ -351,6 +351,13 @@ export interface ResourceStore {
   getResource(stackId: string, address: string): Promise<ResourceRecord | undefined>;
   /** Write a row outside a step (a state correction that changes nothing remote). */
   putResource(rec: ResourceRecord): Promise<void>;
+  /**
+   * Addresses of the stack protected by `lifecycle.prevent_destroy`, remembered apart from the
+   * rows: protection outlives the resource's removal from the blueprint and its row.
+   */
+  protectedAddresses(stackId: string): Promise<Set<string>>;
+  /** Set (`on`) or clear each address's protection, as applied by transaction `txId`. */
+  setProtection(stackId: string, changes: { address: string; on: boolean }[], txId: string): Promise<void>;
 }
 
 export interface TransactionStore {

@@ -60,6 +60,7 @@ describe("migrations", () => {
       "journal",
       "lock_fences",
       "locks",
+      "protections",
       "resources",
       "schema_migrations",
       "stacks",

@@ -142,6 +142,21 @@ CREATE TABLE lock_fences (
 );
 `,
   },
+  {
+    version: 4,
+    name: "protections",
+    // lifecycle.prevent_destroy as applied, per address: kept apart from the resource rows so that
+    // taking a resource out of the blueprint (or deleting its row) does not drop its protection.
+    sql: `
+CREATE TABLE protections (
+  stack_id TEXT NOT NULL REFERENCES stacks(id) ON DELETE CASCADE,
+  address  TEXT NOT NULL,
+  tx_id    TEXT NOT NULL,
+  since    TEXT NOT NULL,
+  PRIMARY KEY (stack_id, address)
+);
+`,
+  },
 ];
 
 /** The highest schema version this dpn knows. */

@@ -445,6 +445,28 @@ export class SqliteDb {
     });
   }
 
+  protectedAddresses(stackId: string): Set<string> {
+    return this.guard("protectedAddresses", () => {
+      const rows = this.stmt("SELECT address FROM protections WHERE stack_id = ?").all(stackId) as {
+        address: string;
+      }[];
+      return new Set(rows.map((r) => r.address));
+    });
+  }
+
+  setProtection(stackId: string, changes: { address: string; on: boolean }[], txId: string): void {
+    this.write("setProtection", () => {
+      const now = nowIso();
+      for (const c of changes) {
+        if (c.on)
+          this.stmt(
+            "INSERT INTO protections (stack_id, address, tx_id, since) VALUES (?, ?, ?, ?) ON CONFLICT (stack_id, address) DO NOTHING",
+          ).run(stackId, c.address, txId, now);
+        else this.stmt("DELETE FROM protections WHERE stack_id = ? AND address = ?").run(stackId, c.address);
+      }
+    });
+  }
+
   // -- transactions -----------------------------------------------------------------------------
 
   /**
@@ -942,6 +964,16 @@ export class SqliteStateStore implements StateStore {
   }
   async putResource(rec: ResourceRecord): Promise<void> {
     return this.settleStep({ outcomes: [], put: [rec] });
+  }
+  async protectedAddresses(stackId: string): Promise<Set<string>> {
+    return this.commit(() => this.db.protectedAddresses(stackId));
+  }
+  async setProtection(
+    stackId: string,
+    changes: { address: string; on: boolean }[],
+    txId: string,
+  ): Promise<void> {
+    return this.commit(() => this.db.setProtection(stackId, changes, txId));
   }
 
   async beginTransaction(

@@ -5,7 +5,7 @@
 import type { GlueDatabaseProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
 import { checkGlueDatabaseEntry } from "./glue-rules.js";
-import { layerField, nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { layerField, lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { checkLayer } from "./kit/common-rules.js";
 import { asString } from "./kit/entry-values.js";
 import { definition, type Infer, obj, opt, str } from "./kit/schema-builder.js";
@@ -20,6 +20,7 @@ export const glueDatabaseEntry = definition(
       layer: layerField,
       description: opt(str({ description: "Database description (at most 2048 characters)." })),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: 'A Glue database, referenced by glue tables as "<domain>-<layer>".' },
   ),

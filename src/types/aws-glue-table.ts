@@ -6,7 +6,13 @@
 import type { GlueTableProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
 import { checkGlueTableEntry } from "./glue-rules.js";
-import { columnDefinition, nameField, TABLE_TYPES, tagsField } from "./kit/blueprint-fragments.js";
+import {
+  columnDefinition,
+  lifecycleField,
+  nameField,
+  TABLE_TYPES,
+  tagsField,
+} from "./kit/blueprint-fragments.js";
 import { duplicateColumns } from "./kit/common-rules.js";
 import { asString, columnsOf } from "./kit/entry-values.js";
 import { at, err } from "./kit/located.js";
@@ -37,6 +43,7 @@ export const glueTableEntry = definition(
       format: opt(oneOfStrings(TABLE_FORMATS, { default: "parquet", description: "Storage format." })),
       description: opt(str({ description: "Table description (at most 2048 characters)." })),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Glue table." },
   ),

@@ -4,7 +4,7 @@
  */
 import type { S3BucketProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
-import { layerField, nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { layerField, lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { checkLayer } from "./kit/common-rules.js";
 import { asString } from "./kit/entry-values.js";
 import { at, err } from "./kit/located.js";
@@ -36,6 +36,7 @@ export const s3BucketEntry = definition(
         bool({ default: true, description: "Block all public access (all four flags)." }),
       ),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "An S3 general purpose bucket." },
   ),

@@ -5,7 +5,7 @@
 import type { CatalogProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
 import { ucSchemaEntry } from "./dbx-schema.js";
-import { commentField, nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { commentField, lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { bucketOfLocation } from "./kit/row-matchers.js";
 import { arr, definition, type Infer, obj, opt, ref, str } from "./kit/schema-builder.js";
 import { updateComment } from "./kit/update-fragments.js";
@@ -20,6 +20,7 @@ export const catalogEntry = definition(
       storage_root: opt(str({ minLength: 1, description: "Managed storage location (s3://…)." })),
       comment: commentField("catalog"),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Unity Catalog catalog." },
   ),

@@ -6,7 +6,7 @@
 import type { ClusterProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
 import { checkClusterEntry } from "./cluster-rules.js";
-import { nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { asRecord, asString } from "./kit/entry-values.js";
 import { definition, type Infer, int, obj, oneOfStrings, opt, str } from "./kit/schema-builder.js";
 import { updateString } from "./kit/update-fragments.js";
@@ -61,6 +61,7 @@ export const clusterEntry = definition(
         }),
       ),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Databricks all-purpose cluster." },
   ),

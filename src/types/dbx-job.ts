@@ -8,7 +8,7 @@ import { TYPE_TAGS } from "../naming/tags.js";
 import { checkJobSchedule } from "./job-schedule-rules.js";
 import { toJobSchedule, toJobTask } from "./job-settings.js";
 import { checkJobTasks } from "./job-task-rules.js";
-import { nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { asList, asRecord } from "./kit/entry-values.js";
 import {
   arr,
@@ -79,6 +79,7 @@ export const jobEntry = definition(
       tasks: opt(arr(ref(taskDefinition))),
       max_concurrent_runs: opt(int({ minimum: 1, maximum: 1000, default: 1 })),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Databricks job." },
   ),

@@ -6,7 +6,7 @@ import type { SchemaProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
 import { ucTableEntry } from "./dbx-table.js";
 import { volumeEntry } from "./dbx-volume.js";
-import { commentField, layerField, nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { commentField, layerField, lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { checkLayer } from "./kit/common-rules.js";
 import { fullNameIs, lower } from "./kit/row-matchers.js";
 import { arr, definition, type Infer, obj, opt, ref } from "./kit/schema-builder.js";
@@ -23,6 +23,7 @@ export const ucSchemaEntry = definition(
       volumes: opt(arr(ref(volumeEntry))),
       comment: commentField("schema"),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Unity Catalog schema." },
   ),

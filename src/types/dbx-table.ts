@@ -7,6 +7,7 @@ import { TYPE_TAGS } from "../naming/tags.js";
 import {
   columnDefinition,
   commentField,
+  lifecycleField,
   nameField,
   TABLE_TYPES,
   tagsField,
@@ -34,6 +35,7 @@ export const ucTableEntry = definition(
         }),
       ),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Unity Catalog table." },
   ),

@@ -5,7 +5,7 @@
  */
 import type { VolumeProps } from "../core/resources.js";
 import { TYPE_TAGS } from "../naming/tags.js";
-import { commentField, nameField, tagsField } from "./kit/blueprint-fragments.js";
+import { commentField, lifecycleField, nameField, tagsField } from "./kit/blueprint-fragments.js";
 import { asString } from "./kit/entry-values.js";
 import { at, err } from "./kit/located.js";
 import { bucketOfLocation, fullNameIs, lower } from "./kit/row-matchers.js";
@@ -25,6 +25,7 @@ export const volumeEntry = definition(
       ),
       comment: commentField("volume"),
       tags: tagsField,
+      lifecycle: lifecycleField,
     },
     { description: "A Unity Catalog volume." },
   ),

@@ -2,7 +2,7 @@
  * Schema fragments several type specs share in the blueprint: a naming field, the layer, extra
  * tags, a comment, and the `column` definition of Glue and Unity Catalog tables.
  */
-import { definition, type Infer, obj, opt, record, type Sch, str } from "./schema-builder.js";
+import { bool, definition, type Infer, obj, opt, record, type Sch, str } from "./schema-builder.js";
 
 /** Layers every convention accepts; a convention's values may add more (checked by each layered type). */
 export const STANDARD_LAYERS = ["raw", "bronze", "silver", "gold", "processed", "curated"] as const;
@@ -19,6 +19,22 @@ export const layerField = str({
 
 export const tagsField = opt(
   record(str({ maxLength: 256 }), { description: "Extra tags, merged over the standard tags." }),
+);
+
+/** `lifecycle`: what dpn may do to the resource beyond creating and updating it. */
+export const lifecycleField = opt(
+  obj(
+    {
+      prevent_destroy: opt(
+        bool({
+          default: false,
+          description:
+            "Refuse dpn delete, create --prune and dpn destroy for this resource (exit 3). The state keeps the protection until a blueprint without it has been applied.",
+        }),
+      ),
+    },
+    { description: "What dpn may do to the resource beyond creating and updating it." },
+  ),
 );
 
 export const commentField = (what: string) => opt(str({ description: `Comment on the ${what}.` }));
