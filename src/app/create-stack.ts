@@ -4,14 +4,16 @@
  * half (a dry run): it writes nothing anywhere.
  */
 import type { ResolvedBlueprint } from "../blueprint/resolve.js";
+import { DpnError } from "../core/errors.js";
 import { currentActor, stackIdFor } from "../core/ids.js";
 import { applyPlan, type TxResult } from "../engine/apply.js";
 import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
-import type { ProviderRegistry, StackRecord, StateStore } from "../engine/ports.js";
+import type { ProviderRegistry, ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { assertUnprotected, protectionsOf } from "./protection.js";
 import { assertPrunable, removalsOf } from "./removals.js";
+import { assertFresh, fingerprintsOf, type SavedPlan } from "./saved-plan.js";
 import { underLock } from "./session.js";
 
 export interface CreateStackInput extends ProfileChoice {
@@ -35,11 +37,18 @@ export interface CreateStackInput extends ProfileChoice {
    * same transaction, after every create and update succeeded.
    */
   prune?: boolean;
+  /**
+   * `--plan plan.json`: apply exactly this saved plan (its resources are `resolved.resources`), or
+   * refuse with PLAN_STALE / PLAN_ALREADY_APPLIED before anything changes.
+   */
+  saved?: { plan: SavedPlan; file: string };
 }
 
 export interface PlannedStack {
   stack: StackRecord;
   plan: Plan;
+  /** The stack's state rows the plan was computed against (for a saved plan's fingerprints). */
+  rows: ResourceRecord[];
 }
 
 export type CreateStackResult =
@@ -94,7 +103,7 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
           "--prune",
         );
       }
-      return { stack, plan: p };
+      return { stack, plan: p, rows: await store.listResources(stack.id) };
     } finally {
       await registry.close();
     }
@@ -148,6 +157,11 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
         { ...(input.lockTimeoutMs ? { lockTimeoutMs: input.lockTimeoutMs } : {}) },
         async (held) => {
           const p = await plan(app, store, registry, stack, input, cache);
+          if (input.saved) {
+            await assertNotApplied(store, stack.id, input.saved);
+            const rows = await store.listResources(stack.id);
+            assertFresh(input.saved.plan, fingerprintsOf(p, rows), input.saved.file);
+          }
           if (input.prune) {
             assertPrunable(p.removals);
             await assertUnprotected(
@@ -170,7 +184,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
             );
           if (!hasChanges(p) && !pruning) {
             await lift("no-changes");
-            return { kind: "no-changes", stack, plan: p };
+            return { kind: "no-changes", stack, plan: p, rows: [] };
           }
           await app.confirm({
             kind: "apply-plan",
@@ -198,7 +212,18 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
             },
           });
           if (tx.outcome === "committed") await lift(tx.txId);
-          return { kind: "applied", stack, plan: p, tx };
+          if (tx.outcome === "committed" && input.saved)
+            await store.audit({
+              at: new Date().toISOString(),
+              actor: app.actor ?? currentActor(),
+              stackId: stack.id,
+              txId: tx.txId,
+              command: app.command,
+              event: "plan.applied",
+              outcome: "ok",
+              details: { plan_id: input.saved.plan.plan_id, file: input.saved.file },
+            });
+          return { kind: "applied", stack, plan: p, tx, rows: [] };
         },
       );
     } finally {
@@ -207,4 +232,24 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
   } finally {
     await store.close();
   }
+}
+
+/** PLAN_ALREADY_APPLIED (exit 11) when a committed run already applied this saved plan: a plan applies once. */
+async function assertNotApplied(
+  store: StateStore,
+  stackId: string,
+  saved: { plan: SavedPlan; file: string },
+): Promise<void> {
+  const events = await store.auditEvents({ stackId });
+  const done = events.find((e) => e.event === "plan.applied" && e.details?.plan_id === saved.plan.plan_id);
+  if (!done) return;
+  throw new DpnError(
+    "stale",
+    "PLAN_ALREADY_APPLIED",
+    `${saved.file} was applied already, by transaction ${done.txId ?? "?"} at ${done.at}; a saved plan applies once`,
+    {
+      hint: "Make a new plan (dpn create --dry-run --out) to change the stack again.",
+      details: { plan_id: saved.plan.plan_id, tx_id: done.txId },
+    },
+  );
 }

@@ -35,7 +35,8 @@ describe("argument errors", () => {
   });
 
   it("a missing required option and an unknown command are typed too; commander's suggestion becomes the hint", () => {
-    expect(errorOf(["create"]).code).toBe("OPTION_REQUIRED");
+    // create checks --blueprint / --plan itself (either may be given); read requires --resource-id
+    expect(errorOf(["read"]).code).toBe("OPTION_REQUIRED");
     const cmd = errorOf(["plan", "previw"]);
     expect(cmd.code).toBe("ARGUMENTS_INVALID");
     expect(cmd.message).toBe("unknown command 'previw'");

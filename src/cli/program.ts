@@ -252,9 +252,17 @@ export function buildProgram(): Command {
       .default("cloud");
   stateOption(addSandboxFlags(program.command("create")))
     .description("provision every resource of a blueprint as one all-or-nothing transaction")
-    .requiredOption("--blueprint <file>", "blueprint JSON file")
+    .option("--blueprint <file>", "blueprint JSON file (required unless --plan)")
+    .option(
+      "--plan <file>",
+      "apply exactly this saved plan, or refuse with PLAN_STALE (exit 11) if anything changed",
+    )
     .addOption(targetOption())
     .option("--dry-run", "show every operation in execution order and change nothing")
+    .option(
+      "--out <file>",
+      "with --dry-run: also write the plan as a saved plan (schemas/saved-plan.schema.json)",
+    )
     .option("--yes", "do not ask for confirmation (required without a TTY)")
     .option("--parallelism <n>", "maximum concurrent provider calls", parseIntOption("--parallelism"), 10)
     .option("--no-rollback", "on failure keep what succeeded instead of rolling back")
@@ -291,6 +299,7 @@ export function buildProgram(): Command {
         "dpn create --blueprint examples/blueprints/dev.json --target sandbox --yes",
         "dpn create --blueprint blueprints/prd.json --dry-run",
         "dpn create --blueprint blueprints/prd.json --dry-run --format markdown > plan.md",
+        "dpn create --blueprint blueprints/prd.json --dry-run --out prd.plan.json && dpn create --plan prd.plan.json --yes",
         "DPN_SANDBOX_FAIL_AFTER=5 dpn create --blueprint examples/blueprints/dev.json --target sandbox --yes",
       ]),
     )

@@ -410,6 +410,19 @@ export const ERROR_CODES = {
     kind: "validation",
     doc: "The resource is protected by lifecycle.prevent_destroy; delete, --prune and destroy refuse it. Nothing was changed.",
   },
+  PLAN_NOT_FOUND: { kind: "usage", doc: "The saved plan file given to --plan cannot be read." },
+  PLAN_INVALID: {
+    kind: "validation",
+    doc: "A saved plan file is not one dpn wrote, or was edited or truncated after it was written.",
+  },
+  PLAN_VERSION_MISMATCH: { kind: "validation", doc: "A saved plan was made by another dpn version." },
+  PLAN_TARGET_MISMATCH: { kind: "usage", doc: "A saved plan was made for the other target." },
+  PLAN_STACK_MISMATCH: { kind: "usage", doc: "A saved plan is for another stack than the one named." },
+  PLAN_STALE: {
+    kind: "stale",
+    doc: "A live object or state row changed since the saved plan was made; nothing was changed.",
+  },
+  PLAN_ALREADY_APPLIED: { kind: "stale", doc: "The saved plan was applied already; a plan applies once." },
   REMOVAL_MISSING: {
     kind: "provider",
     doc: "--prune met a resource in state that no longer exists remotely; the run was rolled back.",

@@ -21,6 +21,7 @@ export const ExitCode = {
   STATE: 8,
   ABORTED: 9,
   CHANGES_PENDING: 10,
+  PLAN_STALE: 11,
   INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -36,6 +37,7 @@ export type ErrorKind =
   | "rollback_incomplete"
   | "state"
   | "aborted"
+  | "stale"
   | "interrupted";
 
 const KIND_EXIT: Record<ErrorKind, ExitCodeValue> = {
@@ -48,6 +50,7 @@ const KIND_EXIT: Record<ErrorKind, ExitCodeValue> = {
   rollback_incomplete: ExitCode.ROLLBACK_INCOMPLETE,
   state: ExitCode.STATE,
   aborted: ExitCode.ABORTED,
+  stale: ExitCode.PLAN_STALE,
   interrupted: ExitCode.INTERRUPTED,
 };
 

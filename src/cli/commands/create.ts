@@ -3,13 +3,18 @@ import { readFileSync } from "node:fs";
 import type { Target } from "../../app/context.js";
 import { profilesOf } from "../../app/context.js";
 import { type CreateStackInput, createStack, planStack } from "../../app/create-stack.js";
+import { canonical } from "../../app/drift.js";
+import { checkSavedPlan, resolvedOf, type SavedPlan, savedPlanOf } from "../../app/saved-plan.js";
 import { type GraphNode, renderGraph } from "../../blueprint/graph.js";
+import { parseJsonSource } from "../../blueprint/json-source.js";
 import { DpnError, ExitCode, usageError } from "../../core/errors.js";
 import type { Plan } from "../../engine/plan.js";
 import { hasPendingChanges } from "../../engine/plan.js";
 import { cliApp } from "../app-context.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
 import type { CliContext } from "../context.js";
+import { writeNewFile } from "../files.js";
+import { VERSION } from "../package-info.js";
 import { planMarkdown } from "../plan-markdown.js";
 import { planJson, planTable, retireHint, txJson } from "../plan-table.js";
 import { liveProgress, type ProgressRenderer, plainProgress } from "../progress.js";
@@ -19,7 +24,11 @@ import { interruptSignal } from "../signals.js";
 export { planTable, txJson } from "../plan-table.js";
 
 interface CreateOptions extends ResolveOptions {
-  blueprint: string;
+  blueprint?: string;
+  /** `--out F` (with --dry-run): write the plan as a saved plan. */
+  out?: string;
+  /** `--plan F`: apply exactly this saved plan. */
+  plan?: string;
   target: Target;
   dryRun?: boolean;
   yes?: boolean;
@@ -62,21 +71,56 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
       details: { format: o.format },
     });
   }
-  // All fallible local work first: convention, blueprint, names.
-  const { resolved } = loadResolved(ctx, o.blueprint, o);
+  if (o.out && !o.dryRun)
+    throw usageError("OPTIONS_CONFLICT", "--out writes a plan: use it with --dry-run", {
+      hint: "dpn create --blueprint F --dry-run --out plan.json",
+    });
+  if (o.plan && (o.dryRun || o.out))
+    throw usageError("OPTIONS_CONFLICT", "--plan applies a saved plan: it takes no --dry-run or --out", {
+      hint: "dpn create --plan plan.json --yes (the plan file is the dry run)",
+    });
+  if (!o.plan && !o.blueprint)
+    throw usageError("OPTION_REQUIRED", "dpn create needs --blueprint <file> (or --plan <saved plan>)", {
+      hint: "dpn create --blueprint blueprints/dev.json --dry-run",
+      details: { option: "--blueprint" },
+    });
+  // All fallible local work first: convention, blueprint, names (or the saved plan).
+  const saved = o.plan ? loadSavedPlan(o.plan, o) : undefined;
+  const loaded = o.blueprint ? loadResolved(ctx, o.blueprint, o) : undefined;
+  if (saved && loaded) {
+    const a = saved.plan.stack;
+    const b = loaded.resolved.stackKey;
+    if (a.project !== b.project || a.environment !== b.environment)
+      throw usageError(
+        "PLAN_STACK_MISMATCH",
+        `${o.plan} is a plan for stack ${a.project}/${a.environment}, but ${o.blueprint} is stack ${b.project}/${b.environment}`,
+        {
+          hint: "Apply the plan alone (dpn create --plan F), or make a plan of this blueprint.",
+          details: { plan: a.id },
+        },
+      );
+  }
+  const resolved = saved
+    ? resolvedOf(saved.plan, o.plan as string)
+    : (loaded as NonNullable<typeof loaded>).resolved;
   const input: CreateStackInput = {
     resolved,
-    blueprintHash: createHash("sha256").update(readFileSync(o.blueprint)).digest("hex"),
+    blueprintHash: saved
+      ? saved.plan.blueprint.sha256
+      : createHash("sha256")
+          .update(readFileSync(o.blueprint as string))
+          .digest("hex"),
     target: o.target,
     ...profilesOf(o),
     parallelism: o.parallelism,
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),
-    ...(o.prune ? { prune: true } : {}),
+    ...(o.prune || saved?.plan.prune ? { prune: true } : {}),
+    ...(saved ? { saved } : {}),
     sandboxFlags: o as unknown as Record<string, unknown>,
   };
-  const shown = { prune: Boolean(o.prune) };
+  const shown = { prune: Boolean(input.prune) };
   // Without --yes and without a terminal to ask on, the run can only end in a refusal (exit 9):
   // plan read-only like a dry run, show the plan, and refuse before anything is written.
   const refuse = !o.dryRun && !o.yes && !ctx.interactive;
@@ -93,6 +137,29 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     if (refuse) {
       if (!o.json) ctx.out.info(planTable(plan, shown));
       await confirm(ctx, "", false); // throws CONFIRMATION_REQUIRED (exit 9): nothing was changed
+    }
+    if (o.out) {
+      const doc = savedPlanOf({
+        plan,
+        rows: planned.rows,
+        stack,
+        target: o.target,
+        prune: Boolean(o.prune),
+        resolved,
+        blueprint: { file: o.blueprint as string, sha256: input.blueprintHash as string },
+        conventionSha256: createHash("sha256")
+          .update(canonical((loaded as NonNullable<typeof loaded>).conv))
+          .digest("hex"),
+        dpnVersion: VERSION,
+      });
+      writeNewFile(
+        o.out,
+        `${JSON.stringify(doc, null, 2)}\n`,
+        true,
+        "saved plan",
+        "write it elsewhere with --out <file>",
+      );
+      ctx.out.info(`wrote the plan to ${o.out}: apply exactly it with \`dpn create --plan ${o.out}\``);
     }
     if (o.json) ctx.out.resultJson(planJson(plan, stack, o.target, true, shown));
     else if (o.format === "markdown") ctx.out.result(planMarkdown(plan, stack, o.target, shown));
@@ -179,4 +246,33 @@ function planNodes(plan: Plan, o: { prune?: boolean }): GraphNode[] {
       action: o.prune ? "archive" : "remove",
     })),
   ];
+}
+
+/** Read and check a saved plan file (PLAN_INVALID with line:column for broken JSON). */
+function loadSavedPlan(file: string, o: CreateOptions): { plan: SavedPlan; file: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw usageError("PLAN_NOT_FOUND", `cannot read the saved plan ${file}: ${(e as Error).message}`, {
+      hint: "Write one with dpn create --blueprint F --dry-run --out plan.json",
+      details: { file },
+    });
+  }
+  let doc: unknown;
+  try {
+    doc = parseJsonSource(text, file).value;
+  } catch (e) {
+    throw new DpnError(
+      "validation",
+      "PLAN_INVALID",
+      `${file} is not a whole JSON document: ${(e as Error).message}`,
+      {
+        hint: "The file was cut or edited: make the plan again with dpn create --dry-run --out.",
+        details: { field: "(document)" },
+        cause: e,
+      },
+    );
+  }
+  return { plan: checkSavedPlan(doc, file, { dpnVersion: VERSION, target: o.target }), file };
 }
