@@ -62,8 +62,9 @@ export type ConfirmRequest =
   | {
       kind: "apply-plan";
       question: string;
-      plan: Plan /** The removals are archived (--prune). */;
-      prune?: boolean;
+      plan: Plan;
+      /** The removals are archived in the run (--prune) or deleted after its commit (--prune=delete). */
+      prune?: "archive" | "delete";
     }
   | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
   | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean }

@@ -11,6 +11,7 @@ import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
 import type { ProviderRegistry, ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
+import { type DeleteEachResult, deleteEach } from "./delete-each.js";
 import { assertUnprotected, protectionsOf } from "./protection.js";
 import { assertPrunable, removalsOf } from "./removals.js";
 import { assertFresh, fingerprintsOf, type SavedPlan } from "./saved-plan.js";
@@ -38,6 +39,14 @@ export interface CreateStackInput extends ProfileChoice {
    */
   prune?: boolean;
   /**
+   * `--prune=delete`: hard-delete the removals in a cleanup phase after the transaction committed,
+   * one journaled transaction each; a failure there leaves the committed part, is recorded as a
+   * pending cleanup (dpn status lists it) and the next pruning run retries it.
+   */
+  pruneDelete?: boolean;
+  /** With `pruneDelete`: delete what the removed resources hold too. */
+  force?: boolean;
+  /**
    * `--plan plan.json`: apply exactly this saved plan (its resources are `resolved.resources`), or
    * refuse with PLAN_STALE / PLAN_ALREADY_APPLIED before anything changes.
    */
@@ -52,8 +61,8 @@ export interface PlannedStack {
 }
 
 export type CreateStackResult =
-  | (PlannedStack & { kind: "no-changes" })
-  | (PlannedStack & { kind: "applied"; tx: TxResult });
+  | (PlannedStack & { kind: "no-changes"; cleanup?: DeleteEachResult })
+  | (PlannedStack & { kind: "applied"; tx: TxResult; cleanup?: DeleteEachResult });
 
 function types(resolved: ResolvedBlueprint) {
   return [...new Set(resolved.resources.map((r) => r.type))];
@@ -162,7 +171,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
             const rows = await store.listResources(stack.id);
             assertFresh(input.saved.plan, fingerprintsOf(p, rows), input.saved.file);
           }
-          if (input.prune) {
+          if (input.prune || input.pruneDelete) {
             assertPrunable(p.removals);
             await assertUnprotected(
               store,
@@ -172,6 +181,9 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
             );
           }
           const pruning = Boolean(input.prune) && p.removals.length > 0;
+          const cleaning = Boolean(input.pruneDelete) && p.removals.length > 0;
+          const cleanup = async (txId: string) =>
+            cleaning ? cleanupPhase(app, { store, registry, stack, plan: p, input, txId }) : undefined;
           // protection takes effect at once; it is lifted only by a run that applied the blueprint
           const protections = protectionsOf(input.resolved);
           const set = protections.filter((x) => x.on);
@@ -183,14 +195,22 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
               txId,
             );
           if (!hasChanges(p) && !pruning) {
+            if (cleaning)
+              await app.confirm({
+                kind: "apply-plan",
+                question: `Delete the ${p.removals.length} removed resources of ${project}/${environment} on ${input.target}? This cannot be undone.`,
+                plan: p,
+                prune: "delete",
+              });
             await lift("no-changes");
-            return { kind: "no-changes", stack, plan: p, rows: [] };
+            const done = await cleanup("no-changes");
+            return { kind: "no-changes", stack, plan: p, rows: [], ...(done ? { cleanup: done } : {}) };
           }
           await app.confirm({
             kind: "apply-plan",
             question: `Apply these changes to ${project}/${environment} on ${input.target}?`,
             plan: p,
-            ...(pruning ? { prune: true } : {}),
+            ...(pruning ? { prune: "archive" as const } : cleaning ? { prune: "delete" as const } : {}),
           });
           const signals = [held.signal, ...(input.signal ? [input.signal] : [])];
           const tx = await applyPlan({
@@ -223,7 +243,8 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
               outcome: "ok",
               details: { plan_id: input.saved.plan.plan_id, file: input.saved.file },
             });
-          return { kind: "applied", stack, plan: p, tx, rows: [] };
+          const done = tx.outcome === "committed" ? await cleanup(tx.txId) : undefined;
+          return { kind: "applied", stack, plan: p, tx, rows: [], ...(done ? { cleanup: done } : {}) };
         },
       );
     } finally {
@@ -252,4 +273,60 @@ async function assertNotApplied(
       details: { plan_id: saved.plan.plan_id, tx_id: done.txId },
     },
   );
+}
+
+/**
+ * The cleanup phase of `--prune=delete`, after the run committed: every removal is recorded as a
+ * pending cleanup first (so a crash leaves them listed), then deleted one at a time, dependents
+ * first; each deleted one is cleared, a failure is recorded with its error and ends the phase.
+ */
+async function cleanupPhase(
+  app: AppContext,
+  o: {
+    store: StateStore;
+    registry: ProviderRegistry;
+    stack: StackRecord;
+    plan: Plan;
+    input: CreateStackInput;
+    txId: string;
+  },
+): Promise<DeleteEachResult> {
+  const { store, stack, plan, input } = o;
+  await store.setCleanups(
+    stack.id,
+    plan.removals.map((r) => ({ address: r.address, pending: true })),
+    o.txId,
+  );
+  const done = await deleteEach(app, {
+    store,
+    registry: o.registry,
+    stack,
+    removals: plan.removals,
+    force: Boolean(input.force),
+    kind: "cleanup",
+    options: {
+      command: app.command,
+      target: input.target,
+      actor: app.actor ?? currentActor(),
+      ...(input.signal ? { signal: input.signal } : {}),
+    },
+    instead: "Prune with --prune (archive, restorable)",
+  });
+  await store.setCleanups(
+    stack.id,
+    [
+      ...done.deleted.map((address) => ({ address, pending: false })),
+      ...(done.failed
+        ? [
+            {
+              address: done.failed.address,
+              pending: true,
+              error: { code: done.failed.error.code, message: done.failed.error.message },
+            },
+          ]
+        : []),
+    ],
+    o.txId,
+  );
+  return done;
 }

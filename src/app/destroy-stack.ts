@@ -12,11 +12,10 @@ import { currentActor } from "../core/ids.js";
 import { applyPlan, type TxResult } from "../engine/apply.js";
 import type { Plan, PlannedRemoval } from "../engine/plan.js";
 import type { StackRecord } from "../engine/ports.js";
-import { runResourceOperation } from "../engine/resource-operation.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
+import { deleteEach } from "./delete-each.js";
 import { assertUnprotected } from "./protection.js";
 import { removalsOf } from "./removals.js";
-import { isNotEmpty } from "./resources.js";
 import { openSession, type StackSelector, underLock } from "./session.js";
 
 export const DESTROY_REASON = "the stack is destroyed";
@@ -112,48 +111,17 @@ export async function destroyStack(app: AppContext, input: DestroyInput): Promis
         });
         return { kind: "destroyed", stack, mode, removals, txs: [tx], notStarted: [] };
       }
-      const txs: TxResult[] = [];
-      for (const [i, r] of removals.entries()) {
-        const tx = await runResourceOperation({
-          action: "delete",
-          kind: "destroy",
-          record: r.record,
-          params: input.force ? { force: true } : {},
-          store,
-          registry,
-          stack,
-          ...(app.reporter ? { reporter: app.reporter } : {}),
-          options,
-        });
-        txs.push(
-          tx.outcome !== "committed" && isNotEmpty(tx.error)
-            ? {
-                ...tx,
-                error: new DpnError(
-                  "provider",
-                  "DELETE_NOT_EMPTY",
-                  `${r.address} was not deleted: ${tx.error.message}`,
-                  {
-                    cause: tx.error,
-                    hint: `It holds data or children. Destroy with --archive (restorable), empty it first, or pass --force to destroy what it holds.`,
-                    details: { address: r.address, provider_code: tx.error.code },
-                  },
-                ),
-              }
-            : tx,
-        );
-        if (tx.outcome !== "committed" || held.signal.aborted) {
-          return {
-            kind: "destroyed",
-            stack,
-            mode,
-            removals,
-            txs,
-            notStarted: removals.slice(i + 1).map((x) => x.address),
-          };
-        }
-      }
-      return { kind: "destroyed", stack, mode, removals, txs, notStarted: [] };
+      const done = await deleteEach(app, {
+        store,
+        registry,
+        stack,
+        removals,
+        force: Boolean(input.force),
+        kind: "destroy",
+        options,
+        instead: "Destroy with --archive (restorable)",
+      });
+      return { kind: "destroyed", stack, mode, removals, txs: done.txs, notStarted: done.notStarted };
     });
   } finally {
     await session.close();

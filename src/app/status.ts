@@ -5,7 +5,13 @@
  */
 import pLimit from "p-limit";
 import type { ProvisionedType } from "../core/resources.js";
-import type { LockInfo, ResourceRecord, StackRecord, TransactionRecord } from "../engine/ports.js";
+import type {
+  LockInfo,
+  PendingCleanup,
+  ResourceRecord,
+  StackRecord,
+  TransactionRecord,
+} from "../engine/ports.js";
 import { findUnfinished } from "../engine/recover.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
 import { type DriftField, driftOf } from "./drift.js";
@@ -29,6 +35,8 @@ export interface StatusResult {
    * record stays, with its history).
    */
   destroyed: boolean;
+  /** `--prune=delete` deletes still to do after their run committed (the next pruning run retries). */
+  cleanups: PendingCleanup[];
   /** Resources whose live object differs from the state; undefined when not checked. */
   drifted?: { address: string; fields: DriftField[] }[];
 }
@@ -60,6 +68,7 @@ export async function stackStatus(app: AppContext, input: StatusInput): Promise<
       lock: await store.getLock(stack.id),
       unfinished: await findUnfinished(store, stack.id),
       last,
+      cleanups: await store.pendingCleanups(stack.id),
       destroyed:
         last?.kind === "destroy" && last.status === "committed" && rows.every((r) => r.status !== "active"),
     };

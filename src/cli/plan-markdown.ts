@@ -21,18 +21,18 @@ export function planMarkdown(
   plan: Plan,
   stack: StackRecord,
   target: Target,
-  o: { prune?: boolean; limit?: number } = {},
+  o: { prune?: boolean | "archive" | "delete"; limit?: number } = {},
 ): string {
   const limit = o.limit ?? MARKDOWN_LIMIT;
   const { create, update, adopt, noop, remove } = plan.counts;
   const head = [
     `### dpn plan: ${stack.project}/${stack.environment} on ${target}`,
     "",
-    `**${create} to create, ${update} to update, ${adopt} to adopt, ${remove} to ${o.prune ? "archive (--prune)" : "remove (not applied without --prune)"}, ${noop} unchanged.**`,
+    `**${create} to create, ${update} to update, ${adopt} to adopt, ${remove} to ${o.prune === "delete" ? "delete after the commit (--prune=delete)" : o.prune ? "archive (--prune)" : "remove (not applied without --prune)"}, ${noop} unchanged.**`,
     "",
   ];
   const removals = plan.removals.map((r: PlannedRemoval) => [
-    o.prune ? "archive" : "remove (kept)",
+    o.prune === "delete" ? "delete" : o.prune ? "archive" : "remove (kept)",
     code(r.type),
     code(r.address),
     md(r.keptDependents?.length ? `${r.reason}; needed by ${r.keptDependents.join(", ")}` : r.reason),
@@ -54,9 +54,12 @@ export function planMarkdown(
     .map((c) => ["create", code(c.type), code(c.address), md(c.reason ?? "")]);
   const sections: { title: string; rows: string[][] }[] = [
     {
-      title: o.prune
-        ? "Archived (in state, no longer in the blueprint)"
-        : "Removals (in state, no longer in the blueprint)",
+      title:
+        o.prune === "delete"
+          ? "Deleted after the commit (in state, no longer in the blueprint)"
+          : o.prune
+            ? "Archived (in state, no longer in the blueprint)"
+            : "Removals (in state, no longer in the blueprint)",
       rows: removals,
     },
     { title: "Updates and adoptions", rows: changed },

@@ -11,7 +11,8 @@ import { table } from "./output.js";
  * settings drifted) lists what changes as `field: before → after`, one difference per line under
  * its row (values shortened, secrets masked: see diffRows); other rows show why they were chosen.
  */
-export function planTable(plan: Plan, o: { prune?: boolean } = {}): string {
+export function planTable(plan: Plan, o: { prune?: boolean | "archive" | "delete" } = {}): string {
+  const mode = o.prune === "delete" ? "delete" : o.prune ? "archive" : undefined;
   const rows: string[][] = [];
   plan.changes.forEach((c, i) => {
     const head = [String(i + 1), c.kind, c.type, c.address];
@@ -27,21 +28,21 @@ export function planTable(plan: Plan, o: { prune?: boolean } = {}): string {
       "remove",
       r.type,
       r.address,
-      `${r.reason}: ${o.prune ? "archived (--prune; dpn restore undoes it)" : "left as it is"}`,
+      `${r.reason}: ${mode === "archive" ? "archived (--prune; dpn restore undoes it)" : mode === "delete" ? "deleted after the run commits (--prune=delete)" : "left as it is"}`,
     ]);
   });
   const { create, update, adopt, noop } = plan.counts;
   const removed = plan.removals.length;
   const summary = `Plan: ${create} to create, ${update} to update, ${adopt} to adopt, ${noop} unchanged${
     removed
-      ? o.prune
-        ? `, ${removed} to archive (--prune)`
+      ? mode
+        ? `, ${removed} to ${mode === "archive" ? "archive (--prune)" : "delete after the commit (--prune=delete)"}`
         : `, ${removed} in state but not in the blueprint (left as ${removed === 1 ? "it is" : "they are"})`
       : ""
   }.`;
   return `${table(["#", "ACTION", "TYPE", "ADDRESS", "DETAIL"], rows)}
 
-${summary}${removed && !o.prune ? `\n${retireHint(plan.removals[0]?.address ?? "")}` : ""}`;
+${summary}${removed && !mode ? `\n${retireHint(plan.removals[0]?.address ?? "")}` : ""}`;
 }
 
 /** How to retire a resource the blueprint no longer has (nothing removes it by itself). */
@@ -54,7 +55,7 @@ export function planJson(
   stack: StackRecord,
   target: Target,
   dryRun: boolean,
-  o: { prune?: boolean } = {},
+  o: { prune?: boolean | "archive" | "delete" } = {},
 ) {
   return {
     dry_run: dryRun,

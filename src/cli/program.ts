@@ -267,9 +267,10 @@ export function buildProgram(): Command {
     .option("--parallelism <n>", "maximum concurrent provider calls", parseIntOption("--parallelism"), 10)
     .option("--no-rollback", "on failure keep what succeeded instead of rolling back")
     .option(
-      "--prune",
-      "archive the resources in state that the blueprint no longer has, in the same transaction (dpn restore undoes it)",
+      "--prune [mode]",
+      "act on the resources in state the blueprint no longer has: archive (default) in the same transaction (dpn restore undoes it), or delete in a cleanup phase after the commit",
     )
+    .option("--force", "with --prune=delete: also delete what the removed resources hold")
     .option(
       "--lock-timeout <seconds>",
       "wait this long for another run on the stack",

@@ -410,6 +410,10 @@ export const ERROR_CODES = {
     kind: "validation",
     doc: "The resource is protected by lifecycle.prevent_destroy; delete, --prune and destroy refuse it. Nothing was changed.",
   },
+  CLEANUP_FAILED: {
+    kind: "cleanup",
+    doc: "--prune=delete: the run committed, but deleting a removed resource afterwards failed; dpn status lists what is left and the next run retries it.",
+  },
   PLAN_NOT_FOUND: { kind: "usage", doc: "The saved plan file given to --plan cannot be read." },
   PLAN_INVALID: {
     kind: "validation",

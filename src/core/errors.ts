@@ -22,6 +22,7 @@ export const ExitCode = {
   ABORTED: 9,
   CHANGES_PENDING: 10,
   PLAN_STALE: 11,
+  CLEANUP_FAILED: 12,
   INTERRUPTED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -38,6 +39,7 @@ export type ErrorKind =
   | "state"
   | "aborted"
   | "stale"
+  | "cleanup"
   | "interrupted";
 
 const KIND_EXIT: Record<ErrorKind, ExitCodeValue> = {
@@ -51,6 +53,7 @@ const KIND_EXIT: Record<ErrorKind, ExitCodeValue> = {
   state: ExitCode.STATE,
   aborted: ExitCode.ABORTED,
   stale: ExitCode.PLAN_STALE,
+  cleanup: ExitCode.CLEANUP_FAILED,
   interrupted: ExitCode.INTERRUPTED,
 };
 

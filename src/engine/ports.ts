@@ -190,7 +190,8 @@ export type TxKind =
   | "restore"
   | "import"
   | "recover"
-  | "destroy";
+  | "destroy"
+  | "cleanup";
 export type TxStatus =
   | "running"
   | "committed"
@@ -358,6 +359,24 @@ export interface ResourceStore {
   protectedAddresses(stackId: string): Promise<Set<string>>;
   /** Set (`on`) or clear each address's protection, as applied by transaction `txId`. */
   setProtection(stackId: string, changes: { address: string; on: boolean }[], txId: string): Promise<void>;
+  /** `--prune=delete` removals still to delete after their run committed (failed or not started). */
+  pendingCleanups(stackId: string): Promise<PendingCleanup[]>;
+  /** Record (`pending`) or clear (`done`) cleanups. */
+  setCleanups(
+    stackId: string,
+    changes: { address: string; pending: boolean; error?: Record<string, unknown> }[],
+    txId: string,
+  ): Promise<void>;
+}
+
+/** A hard delete of `--prune=delete` that is still to do. */
+export interface PendingCleanup {
+  address: string;
+  /** The run whose cleanup phase recorded it. */
+  txId: string;
+  /** Why it failed (code, message), absent when it did not start. */
+  error?: Record<string, unknown>;
+  at: string;
 }
 
 export interface TransactionStore {

@@ -157,6 +157,22 @@ CREATE TABLE protections (
 );
 `,
   },
+  {
+    version: 5,
+    name: "cleanups",
+    // --prune=delete: removals whose delete (after the run committed) failed or did not start yet;
+    // dpn status lists them and the next pruning run retries them.
+    sql: `
+CREATE TABLE cleanups (
+  stack_id TEXT NOT NULL REFERENCES stacks(id) ON DELETE CASCADE,
+  address  TEXT NOT NULL,
+  tx_id    TEXT NOT NULL,
+  error    TEXT,
+  at       TEXT NOT NULL,
+  PRIMARY KEY (stack_id, address)
+);
+`,
+  },
 ];
 
 /** The highest schema version this dpn knows. */

@@ -36,6 +36,7 @@ import type {
   JournalStatus,
   LockInfo,
   LockTakeoverReason,
+  PendingCleanup,
   ResourceRecord,
   ResourceStatus,
   StackRecord,
@@ -451,6 +452,43 @@ export class SqliteDb {
         address: string;
       }[];
       return new Set(rows.map((r) => r.address));
+    });
+  }
+
+  pendingCleanups(stackId: string): PendingCleanup[] {
+    return this.guard("pendingCleanups", () => {
+      const rows = this.stmt("SELECT * FROM cleanups WHERE stack_id = ? ORDER BY at, address").all(
+        stackId,
+      ) as {
+        address: string;
+        tx_id: string;
+        error: string | null;
+        at: string;
+      }[];
+      return rows.map((r) => ({
+        address: r.address,
+        txId: r.tx_id,
+        at: r.at,
+        ...(r.error ? { error: JSON.parse(r.error) as Record<string, unknown> } : {}),
+      }));
+    });
+  }
+
+  setCleanups(
+    stackId: string,
+    changes: { address: string; pending: boolean; error?: Record<string, unknown> }[],
+    txId: string,
+  ): void {
+    this.write("setCleanups", () => {
+      const now = nowIso();
+      for (const c of changes) {
+        if (c.pending)
+          this.stmt(
+            `INSERT INTO cleanups (stack_id, address, tx_id, error, at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (stack_id, address) DO UPDATE SET tx_id = excluded.tx_id, error = excluded.error, at = excluded.at`,
+          ).run(stackId, c.address, txId, c.error ? JSON.stringify(c.error) : null, now);
+        else this.stmt("DELETE FROM cleanups WHERE stack_id = ? AND address = ?").run(stackId, c.address);
+      }
     });
   }
 
@@ -964,6 +1002,16 @@ export class SqliteStateStore implements StateStore {
   }
   async putResource(rec: ResourceRecord): Promise<void> {
     return this.settleStep({ outcomes: [], put: [rec] });
+  }
+  async pendingCleanups(stackId: string): Promise<PendingCleanup[]> {
+    return this.commit(() => this.db.pendingCleanups(stackId));
+  }
+  async setCleanups(
+    stackId: string,
+    changes: { address: string; pending: boolean; error?: Record<string, unknown> }[],
+    txId: string,
+  ): Promise<void> {
+    return this.commit(() => this.db.setCleanups(stackId, changes, txId));
   }
   async protectedAddresses(stackId: string): Promise<Set<string>> {
     return this.commit(() => this.db.protectedAddresses(stackId));

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Target } from "../../app/context.js";
 import { profilesOf } from "../../app/context.js";
 import { type CreateStackInput, createStack, planStack } from "../../app/create-stack.js";
+import type { DeleteEachResult } from "../../app/delete-each.js";
 import { canonical } from "../../app/drift.js";
 import { checkSavedPlan, resolvedOf, type SavedPlan, savedPlanOf } from "../../app/saved-plan.js";
 import { type GraphNode, renderGraph } from "../../blueprint/graph.js";
@@ -41,7 +42,9 @@ interface CreateOptions extends ResolveOptions {
   wait?: boolean;
   detailedExitcode?: boolean;
   json?: boolean;
-  prune?: boolean;
+  /** `--prune` (true: archive) or `--prune=archive|delete`. */
+  prune?: boolean | string;
+  force?: boolean;
   format?: "table" | "json" | "markdown" | "mermaid" | "dot";
 }
 
@@ -58,6 +61,20 @@ export function progressFor(ctx: CliContext): ProgressRenderer {
  */
 export async function createCommand(ctx: CliContext, opts: unknown): Promise<number> {
   const given = opts as CreateOptions;
+  if (
+    given.prune !== undefined &&
+    given.prune !== true &&
+    given.prune !== "archive" &&
+    given.prune !== "delete"
+  )
+    throw usageError("INVALID_OPTION_VALUE", `--prune=${String(given.prune)} is not a prune mode`, {
+      hint: "--prune (or --prune=archive) archives the removals; --prune=delete deletes them after the commit",
+      details: { value: given.prune },
+    });
+  if (given.force && given.prune !== "delete")
+    throw usageError("OPTIONS_CONFLICT", "--force applies to --prune=delete only", {
+      hint: "dpn create --blueprint F --prune=delete --force",
+    });
   // --format json is --json
   const o: CreateOptions = { ...given, ...(given.format === "json" ? { json: true } : {}) };
   if (o.parallelism < 1) {
@@ -116,11 +133,12 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),
-    ...(o.prune || saved?.plan.prune ? { prune: true } : {}),
+    ...((o.prune && o.prune !== "delete") || saved?.plan.prune ? { prune: true } : {}),
+    ...(o.prune === "delete" ? { pruneDelete: true, ...(o.force ? { force: true } : {}) } : {}),
     ...(saved ? { saved } : {}),
     sandboxFlags: o as unknown as Record<string, unknown>,
   };
-  const shown = { prune: Boolean(input.prune) };
+  const shown = { prune: input.pruneDelete ? ("delete" as const) : Boolean(input.prune) };
   // Without --yes and without a terminal to ask on, the run can only end in a refusal (exit 9):
   // plan read-only like a dry run, show the plan, and refuse before anything is written.
   const refuse = !o.dryRun && !o.yes && !ctx.interactive;
@@ -144,7 +162,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         rows: planned.rows,
         stack,
         target: o.target,
-        prune: Boolean(o.prune),
+        prune: Boolean(input.prune),
         resolved,
         blueprint: { file: o.blueprint as string, sha256: input.blueprintHash as string },
         conventionSha256: createHash("sha256")
@@ -178,33 +196,45 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     const r = await createStack(cliApp(ctx, o, progress.reporter), { ...input, signal: interrupt.signal });
     if (r.kind === "no-changes") {
       if (o.json)
-        ctx.out.resultJson({ ...planJson(r.plan, r.stack, o.target, false), outcome: "no_changes" });
-      else {
+        ctx.out.resultJson({
+          ...planJson(r.plan, r.stack, o.target, false),
+          outcome: "no_changes",
+          ...(r.cleanup ? { cleanup: cleanupJson(r.cleanup, o.target) } : {}),
+        });
+      else if (r.cleanup) {
+        ctx.out.result(`Nothing to change: all ${r.plan.changes.length} resources match the blueprint.`);
+      } else {
         ctx.out.result(
           `Nothing to do: all ${r.plan.changes.length} resources exist and match the blueprint.`,
         );
         const removed = r.plan.removals;
-        if (removed.length > 0) {
+        if (removed.length > 0 && !r.cleanup) {
           ctx.out.warn(
             `${removed.length} resource${removed.length === 1 ? " is" : "s are"} in state but not in the blueprint, left as ${removed.length === 1 ? "it is" : "they are"}: ${removed.map((x) => x.address).join(", ")}`,
           );
           ctx.out.info(retireHint(removed[0]?.address ?? ""));
         }
       }
-      return ExitCode.OK;
+      return r.cleanup ? reportCleanup(ctx, o, r.cleanup, "the plan had nothing else to do") : ExitCode.OK;
     }
     const result = r.tx;
     progress.done();
-    if (o.json) ctx.out.resultJson(txJson(result, o.target));
+    if (o.json)
+      ctx.out.resultJson({
+        ...txJson(result, o.target),
+        ...(r.cleanup ? { cleanup: cleanupJson(r.cleanup, o.target) } : {}),
+      });
     if (result.outcome === "committed") {
       if (!o.json) {
         const { create, update, adopt } = r.plan.counts;
-        const archived = o.prune ? r.plan.removals.length : 0;
+        const archived = input.prune ? r.plan.removals.length : 0;
         ctx.out.result(
           `Created ${create}, updated ${update}, adopted ${adopt}${archived ? `, archived ${archived} (--prune)` : ""} in transaction ${result.txId} (${(result.durationMs / 1000).toFixed(1)}s).`,
         );
       }
-      return ExitCode.OK;
+      return r.cleanup
+        ? reportCleanup(ctx, o, r.cleanup, `transaction ${result.txId} committed`)
+        : ExitCode.OK;
     }
     const error =
       interrupt.signal.aborted && result.outcome === "rolled_back"
@@ -229,7 +259,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
 }
 
 /** The plan as graph nodes coloured by action (removals as archive with --prune). */
-function planNodes(plan: Plan, o: { prune?: boolean }): GraphNode[] {
+function planNodes(plan: Plan, o: { prune?: boolean | "archive" | "delete" }): GraphNode[] {
   return [
     ...plan.changes.map((c) => ({
       address: c.address,
@@ -243,7 +273,7 @@ function planNodes(plan: Plan, o: { prune?: boolean }): GraphNode[] {
       type: r.type,
       name: r.name,
       dependencies: [],
-      action: o.prune ? "archive" : "remove",
+      action: o.prune && o.prune !== "delete" ? "archive" : "remove",
     })),
   ];
 }
@@ -275,4 +305,38 @@ function loadSavedPlan(file: string, o: CreateOptions): { plan: SavedPlan; file:
     );
   }
   return { plan: checkSavedPlan(doc, file, { dpnVersion: VERSION, target: o.target }), file };
+}
+
+function cleanupJson(c: DeleteEachResult, target: Target) {
+  return {
+    deleted: c.deleted,
+    ...(c.failed ? { failed: { address: c.failed.address, error: c.failed.error.toJSON() } } : {}),
+    not_started: c.notStarted,
+    transactions: c.txs.map((t) => txJson(t, target)),
+  };
+}
+
+/**
+ * The cleanup phase of --prune=delete, after `what`: exit 0 when every removal was deleted, else
+ * CLEANUP_FAILED (exit 12): the committed part stays, `dpn status` lists what is left.
+ */
+function reportCleanup(ctx: CliContext, o: CreateOptions, c: DeleteEachResult, what: string): number {
+  if (!c.failed) {
+    if (!o.json)
+      ctx.out.result(`Deleted ${c.deleted.length} removed resources (--prune=delete), one transaction each.`);
+    return ExitCode.OK;
+  }
+  const left = c.notStarted.length + 1;
+  const error = new DpnError(
+    "cleanup",
+    "CLEANUP_FAILED",
+    `${what}, but the cleanup stopped: ${c.deleted.length} removed resources deleted, ${c.failed.address} failed (${c.failed.error.code}: ${c.failed.error.message}), ${left} left`,
+    {
+      cause: c.failed.error,
+      hint: `${c.failed.error.hint ?? "Fix the cause"}; then run dpn create --prune=delete again (dpn status lists the pending cleanups).`,
+      details: { deleted: c.deleted, failed: c.failed.address, pending: [c.failed.address, ...c.notStarted] },
+    },
+  );
+  ctx.out.error(error, ctx.debug);
+  return error.exitCode;
 }

@@ -16,10 +16,14 @@ interface StatusOptions extends ManageOptions {
 
 /**
  * The exit code of `dpn status`: 0, or with `--detailed-exitcode` CHANGES_PENDING (10) when a
- * resource drifted or a transaction is unfinished (drift only counts when it was checked).
+ * resource drifted, a transaction is unfinished or a --prune=delete cleanup is pending (drift only
+ * counts when it was checked).
  */
-export function statusExitCode(r: Pick<StatusResult, "unfinished" | "drifted">, detailed: boolean): number {
-  const pending = r.unfinished.length > 0 || (r.drifted?.length ?? 0) > 0;
+export function statusExitCode(
+  r: Pick<StatusResult, "unfinished" | "drifted"> & Partial<Pick<StatusResult, "cleanups">>,
+  detailed: boolean,
+): number {
+  const pending = r.unfinished.length > 0 || (r.drifted?.length ?? 0) > 0 || (r.cleanups?.length ?? 0) > 0;
   return detailed && pending ? ExitCode.CHANGES_PENDING : ExitCode.OK;
 }
 
@@ -59,7 +63,7 @@ export async function statusCommand(ctx: CliContext, opts: unknown): Promise<num
 }
 
 function statusJson(
-  { stack, rows, byType, lock, unfinished, last, drifted, destroyed }: StatusResult,
+  { stack, rows, byType, lock, unfinished, last, drifted, destroyed, cleanups }: StatusResult,
   target: string,
 ): Record<string, unknown> {
   return {
@@ -78,6 +82,12 @@ function statusJson(
       by_type: Object.fromEntries(byType),
     },
     lock: lock ?? null,
+    pending_cleanups: cleanups.map((c) => ({
+      address: c.address,
+      tx_id: c.txId,
+      at: c.at,
+      ...(c.error ? { error: c.error } : {}),
+    })),
     unfinished_transactions: unfinished.map((t) => ({
       id: t.id,
       kind: t.kind,
@@ -106,7 +116,7 @@ function statusJson(
 }
 
 function statusText(
-  { stack, rows, byType, lock, unfinished, last, drifted, destroyed }: StatusResult,
+  { stack, rows, byType, lock, unfinished, last, drifted, destroyed, cleanups }: StatusResult,
   target: string,
 ): string {
   const lines = [
@@ -114,6 +124,7 @@ function statusText(
     `resources    ${rows.length} (${rows.filter((r) => r.status === "active").length} active, ${rows.filter((r) => r.status === "archived").length} archived)`,
     `lock         ${lock ? `held by ${lock.user}@${lock.host} pid ${lock.pid} since ${lock.since} (id ${lock.holderId}, expires ${lock.expiresAt})` : "free"}`,
     `unfinished   ${unfinished.length ? unfinished.map((t) => `${t.id} (${t.kind}, ${t.status})`).join(", ") : "none"}`,
+    `cleanup      ${cleanups.length ? `${cleanups.length} pending (--prune=delete): ${cleanups.map((c) => `${c.address}${c.error ? ` (${String(c.error.code)})` : ""}`).join(", ")}` : "none"}`,
     `last tx      ${last ? `${last.id} ${last.kind} ${last.status} at ${last.finishedAt ?? last.startedAt} by ${last.actor}` : "none"}`,
     `drift        ${drifted ? (drifted.length ? `${drifted.length} resource${drifted.length === 1 ? "" : "s"} drifted: ${drifted.map((d) => `${d.address} (${d.fields.map((f) => f.field).join(", ")})`).join("; ")}` : "none") : "not checked (--no-drift)"}`,
   ];
