@@ -119,6 +119,11 @@ describe("removals in the plan", () => {
     const r = await dpn(["create", "--blueprint", scoped, "--dry-run", "--json", "--detailed-exitcode"]);
     expect(r.code, describeResult(r)).toBe(0);
     expect(json(r).counts.remove).toBe(0);
+    // and --prune of the scoped blueprint leaves the Glue resources it does not speak for
+    const pruned = await dpn(["create", "--blueprint", scoped, "--prune", "--yes", "--json"]);
+    expect(pruned.code, describeResult(pruned)).toBe(0);
+    const rows = json(await dpn(["list", "--json"])).resources.map((x: { address: string }) => x.address);
+    expect(rows).toEqual(expect.arrayContaining([TABLE, DB]));
   });
 
   it("--prune --dry-run says what it would archive", async () => {

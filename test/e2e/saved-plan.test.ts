@@ -185,6 +185,13 @@ describe("saved plans", () => {
       expect(r.code, `${name}: ${describeResult(r)}`).toBe(code);
       expect(json(r).error, name).toMatchObject({ code: error, details: { field } });
     }
+    const stg = join(REPO_ROOT, "examples/blueprints/stg.json");
+    const stack = await runCli(["create", "--plan", file, "--blueprint", stg, "--yes", "--json"], {
+      cwd: dir,
+      env,
+    });
+    expect(stack.code).toBe(2);
+    expect(json(stack).error.code).toBe("PLAN_STACK_MISMATCH");
     const target = await runCli(["create", "--plan", file, "--yes", "--json", "--target", "cloud"], {
       cwd: dir,
       env: {},
