@@ -11,7 +11,7 @@ import type { ProviderRegistry, StackRecord, StateStore, TxKind } from "../engin
 import { runResourceOperation } from "../engine/resource-operation.js";
 import type { TxOptions } from "../engine/transaction.js";
 import type { AppContext } from "./context.js";
-import { isNotEmpty } from "./resources.js";
+import { isNotEmpty, notEmptyError } from "./resources.js";
 
 export interface DeleteEachResult {
   /** One transaction per resource attempted, in order; the last one failed when `failed` is set. */
@@ -50,22 +50,8 @@ export async function deleteEach(
       ...(app.reporter ? { reporter: app.reporter } : {}),
       options: o.options,
     });
-    if (tx.outcome !== "committed" && isNotEmpty(tx.error)) {
-      const cause = tx.error;
-      tx = {
-        ...tx,
-        error: new DpnError(
-          "provider",
-          "DELETE_NOT_EMPTY",
-          `${r.address} was not deleted: ${cause.message}`,
-          {
-            cause,
-            hint: `It holds data or children. ${o.instead}, empty it first, or pass --force to delete what it holds.`,
-            details: { address: r.address, provider_code: cause.code },
-          },
-        ),
-      };
-    }
+    if (tx.outcome !== "committed" && isNotEmpty(tx.error))
+      tx = { ...tx, error: notEmptyError(r.address, tx.error, o.instead) };
     txs.push(tx);
     const rest = o.removals.slice(i + 1).map((x) => x.address);
     if (tx.outcome !== "committed") {

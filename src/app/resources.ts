@@ -270,18 +270,11 @@ export async function previewDelete(app: AppContext, input: DeleteInput): Promis
   if (input.archive && input.force) throw archiveForceConflict();
   const session = await sessionOf(app, { ...input, readonly: true });
   try {
-    const row = await rowOf(session, input);
-    await assertUnprotected(
-      session.store,
-      session.stack.id,
-      [row.address],
-      input.archive ? "archive" : "delete",
-    );
+    const row = await rowToRetire(session, input);
     const registry = await session.registry([row.type]);
     await registry.preflight([row.type]);
     if (!input.archive) {
-      const rows = await session.store.listResources(session.stack.id);
-      const dependents = dependentsOf(row, rows, await storedDesired(session.store, session.stack.id));
+      const dependents = await dependentsOfRow(session, row);
       if (dependents.length > 0) throw hasDependentsError(row, dependents);
     }
     const live = await registry.get(row.type).read(row.remoteId, await session.readContext());
@@ -289,6 +282,33 @@ export async function previewDelete(app: AppContext, input: DeleteInput): Promis
   } finally {
     await session.close();
   }
+}
+
+/** The row a delete or archive acts on, refused while lifecycle.prevent_destroy protects it. */
+async function rowToRetire(session: Session, input: DeleteInput): Promise<ResourceRecord> {
+  const row = await rowOf(session, input);
+  await assertUnprotected(
+    session.store,
+    session.stack.id,
+    [row.address],
+    input.archive ? "archive" : "delete",
+  );
+  return row;
+}
+
+/** Resources of the stack that depend on `row` (a hard delete is refused while there are any). */
+async function dependentsOfRow(session: Session, row: ResourceRecord): Promise<string[]> {
+  const rows = await session.store.listResources(session.stack.id);
+  return dependentsOf(row, rows, await storedDesired(session.store, session.stack.id));
+}
+
+/** DELETE_NOT_EMPTY for a provider's "it holds data or children" refusal, with the ways past it. */
+export function notEmptyError(address: string, cause: ProviderError, instead: string): DpnError {
+  return new DpnError("provider", "DELETE_NOT_EMPTY", `${address} was not deleted: ${cause.message}`, {
+    cause,
+    hint: `It holds data or children. ${instead}, empty it first, or pass --force to delete what it holds.`,
+    details: { address, provider_code: cause.code },
+  });
 }
 
 function archiveForceConflict(): DpnError {
@@ -312,13 +332,7 @@ export async function deleteResource(app: AppContext, input: DeleteInput): Promi
   if (input.archive && input.force) throw archiveForceConflict();
   const session = await sessionOf(app, { ...input, readonly: false });
   try {
-    const row = await rowOf(session, input);
-    await assertUnprotected(
-      session.store,
-      session.stack.id,
-      [row.address],
-      input.archive ? "archive" : "delete",
-    );
+    const row = await rowToRetire(session, input);
     await (await session.registry([row.type])).preflight([row.type]);
     if (input.archive) {
       return await underLock(session, input, async () => ({
@@ -327,8 +341,7 @@ export async function deleteResource(app: AppContext, input: DeleteInput): Promi
       }));
     }
     return await underLock(session, input, async () => {
-      const rows = await session.store.listResources(session.stack.id);
-      const dependents = dependentsOf(row, rows, await storedDesired(session.store, session.stack.id));
+      const dependents = await dependentsOfRow(session, row);
       if (dependents.length > 0) {
         await auditRefusal(session, "delete.refused", row.address, { reason: "dependents", dependents });
         throw hasDependentsError(row, dependents);
@@ -349,15 +362,10 @@ export async function deleteResource(app: AppContext, input: DeleteInput): Promi
         await auditRefusal(session, "delete.refused", row.address, { reason: "not_empty", code: cause.code });
         tx = {
           ...tx,
-          error: new DpnError(
-            "provider",
-            "DELETE_NOT_EMPTY",
-            `${row.address} was not deleted: ${cause.message}`,
-            {
-              cause,
-              hint: `It holds data or children. Archive it instead (\`dpn delete --archive --resource-id ${row.address}\`), empty it first, or pass --force to destroy what it holds.`,
-              details: { address: row.address, provider_code: cause.code },
-            },
+          error: notEmptyError(
+            row.address,
+            cause,
+            `Archive it instead (\`dpn delete --archive --resource-id ${row.address}\`)`,
           ),
         };
       }

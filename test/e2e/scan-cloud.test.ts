@@ -17,8 +17,10 @@ import {
   ESTATE,
   idOf,
   type Labelled,
+  labelProblems,
   ownershipOf,
   precisionRecall,
+  statusIn,
 } from "../support/scan-estate.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the report is checked field by field below
@@ -98,11 +100,7 @@ describe("dpn scan on a seeded cloud estate (moto + the Databricks fake)", () =>
     );
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     const report = json(r);
-    const statusOf = (o: Labelled["object"]) => {
-      const id = idOf(o);
-      if (report.out_of_scope.some((x: { id: string }) => x.id === id)) return "out_of_scope";
-      return report.objects.find((x: { id: string }) => x.id === id)?.status ?? "missing";
-    };
+    const statusOf = (o: Labelled["object"]) => statusIn(report, o);
     for (const pr of precisionRecall(seeded, statusOf))
       expect(pr).toEqual({ ...pr, precision: 1, recall: 1 });
     const seededIds = new Set(seeded.map((l) => idOf(l.object)));
@@ -119,15 +117,7 @@ describe("dpn scan on a seeded cloud estate (moto + the Databricks fake)", () =>
         ])
         .sort(),
     );
-    for (const { label, object } of seeded) {
-      if (label.status === "out_of_scope") continue;
-      const o = report.objects.find((x: { id: string }) => x.id === idOf(object));
-      const rules = o.findings.map((f: { rule_id: string }) => f.rule_id);
-      for (const id of label.rules ?? [])
-        expect(rules, `${object.name}: ${JSON.stringify(o.findings)}`).toContain(id);
-      if (label.suggested_name) expect(o.suggested_name, object.name).toBe(label.suggested_name);
-      if (label.passing !== undefined) expect(o.passing, object.name).toBe(label.passing);
-    }
+    expect(labelProblems(report, seeded)).toEqual([]);
     // strictly read-only, by the servers' own request logs
     const aws = tally(proxy.log);
     expect(Object.keys(aws).filter((op) => MUTATING_AWS.test(op))).toEqual([]);

@@ -15,10 +15,11 @@ import { type CliResult, describeResult, runCli, tempProject } from "../support/
 import {
   desiredOf,
   ESTATE,
-  idOf,
   type Labelled,
+  labelProblems,
   ownershipOf,
   precisionRecall,
+  statusIn,
 } from "../support/scan-estate.js";
 
 let dir = "";
@@ -79,23 +80,11 @@ describe("dpn scan on a seeded sandbox estate", () => {
     expect(sha(join(dir, ".dpn/sandbox.db"))).toBe(before);
     expect(existsSync(join(dir, ".dpn/state.db"))).toBe(false);
     const report = json(r);
-    const statusOf = (o: Labelled["object"]) => {
-      const id = idOf(o);
-      if (report.out_of_scope.some((x: { id: string }) => x.id === id)) return "out_of_scope";
-      return report.objects.find((x: { id: string }) => x.id === id)?.status ?? "missing";
-    };
+    const statusOf = (o: Labelled["object"]) => statusIn(report, o);
     for (const pr of precisionRecall(seeded, statusOf))
       expect(pr).toEqual({ ...pr, precision: 1, recall: 1 });
     expect(report.summary.objects).toBe(seeded.length);
-    for (const { label, object } of seeded) {
-      if (label.status === "out_of_scope") continue;
-      const o = report.objects.find((x: { id: string }) => x.id === idOf(object));
-      const rules = o.findings.map((f: { rule_id: string }) => f.rule_id);
-      for (const id of label.rules ?? [])
-        expect(rules, `${object.name}: ${JSON.stringify(o.findings)}`).toContain(id);
-      if (label.suggested_name) expect(o.suggested_name, object.name).toBe(label.suggested_name);
-      if (label.passing !== undefined) expect(o.passing, object.name).toBe(label.passing);
-    }
+    expect(labelProblems(report, seeded)).toEqual([]);
   });
 
   it("renders the table, SARIF, JUnit and HTML, and --fail-under decides the exit code", async () => {

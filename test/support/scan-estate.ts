@@ -90,3 +90,34 @@ export function precisionRecall(
     };
   });
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: a scan report as parsed from --json
+type Report = Record<string, any>;
+
+/** A report's status of a fixture object: its classification, `out_of_scope`, or `missing`. */
+export function statusIn(report: Report, o: ScanObject): string {
+  const id = idOf(o);
+  if (report.out_of_scope.some((x: { id: string }) => x.id === id)) return "out_of_scope";
+  return report.objects.find((x: { id: string }) => x.id === id)?.status ?? "missing";
+}
+
+/** What a labelled object's result must show: the labelled rules, suggested name and verdict. */
+export function labelProblems(report: Report, seeded: readonly Labelled[]): string[] {
+  const out: string[] = [];
+  for (const { label, object } of seeded) {
+    if (label.status === "out_of_scope") continue;
+    const o = report.objects.find((x: { id: string }) => x.id === idOf(object));
+    if (!o) {
+      out.push(`${idOf(object)}: not in the report`);
+      continue;
+    }
+    const rules = o.findings.map((f: { rule_id: string }) => f.rule_id);
+    for (const id of label.rules ?? [])
+      if (!rules.includes(id)) out.push(`${object.name}: no ${id} in ${JSON.stringify(o.findings)}`);
+    if (label.suggested_name && o.suggested_name !== label.suggested_name)
+      out.push(`${object.name}: suggested ${o.suggested_name}, labelled ${label.suggested_name}`);
+    if (label.passing !== undefined && o.passing !== label.passing)
+      out.push(`${object.name}: passing ${o.passing}, labelled ${label.passing}`);
+  }
+  return out;
+}
