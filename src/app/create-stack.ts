@@ -77,7 +77,8 @@ async function registryFor(
     target: input.target,
     ...profilesOf(input),
     ...(input.resolved.metadata.region ? { region: input.resolved.metadata.region } : {}),
-    types: types(input.resolved),
+    // a pruning run acts on removals too, whose types the blueprint may no longer have
+    ...(input.prune || input.pruneDelete ? {} : { types: types(input.resolved) }),
     ...(input.wait ? { wait: true } : {}),
     ...(input.sandboxFlags ? { sandboxFlags: input.sandboxFlags } : {}),
     readonly,
@@ -103,7 +104,7 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
         createdAt: new Date().toISOString(),
       };
       const p = await plan(app, store, registry, stack, input, new ReadCache());
-      if (input.prune) {
+      if (input.prune || input.pruneDelete) {
         assertPrunable(p.removals);
         await assertUnprotected(
           store,
@@ -182,6 +183,8 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
           }
           const pruning = Boolean(input.prune) && p.removals.length > 0;
           const cleaning = Boolean(input.pruneDelete) && p.removals.length > 0;
+          // credentials for the removals' platforms too, before anything changes
+          if (pruning || cleaning) await registry.preflight([...new Set(p.removals.map((r) => r.type))]);
           const cleanup = async (txId: string) =>
             cleaning ? cleanupPhase(app, { store, registry, stack, plan: p, input, txId }) : undefined;
           // protection takes effect at once; it is lifted only by a run that applied the blueprint

@@ -124,6 +124,26 @@ describe("the lifecycle of a stack on --target cloud", () => {
     expect(aws.tables.filter((t) => t.startsWith(`${db}.`))).toEqual([]);
   }, 90_000);
 
+  it("--prune with a blueprint that has no Databricks resources archives them all", async () => {
+    const awsOnly = file("aws-only.json", (bp) => {
+      bp.resources.databricks = undefined;
+      bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
+        (d: Doc) => d.layer !== "silver",
+      );
+      bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
+        (t: Doc) => t.database_ref !== "sales-silver",
+      );
+    });
+    const r = await dpn(["create", "--blueprint", awsOnly, "--prune", "--yes", "--json"]);
+    code(r, 0);
+    const archived = json<Doc>(r)
+      .operations.filter((o: Doc) => o.action === "archive" && o.status === "succeeded")
+      .map((o: Doc) => o.type);
+    expect(new Set(archived)).toEqual(
+      new Set(["dbx_cluster", "dbx_job", "dbx_catalog", "dbx_schema", "dbx_table", "dbx_volume"]),
+    );
+  }, 90_000);
+
   it("destroy --archive archives the whole stack; one resource is restored", async () => {
     const r = await plain(["destroy", ...stackArgs, "--archive", "--yes", "--json"]);
     code(r, 0);
