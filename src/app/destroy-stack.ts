@@ -7,7 +7,6 @@
  * objects are refused unless `force`, exactly as `dpn delete`. The stack record stays, with its
  * history; `dpn status` shows it as destroyed.
  */
-import { DpnError } from "../core/errors.js";
 import { currentActor } from "../core/ids.js";
 import { applyPlan, type TxResult } from "../engine/apply.js";
 import type { Plan, PlannedRemoval } from "../engine/plan.js";
@@ -16,6 +15,7 @@ import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./
 import { deleteEach } from "./delete-each.js";
 import { assertUnprotected } from "./protection.js";
 import { removalsOf } from "./removals.js";
+import { archiveForceConflict } from "./resources.js";
 import { openSession, type StackSelector, underLock } from "./session.js";
 
 export const DESTROY_REASON = "the stack is destroyed";
@@ -50,11 +50,7 @@ export type DestroyResult =
  * destroy: its TxResult (DELETE_NOT_EMPTY for data without `force`) is the last of `txs`.
  */
 export async function destroyStack(app: AppContext, input: DestroyInput): Promise<DestroyResult> {
-  if (input.archive && input.force) {
-    throw new DpnError("usage", "OPTIONS_CONFLICT", "--archive and --force cannot be combined", {
-      hint: "--archive keeps the data (nothing to force); --force applies only to a hard destroy",
-    });
-  }
+  if (input.archive && input.force) throw archiveForceConflict("destroy");
   const mode = input.archive ? "archive" : "delete";
   const session = await openSession(app, {
     target: input.target,
@@ -77,8 +73,9 @@ export async function destroyStack(app: AppContext, input: DestroyInput): Promis
     );
     if (input.dryRun) return { kind: "dry-run", stack, removals: planned, mode };
     if (planned.length === 0) return { kind: "nothing", stack };
-    const registry = await session.registry([...new Set(planned.map((r) => r.type))]);
-    await registry.preflight([...new Set(planned.map((r) => r.type))]);
+    const types = [...new Set(planned.map((r) => r.type))];
+    const registry = await session.registry(types);
+    await registry.preflight(types);
     return await underLock(session, input, async (held) => {
       const removals = await all();
       await app.confirm({

@@ -7,11 +7,9 @@
 import type { ResolvedBlueprint } from "../blueprint/resolve.js";
 import { compileScope } from "../blueprint/scope.js";
 import { DpnError } from "../core/errors.js";
-import type { PlannedRemoval } from "../engine/plan.js";
+import { type PlannedRemoval, removalOf } from "../engine/plan.js";
 import type { ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { dependentsOf, storedDesired } from "./desired.js";
-
-export const REMOVAL_REASON = "in state but not in the blueprint";
 
 /**
  * Active rows of `stack` that are not among `resolved`'s resources and that its scope covers,
@@ -55,19 +53,13 @@ export async function removalsOf(
       placed.add(r.address);
     }
   }
-  return ordered.map((record) => {
-    const kept = (dependents.get(record.address) ?? []).filter((d) => !goneSet.has(d) && active.has(d));
-    return {
-      kind: "remove",
-      address: record.address,
-      type: record.type,
-      name: record.name,
-      fullName: record.fullName,
+  return ordered.map((record) =>
+    removalOf(
       record,
-      reason: o.reason ?? REMOVAL_REASON,
-      ...(kept.length > 0 ? { keptDependents: kept } : {}),
-    };
-  });
+      o.reason,
+      (dependents.get(record.address) ?? []).filter((d) => !goneSet.has(d) && active.has(d)),
+    ),
+  );
 }
 
 /**

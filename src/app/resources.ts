@@ -311,9 +311,10 @@ export function notEmptyError(address: string, cause: ProviderError, instead: st
   });
 }
 
-function archiveForceConflict(): DpnError {
+/** OPTIONS_CONFLICT for `--archive` with `--force` (`what`: the hard operation, delete or destroy). */
+export function archiveForceConflict(what = "delete"): DpnError {
   return new DpnError("usage", "OPTIONS_CONFLICT", "--archive and --force cannot be combined", {
-    hint: "--archive keeps the data (nothing to force); --force applies only to a hard delete",
+    hint: `--archive keeps the data (nothing to force); --force applies only to a hard ${what}`,
   });
 }
 

@@ -3,6 +3,7 @@
  * turned into the scan's objects, filtered, and classified through the convention (src/scan/).
  * Nothing is written: the registry is opened read-only and no state is opened at all.
  */
+import { globToRegExp } from "../blueprint/scope.js";
 import { DpnError } from "../core/errors.js";
 import { MARKER_KEYS, PROVISIONED_TYPES, type ProvisionedType } from "../core/resources.js";
 import type { ProviderContext, RemoteObject } from "../engine/ports.js";
@@ -40,13 +41,9 @@ export interface ScanResult {
   objects: ScanObject[];
 }
 
-/** A glob over full names as a RegExp: `*` is any run of characters, `?` one character. */
+/** A glob over full names, as the blueprint's `scope` reads globs, but case-insensitive. */
 export function globRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, "i");
+  return new RegExp(globToRegExp(glob).source, "i");
 }
 
 /** The scan's view of a live object: dpn's ownership marker back among the tags, as the platform holds it. */

@@ -113,18 +113,15 @@ export async function runPlanInTx(
   // --prune: the removals go once every change succeeded, one at a time, dependents first
   const removals = options.prune ? plan.removals : [];
   const removalOps: OpRecord[] = [];
-  if (removals.length > 0) {
-    for (const [i, r] of removals.entries()) {
-      if (result.failed.length > 0 || result.notStarted.length > 0 || options.signal?.aborted) {
-        removalOps.push(...removals.slice(i).map((x) => removalOp(x, "not_started")));
-        break;
-      }
-      try {
-        await archiveRemoval(tx.runner, r);
-      } catch (e) {
-        result.failed.push({ id: r.address, error: e });
-        removalOps.push(...removals.slice(i + 1).map((x) => removalOp(x, "not_started")));
-      }
+  for (const [i, r] of removals.entries()) {
+    if (result.failed.length > 0 || result.notStarted.length > 0 || options.signal?.aborted) {
+      removalOps.push(...removals.slice(i).map((x) => removalOp(x, "not_started")));
+      break;
+    }
+    try {
+      await archiveRemoval(tx.runner, r);
+    } catch (e) {
+      result.failed.push({ id: r.address, error: e });
     }
   }
   const byAddress = new Map(plan.changes.map((c) => [c.address, c]));

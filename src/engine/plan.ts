@@ -66,6 +66,27 @@ export interface PlannedRemoval {
   keptDependents?: string[];
 }
 
+/** Why a resource is a removal, unless a caller (dpn destroy) says otherwise. */
+export const REMOVAL_REASON = "in state but not in the blueprint";
+
+/** The removal of the resource behind a state row. */
+export function removalOf(
+  record: ResourceRecord,
+  reason = REMOVAL_REASON,
+  keptDependents: string[] = [],
+): PlannedRemoval {
+  return {
+    kind: "remove",
+    address: record.address,
+    type: record.type,
+    name: record.name,
+    fullName: record.fullName,
+    record,
+    reason,
+    ...(keptDependents.length > 0 ? { keptDependents } : {}),
+  };
+}
+
 export interface Plan {
   stackId: string;
   /** Every desired resource, in execution order (dependencies first; ties keep blueprint order). */

@@ -8,7 +8,7 @@ import { stateError, usageError } from "../core/errors.js";
 import { eventError, type Reporter, silentReporter } from "../core/events.js";
 import { runPlanInTx } from "./apply.js";
 import { errorRecord, isOurs, rowFromRemote, snapshot } from "./journal-records.js";
-import { type PlannedRemoval, planChanges } from "./plan.js";
+import { type PlannedRemoval, planChanges, removalOf } from "./plan.js";
 import type { ProviderRegistry, RemoteObject, StateStore, StoredPlan, TransactionRecord } from "./ports.js";
 import { ReadCache } from "./read-cache.js";
 import { executeResourceStep } from "./resource-operation.js";
@@ -263,19 +263,7 @@ async function resume(
   const rows = new Map((await store.listResources(stackId)).map((r) => [r.address, r]));
   const removals: PlannedRemoval[] = (stored.prune?.addresses ?? []).flatMap((a) => {
     const record = rows.get(a);
-    return record && record.status === "active"
-      ? [
-          {
-            kind: "remove" as const,
-            address: a,
-            type: record.type,
-            name: record.name,
-            fullName: record.fullName,
-            record,
-            reason: "in state but not in the blueprint",
-          },
-        ]
-      : [];
+    return record?.status === "active" ? [removalOf(record)] : [];
   });
   // the remaining work is known only now: announce it so progress shows done/total
   tx.reporter({
