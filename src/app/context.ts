@@ -6,7 +6,7 @@
  */
 import type { Reporter } from "../core/events.js";
 import type { ProvisionedType } from "../core/resources.js";
-import type { Plan, PlannedRemoval } from "../engine/plan.js";
+import type { Plan, PlannedRemoval, PruneMode } from "../engine/plan.js";
 import type {
   FieldChange,
   ProviderRegistry,
@@ -64,7 +64,7 @@ export type ConfirmRequest =
       question: string;
       plan: Plan;
       /** The removals are archived in the run (--prune) or deleted after its commit (--prune=delete). */
-      prune?: "archive" | "delete";
+      prune?: PruneMode;
     }
   | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
   | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean }

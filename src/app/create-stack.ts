@@ -7,7 +7,7 @@ import type { ResolvedBlueprint } from "../blueprint/resolve.js";
 import { DpnError } from "../core/errors.js";
 import { currentActor, stackIdFor } from "../core/ids.js";
 import { applyPlan, type TxResult } from "../engine/apply.js";
-import { hasChanges, type Plan, planChanges } from "../engine/plan.js";
+import { hasChanges, type Plan, type PruneMode, planChanges } from "../engine/plan.js";
 import type { ProviderRegistry, ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
@@ -34,17 +34,14 @@ export interface CreateStackInput extends ProfileChoice {
   /** Aborting stops new steps and rolls back what was done (Ctrl-C). */
   signal?: AbortSignal;
   /**
-   * `--prune`: archive the plan's removals (resources in state the blueprint no longer has) in the
-   * same transaction, after every create and update succeeded.
+   * What the run does with its removals (resources in state the blueprint no longer has):
+   * `archive` them in the same transaction after every create and update succeeded (`--prune`),
+   * or `delete` them in a cleanup phase after the transaction committed, one journaled transaction
+   * each (`--prune=delete`): a failure there leaves the committed part, is recorded as a pending
+   * cleanup (dpn status lists it) and the next pruning run retries it. Unset: they stay.
    */
-  prune?: boolean;
-  /**
-   * `--prune=delete`: hard-delete the removals in a cleanup phase after the transaction committed,
-   * one journaled transaction each; a failure there leaves the committed part, is recorded as a
-   * pending cleanup (dpn status lists it) and the next pruning run retries it.
-   */
-  pruneDelete?: boolean;
-  /** With `pruneDelete`: delete what the removed resources hold too. */
+  prune?: PruneMode;
+  /** With `prune: "delete"`: delete what the removed resources hold too. */
   force?: boolean;
   /**
    * `--plan plan.json`: apply exactly this saved plan (its resources are `resolved.resources`), or
@@ -56,7 +53,10 @@ export interface CreateStackInput extends ProfileChoice {
 export interface PlannedStack {
   stack: StackRecord;
   plan: Plan;
-  /** The stack's state rows the plan was computed against (for a saved plan's fingerprints). */
+}
+
+/** A dry run's plan, with the state rows it was computed against (a saved plan's fingerprints). */
+export interface DryRunPlan extends PlannedStack {
   rows: ResourceRecord[];
 }
 
@@ -78,7 +78,7 @@ async function registryFor(
     ...profilesOf(input),
     ...(input.resolved.metadata.region ? { region: input.resolved.metadata.region } : {}),
     // a pruning run acts on removals too, whose types the blueprint may no longer have
-    ...(input.prune || input.pruneDelete ? {} : { types: types(input.resolved) }),
+    ...(input.prune ? {} : { types: types(input.resolved) }),
     ...(input.wait ? { wait: true } : {}),
     ...(input.sandboxFlags ? { sandboxFlags: input.sandboxFlags } : {}),
     readonly,
@@ -90,7 +90,7 @@ async function registryFor(
  * empty). Rejects with the planner's errors: credentials (exit 4), RESOURCE_CONFLICT (exit 5),
  * PLAN_CHECK_FAILED (exit 3), provider read errors.
  */
-export async function planStack(app: AppContext, input: CreateStackInput): Promise<PlannedStack> {
+export async function planStack(app: AppContext, input: CreateStackInput): Promise<DryRunPlan> {
   const store = await app.openState({ readonly: true });
   try {
     const registry = await registryFor(app, input, true);
@@ -104,7 +104,7 @@ export async function planStack(app: AppContext, input: CreateStackInput): Promi
         createdAt: new Date().toISOString(),
       };
       const p = await plan(app, store, registry, stack, input, new ReadCache());
-      if (input.prune || input.pruneDelete) {
+      if (input.prune) {
         assertPrunable(p.removals);
         await assertUnprotected(
           store,
@@ -172,7 +172,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
             const rows = await store.listResources(stack.id);
             assertFresh(input.saved.plan, fingerprintsOf(p, rows), input.saved.file);
           }
-          if (input.prune || input.pruneDelete) {
+          if (input.prune) {
             assertPrunable(p.removals);
             await assertUnprotected(
               store,
@@ -181,8 +181,8 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
               "--prune",
             );
           }
-          const pruning = Boolean(input.prune) && p.removals.length > 0;
-          const cleaning = Boolean(input.pruneDelete) && p.removals.length > 0;
+          const pruning = input.prune === "archive" && p.removals.length > 0;
+          const cleaning = input.prune === "delete" && p.removals.length > 0;
           // credentials for the removals' platforms too, before anything changes
           if (pruning || cleaning) await registry.preflight([...new Set(p.removals.map((r) => r.type))]);
           const cleanup = async (txId: string) =>
@@ -207,13 +207,13 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
               });
             await lift("no-changes");
             const done = await cleanup("no-changes");
-            return { kind: "no-changes", stack, plan: p, rows: [], ...(done ? { cleanup: done } : {}) };
+            return { kind: "no-changes", stack, plan: p, ...(done ? { cleanup: done } : {}) };
           }
           await app.confirm({
             kind: "apply-plan",
             question: `Apply these changes to ${project}/${environment} on ${input.target}?`,
             plan: p,
-            ...(pruning ? { prune: "archive" as const } : cleaning ? { prune: "delete" as const } : {}),
+            ...(pruning || cleaning ? { prune: input.prune } : {}),
           });
           const signals = [held.signal, ...(input.signal ? [input.signal] : [])];
           const tx = await applyPlan({
@@ -247,7 +247,7 @@ export async function createStack(app: AppContext, input: CreateStackInput): Pro
               details: { plan_id: input.saved.plan.plan_id, file: input.saved.file },
             });
           const done = tx.outcome === "committed" ? await cleanup(tx.txId) : undefined;
-          return { kind: "applied", stack, plan: p, tx, rows: [], ...(done ? { cleanup: done } : {}) };
+          return { kind: "applied", stack, plan: p, tx, ...(done ? { cleanup: done } : {}) };
         },
       );
     } finally {

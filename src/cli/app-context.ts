@@ -28,7 +28,7 @@ export function cliApp(
       actor: currentActor(),
       confirm: async (req) => {
         if (req.kind === "apply-plan" && !o.json)
-          ctx.out.info(planTable(req.plan, req.prune ? { prune: req.prune } : {}));
+          ctx.out.info(planTable(req.plan, { ...(req.prune ? { prune: req.prune } : {}) }));
         if (req.kind === "update-resource" && !o.json) ctx.out.info(`${diffTable(req.changes)}\n`);
         if (req.kind === "delete-resource" && req.force && ctx.interactive)
           return confirmByTyping(ctx, req.row.name, req.row.type);

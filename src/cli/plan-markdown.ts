@@ -6,7 +6,7 @@
  * explicit "N more operations not shown" line, never cut silently.
  */
 import type { Target } from "../app/context.js";
-import type { Plan, PlannedChange, PlannedRemoval } from "../engine/plan.js";
+import type { Plan, PlannedChange, PlannedRemoval, PruneMode } from "../engine/plan.js";
 import type { StackRecord } from "../engine/ports.js";
 import { arrowText, diffRows } from "./diff-table.js";
 
@@ -21,7 +21,7 @@ export function planMarkdown(
   plan: Plan,
   stack: StackRecord,
   target: Target,
-  o: { prune?: boolean | "archive" | "delete"; limit?: number } = {},
+  o: { prune?: PruneMode; limit?: number } = {},
 ): string {
   const limit = o.limit ?? MARKDOWN_LIMIT;
   const { create, update, adopt, noop, remove } = plan.counts;

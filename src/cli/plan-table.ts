@@ -1,7 +1,7 @@
 /** The plan as a table, and the plan and transaction `--json` documents (docs/json-output.md). */
 import type { Target } from "../app/context.js";
 import type { TxResult } from "../engine/apply.js";
-import type { Plan } from "../engine/plan.js";
+import type { Plan, PruneMode } from "../engine/plan.js";
 import type { FieldChange, StackRecord } from "../engine/ports.js";
 import { arrowText, diffRows } from "./diff-table.js";
 import { table } from "./output.js";
@@ -11,8 +11,8 @@ import { table } from "./output.js";
  * settings drifted) lists what changes as `field: before → after`, one difference per line under
  * its row (values shortened, secrets masked: see diffRows); other rows show why they were chosen.
  */
-export function planTable(plan: Plan, o: { prune?: boolean | "archive" | "delete" } = {}): string {
-  const mode = o.prune === "delete" ? "delete" : o.prune ? "archive" : undefined;
+export function planTable(plan: Plan, o: { prune?: PruneMode } = {}): string {
+  const mode = o.prune;
   const rows: string[][] = [];
   plan.changes.forEach((c, i) => {
     const head = [String(i + 1), c.kind, c.type, c.address];
@@ -55,7 +55,7 @@ export function planJson(
   stack: StackRecord,
   target: Target,
   dryRun: boolean,
-  o: { prune?: boolean | "archive" | "delete" } = {},
+  o: { prune?: PruneMode } = {},
 ) {
   return {
     dry_run: dryRun,

@@ -66,6 +66,12 @@ export interface PlannedRemoval {
   keptDependents?: string[];
 }
 
+/**
+ * What a run does with its removals: `archive` them in its own transaction (`--prune`), or
+ * `delete` them in a cleanup phase after it committed (`--prune=delete`).
+ */
+export type PruneMode = "archive" | "delete";
+
 /** Why a resource is a removal, unless a caller (dpn destroy) says otherwise. */
 export const REMOVAL_REASON = "in state but not in the blueprint";
 

@@ -9,7 +9,7 @@ import { checkSavedPlan, resolvedOf, type SavedPlan, savedPlanOf } from "../../a
 import { type GraphNode, renderGraph } from "../../blueprint/graph.js";
 import { parseJsonSource } from "../../blueprint/json-source.js";
 import { DpnError, ExitCode, usageError } from "../../core/errors.js";
-import type { Plan } from "../../engine/plan.js";
+import type { Plan, PruneMode } from "../../engine/plan.js";
 import { hasPendingChanges } from "../../engine/plan.js";
 import { cliApp } from "../app-context.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
@@ -117,6 +117,8 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         },
       );
   }
+  const prune: PruneMode | undefined =
+    o.prune === "delete" ? "delete" : o.prune || saved?.plan.prune ? "archive" : undefined;
   const resolved = saved
     ? resolvedOf(saved.plan, o.plan as string)
     : (loaded as NonNullable<typeof loaded>).resolved;
@@ -133,12 +135,12 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),
-    ...((o.prune && o.prune !== "delete") || saved?.plan.prune ? { prune: true } : {}),
-    ...(o.prune === "delete" ? { pruneDelete: true, ...(o.force ? { force: true } : {}) } : {}),
+    ...(prune ? { prune } : {}),
+    ...(o.force ? { force: true } : {}),
     ...(saved ? { saved } : {}),
     sandboxFlags: o as unknown as Record<string, unknown>,
   };
-  const shown = { prune: input.pruneDelete ? ("delete" as const) : Boolean(input.prune) };
+  const shown = { ...(prune ? { prune } : {}) };
   // Without --yes and without a terminal to ask on, the run can only end in a refusal (exit 9):
   // plan read-only like a dry run, show the plan, and refuse before anything is written.
   const refuse = !o.dryRun && !o.yes && !ctx.interactive;
@@ -162,7 +164,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         rows: planned.rows,
         stack,
         target: o.target,
-        prune: Boolean(input.prune),
+        prune: input.prune === "archive",
         resolved,
         blueprint: { file: o.blueprint as string, sha256: input.blueprintHash as string },
         conventionSha256: createHash("sha256")
@@ -227,7 +229,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     if (result.outcome === "committed") {
       if (!o.json) {
         const { create, update, adopt } = r.plan.counts;
-        const archived = input.prune ? r.plan.removals.length : 0;
+        const archived = prune === "archive" ? r.plan.removals.length : 0;
         ctx.out.result(
           `Created ${create}, updated ${update}, adopted ${adopt}${archived ? `, archived ${archived} (--prune)` : ""} in transaction ${result.txId} (${(result.durationMs / 1000).toFixed(1)}s).`,
         );
@@ -259,7 +261,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
 }
 
 /** The plan as graph nodes coloured by action (removals as archive with --prune). */
-function planNodes(plan: Plan, o: { prune?: boolean | "archive" | "delete" }): GraphNode[] {
+function planNodes(plan: Plan, o: { prune?: PruneMode }): GraphNode[] {
   return [
     ...plan.changes.map((c) => ({
       address: c.address,
@@ -273,7 +275,7 @@ function planNodes(plan: Plan, o: { prune?: boolean | "archive" | "delete" }): G
       type: r.type,
       name: r.name,
       dependencies: [],
-      action: o.prune && o.prune !== "delete" ? "archive" : "remove",
+      action: o.prune === "archive" ? "archive" : "remove",
     })),
   ];
 }
