@@ -22,6 +22,7 @@ export const savedPlanSchema = {
     "metadata",
     "convention_sha256",
     "prune",
+    "force",
     "counts",
     "operations",
     "resources",
@@ -55,7 +56,15 @@ export const savedPlanSchema = {
       properties: { mode: { enum: ["include", "exclude"] }, patterns: { type: "array", items: str } },
     },
     convention_sha256: sha256,
-    prune: { type: "boolean", description: "The apply archives the removals (--prune)." },
+    prune: {
+      enum: [null, "archive", "delete"],
+      description:
+        "What the apply does with the removals: archive (--prune), delete (--prune=delete), or null: they stay.",
+    },
+    force: {
+      type: "boolean",
+      description: "With prune delete: deletes take what the resources hold (--force).",
+    },
     counts: {
       type: "object",
       additionalProperties: { type: "integer", minimum: 0 },
@@ -68,7 +77,7 @@ export const savedPlanSchema = {
         additionalProperties: false,
         required: ["action", "type", "address", "changes"],
         properties: {
-          action: { enum: ["create", "update", "adopt", "noop", "remove", "archive"] },
+          action: { enum: ["create", "update", "adopt", "noop", "remove", "archive", "delete"] },
           type: str,
           address: str,
           changes: {

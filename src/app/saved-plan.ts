@@ -12,7 +12,7 @@ import type { ResolvedBlueprint } from "../blueprint/resolve.js";
 import type { ScopeSpec } from "../blueprint/scope.js";
 import { DpnError } from "../core/errors.js";
 import type { DesiredResource } from "../core/resources.js";
-import type { Plan } from "../engine/plan.js";
+import type { Plan, PruneMode } from "../engine/plan.js";
 import type { RemoteObject, ResourceRecord, StackRecord } from "../engine/ports.js";
 import type { Target } from "./context.js";
 import { canonical } from "./drift.js";
@@ -32,7 +32,9 @@ export interface SavedPlan {
   metadata: Record<string, string>;
   scope?: ScopeSpec;
   convention_sha256: string;
-  prune: boolean;
+  /** What the apply does with the removals (null: they stay), and whether deletes take what they hold. */
+  prune: PruneMode | null;
+  force: boolean;
   counts: Plan["counts"];
   /** What the plan does, in order: the review copy (removals last, dependents first). */
   operations: {
@@ -89,7 +91,8 @@ export function savedPlanOf(o: {
   rows: readonly ResourceRecord[];
   stack: StackRecord;
   target: Target;
-  prune: boolean;
+  prune: PruneMode | undefined;
+  force: boolean;
   resolved: Pick<ResolvedBlueprint, "resources" | "metadata" | "scope">;
   blueprint: { file: string; sha256: string };
   conventionSha256: string;
@@ -108,7 +111,8 @@ export function savedPlanOf(o: {
     metadata: { ...o.resolved.metadata },
     ...(o.resolved.scope ? { scope: o.resolved.scope } : {}),
     convention_sha256: o.conventionSha256,
-    prune: o.prune,
+    prune: o.prune ?? null,
+    force: o.force,
     counts: plan.counts,
     operations: [
       ...plan.changes.map((c) => ({
@@ -118,7 +122,7 @@ export function savedPlanOf(o: {
         changes: c.changes.map((x) => ({ field: x.field, before: x.before, after: x.after })),
       })),
       ...plan.removals.map((r) => ({
-        action: o.prune ? "archive" : "remove",
+        action: o.prune ?? "remove",
         type: r.type,
         address: r.address,
         changes: [],

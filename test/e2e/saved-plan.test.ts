@@ -85,6 +85,32 @@ describe("saved plans", () => {
     expect(json(again).error.code).toBe("PLAN_ALREADY_APPLIED");
   });
 
+  it("a plan made with --prune=delete applies its deletes; --prune beside --plan is refused", async () => {
+    const dir = copy();
+    const smaller = join(dir, "smaller.json");
+    const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
+    bp.$schema = undefined;
+    bp.resources.databricks.unity_catalog.catalogs[0].schemas[0].volumes = undefined;
+    writeFileSync(smaller, JSON.stringify(bp));
+    const file = join(dir, "prune.json");
+    const made = await runCli(
+      ["create", "--blueprint", smaller, "--dry-run", "--prune=delete", "--out", file],
+      {
+        cwd: dir,
+        env,
+      },
+    );
+    expect(made.code, describeResult(made)).toBe(0);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toMatchObject({ prune: "delete", force: false });
+    const added = await apply(dir, file, ["--prune"]);
+    expect(added.code).toBe(2);
+    expect(json(added).error.code).toBe("OPTIONS_CONFLICT");
+    const r = await apply(dir, file);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(json(r).cleanup.deleted).toEqual(["dbx_volume.dataplatform_main_dev.sales_bronze.raw_landing"]);
+    expect(estate(dir).some((o) => o.startsWith("dbx_volume:"))).toBe(false);
+  });
+
   it("a change outside dpn between plan and apply: PLAN_STALE, nothing changed", async () => {
     const dir = copy();
     const file = await planIn(dir);

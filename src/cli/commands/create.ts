@@ -92,10 +92,14 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     throw usageError("OPTIONS_CONFLICT", "--out writes a plan: use it with --dry-run", {
       hint: "dpn create --blueprint F --dry-run --out plan.json",
     });
-  if (o.plan && (o.dryRun || o.out))
-    throw usageError("OPTIONS_CONFLICT", "--plan applies a saved plan: it takes no --dry-run or --out", {
-      hint: "dpn create --plan plan.json --yes (the plan file is the dry run)",
-    });
+  if (o.plan && (o.dryRun || o.out || o.prune || o.force))
+    throw usageError(
+      "OPTIONS_CONFLICT",
+      "--plan applies a saved plan as it was reviewed: it takes no --dry-run, --out, --prune or --force",
+      {
+        hint: "dpn create --plan plan.json --yes (the plan file is the dry run and says what happens to removals)",
+      },
+    );
   if (!o.plan && !o.blueprint)
     throw usageError("OPTION_REQUIRED", "dpn create needs --blueprint <file> (or --plan <saved plan>)", {
       hint: "dpn create --blueprint blueprints/dev.json --dry-run",
@@ -117,8 +121,15 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         },
       );
   }
-  const prune: PruneMode | undefined =
-    o.prune === "delete" ? "delete" : o.prune || saved?.plan.prune ? "archive" : undefined;
+  // a saved plan decides what happens to its removals, as it was reviewed
+  const prune: PruneMode | undefined = saved
+    ? (saved.plan.prune ?? undefined)
+    : o.prune === "delete"
+      ? "delete"
+      : o.prune
+        ? "archive"
+        : undefined;
+  const force = saved ? saved.plan.force : Boolean(o.force);
   const resolved = saved
     ? resolvedOf(saved.plan, o.plan as string)
     : (loaded as NonNullable<typeof loaded>).resolved;
@@ -136,7 +147,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),
     ...(prune ? { prune } : {}),
-    ...(o.force ? { force: true } : {}),
+    ...(force ? { force: true } : {}),
     ...(saved ? { saved } : {}),
     sandboxFlags: o as unknown as Record<string, unknown>,
   };
@@ -164,7 +175,8 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         rows: planned.rows,
         stack,
         target: o.target,
-        prune: input.prune === "archive",
+        prune,
+        force,
         resolved,
         blueprint: { file: o.blueprint as string, sha256: input.blueprintHash as string },
         conventionSha256: createHash("sha256")
