@@ -4,10 +4,11 @@
  * after the commit; destroy --archive archives everything and one resource is restored; a hard
  * destroy with --force leaves nothing of the stack. Checked against moto's and the fake's state.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
+import { devBlueprint, withoutSilverGlue } from "../support/blueprints.js";
 import {
   awsInventory,
   cloudEnv,
@@ -35,8 +36,7 @@ describe("the lifecycle of a stack on --target cloud", () => {
   let home: string;
   let dir: string;
   const file = (name: string, edit: (bp: Doc) => void) => {
-    const bp = JSON.parse(readFileSync(join(process.cwd(), DEV_BLUEPRINT), "utf8"));
-    bp.$schema = undefined;
+    const bp = devBlueprint();
     edit(bp);
     const f = join(dir, name);
     writeFileSync(f, JSON.stringify(bp, null, 2));
@@ -69,12 +69,7 @@ describe("the lifecycle of a stack on --target cloud", () => {
     });
     code(await dpn(["create", "--blueprint", guarded, "--yes"]), 0);
     const without = file("without.json", (bp) => {
-      bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-        (d: Doc) => d.layer !== "silver",
-      );
-      bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-        (t: Doc) => t.database_ref !== "sales-silver",
-      );
+      withoutSilverGlue(bp);
     });
     for (const r of [
       await plain(["delete", "--resource-id", DB, "--archive", "--yes", "--json"]),
@@ -91,12 +86,7 @@ describe("the lifecycle of a stack on --target cloud", () => {
 
   it("--prune=delete deletes the removals after the commit", async () => {
     const without = file("without2.json", (bp) => {
-      bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-        (d: Doc) => d.layer !== "silver",
-      );
-      bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-        (t: Doc) => t.database_ref !== "sales-silver",
-      );
+      withoutSilverGlue(bp);
     });
     // first with Glue refusing the database's delete: the table goes, the database is listed
     proxy.add({ target: "AWSGlue.DeleteDatabase", status: 400, errorType: "InvalidInputException" });
@@ -127,12 +117,7 @@ describe("the lifecycle of a stack on --target cloud", () => {
   it("--prune with a blueprint that has no Databricks resources archives them all", async () => {
     const awsOnly = file("aws-only.json", (bp) => {
       bp.resources.databricks = undefined;
-      bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-        (d: Doc) => d.layer !== "silver",
-      );
-      bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-        (t: Doc) => t.database_ref !== "sales-silver",
-      );
+      withoutSilverGlue(bp);
     });
     const r = await dpn(["create", "--blueprint", awsOnly, "--prune", "--yes", "--json"]);
     code(r, 0);

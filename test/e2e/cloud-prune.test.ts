@@ -4,12 +4,13 @@
  * transaction, dependents first; a failure at the last archive rolls the whole run back, the
  * archives already made included. Checked against moto's and the fake's own state.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetDatabaseCommand, GetTableCommand } from "@aws-sdk/client-glue";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MARKER_KEYS } from "../../src/core/resources.js";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
+import { devBlueprint, withoutSilverGlue } from "../support/blueprints.js";
 import {
   cloudEnv,
   DEV_BLUEPRINT,
@@ -64,14 +65,8 @@ describe("dpn create --prune on --target cloud", () => {
     ({ env, home, dir } = cloudEnv({ fake }));
     const r = await dpn(["create", "--blueprint", DEV_BLUEPRINT, "--yes"]);
     if (r.code !== 0) throw new Error(`create failed (${r.code}): ${r.stderr}`);
-    const bp = JSON.parse(readFileSync(join(process.cwd(), DEV_BLUEPRINT), "utf8"));
-    bp.$schema = undefined;
-    bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-      (d: { layer: string }) => d.layer !== "silver",
-    );
-    bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-      (t: { database_ref: string }) => t.database_ref !== "sales-silver",
-    );
+    const bp = devBlueprint();
+    withoutSilverGlue(bp);
     bp.resources.databricks.unity_catalog.catalogs[0].schemas[0].volumes = undefined;
     smaller = join(dir, "smaller.json");
     writeFileSync(smaller, JSON.stringify(bp, null, 2));

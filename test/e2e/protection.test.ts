@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { devBlueprint, withoutSilverGlue } from "../support/blueprints.js";
 import { type CliResult, describeResult, runCli, tempProject } from "../support/cli.js";
 import { DEV_BLUEPRINT } from "./sandbox-invariants.js";
 
@@ -26,18 +27,12 @@ const refusedFor = (r: CliResult, address: string) => {
 
 beforeAll(async () => {
   dir = tempProject();
-  const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-  bp.$schema = undefined;
+  const bp = devBlueprint();
   const silver = bp.resources.aws.glue_databases.find((d: { layer: string }) => d.layer === "silver");
   silver.lifecycle = { prevent_destroy: true };
   guarded = join(dir, "guarded.json");
   writeFileSync(guarded, JSON.stringify(bp, null, 2));
-  bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-    (d: { layer: string }) => d.layer !== "silver",
-  );
-  bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-    (t: { database_ref: string }) => t.database_ref !== "sales-silver",
-  );
+  withoutSilverGlue(bp);
   without = join(dir, "without.json");
   writeFileSync(without, JSON.stringify(bp, null, 2));
   const r = await dpn(["create", "--blueprint", guarded, "--yes"]);

@@ -5,11 +5,12 @@
  * and archives a Glue table and its database, one step at a time; every occurrence of every
  * label is tried, and n = steps + 1 proves the loop covered them all (that run is not killed).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openSandboxInventory } from "../../src/providers/sandbox/sandbox-provider.js";
 import { openSqliteDb } from "../../src/state/sqlite-store.js";
+import { devBlueprint, withoutSilverGlue } from "../support/blueprints.js";
 import { describeResult, runCli, tempProject } from "../support/cli.js";
 import { recoverHere } from "../support/recover-here.js";
 import { copyDpnDir, DEV_BLUEPRINT, pool } from "./sandbox-invariants.js";
@@ -59,14 +60,8 @@ beforeAll(async () => {
   base = tempProject();
   const r = await runCli(["create", "--blueprint", DEV_BLUEPRINT, "--yes"], { cwd: base, env });
   expect(r.code, describeResult(r)).toBe(0);
-  const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-  bp.$schema = undefined;
-  bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-    (d: { layer: string }) => d.layer !== "silver",
-  );
-  bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-    (t: { database_ref: string }) => t.database_ref !== "sales-silver",
-  );
+  const bp = devBlueprint();
+  withoutSilverGlue(bp);
   bp.resources.aws.s3_buckets.push({ purpose: "exports", layer: "gold", lifecycle_days: 30 });
   grown = join(base, "grown.json");
   writeFileSync(grown, JSON.stringify(bp, null, 2));

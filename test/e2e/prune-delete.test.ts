@@ -5,10 +5,11 @@
  * delete keeps the committed part, lists the rest as pending cleanups (`dpn status`, exit 12), and
  * the next run finishes them; data-bearing objects need --force.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createSandboxRegistry, openSandboxInventory } from "../../src/providers/sandbox/sandbox-provider.js";
+import { devBlueprint, withoutSilverGlue } from "../support/blueprints.js";
 import { type CliResult, describeResult, runCli, tempProject } from "../support/cli.js";
 import { copyDpnDir, DEV_BLUEPRINT } from "./sandbox-invariants.js";
 
@@ -42,14 +43,8 @@ beforeAll(async () => {
   base = tempProject();
   const r = await run(base, ["create", "--blueprint", DEV_BLUEPRINT, "--yes"]);
   expect(r.code, describeResult(r)).toBe(0);
-  const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-  bp.$schema = undefined;
-  bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-    (d: { layer: string }) => d.layer !== "silver",
-  );
-  bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-    (t: { database_ref: string }) => t.database_ref !== "sales-silver",
-  );
+  const bp = devBlueprint();
+  withoutSilverGlue(bp);
   bp.resources.aws.s3_buckets = bp.resources.aws.s3_buckets.filter(
     (b: { layer: string }) => b.layer !== "silver",
   );

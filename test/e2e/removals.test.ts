@@ -4,10 +4,11 @@
  * reason) and in the counts, dependents first; --detailed-exitcode counts it as pending; nothing
  * applies it (no --prune yet), and a resource the blueprint's scope leaves out is not a removal.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openSandboxInventory } from "../../src/providers/sandbox/sandbox-provider.js";
+import { devBlueprint, withoutSilverGlue } from "../support/blueprints.js";
 import { type CliResult, describeResult, runCli, tempProject } from "../support/cli.js";
 import { copyDpnDir, DEV_BLUEPRINT } from "./sandbox-invariants.js";
 
@@ -29,15 +30,9 @@ beforeAll(async () => {
   dir = tempProject();
   const r = await dpn(["create", "--blueprint", DEV_BLUEPRINT, "--yes"]);
   expect(r.code, describeResult(r)).toBe(0);
-  const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-  bp.$schema = undefined;
+  const bp = devBlueprint();
   // take the silver Glue database and its table out of the blueprint
-  bp.resources.aws.glue_databases = bp.resources.aws.glue_databases.filter(
-    (d: { layer: string }) => d.layer !== "silver",
-  );
-  bp.resources.aws.glue_tables = bp.resources.aws.glue_tables.filter(
-    (t: { database_ref: string }) => t.database_ref !== "sales-silver",
-  );
+  withoutSilverGlue(bp);
   smaller = join(dir, "smaller.json");
   writeFileSync(smaller, JSON.stringify(bp, null, 2));
   // the same, but the blueprint speaks only for its Databricks resources

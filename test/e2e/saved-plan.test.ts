@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { canonical } from "../../src/app/drift.js";
 import { createSandboxRegistry, openSandboxInventory } from "../../src/providers/sandbox/sandbox-provider.js";
+import { devBlueprint } from "../support/blueprints.js";
 import { type CliResult, describeResult, REPO_ROOT, runCli, tempProject } from "../support/cli.js";
 import { copyDpnDir, DEV_BLUEPRINT } from "./sandbox-invariants.js";
 
@@ -45,8 +46,7 @@ beforeAll(async () => {
   base = tempProject();
   const r = await runCli(["create", "--blueprint", DEV_BLUEPRINT, "--yes"], { cwd: base, env });
   expect(r.code, describeResult(r)).toBe(0);
-  const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-  bp.$schema = undefined;
+  const bp = devBlueprint();
   bp.resources.aws.s3_buckets.push({ purpose: "exports", layer: "gold", lifecycle_days: 30 });
   bp.resources.aws.s3_buckets[0].lifecycle_days = 45;
   grown = join(base, "grown.json");
@@ -88,8 +88,7 @@ describe("saved plans", () => {
   it("a plan made with --prune=delete applies its deletes; --prune beside --plan is refused", async () => {
     const dir = copy();
     const smaller = join(dir, "smaller.json");
-    const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-    bp.$schema = undefined;
+    const bp = devBlueprint();
     bp.resources.databricks.unity_catalog.catalogs[0].schemas[0].volumes = undefined;
     writeFileSync(smaller, JSON.stringify(bp));
     const file = join(dir, "prune.json");
@@ -169,8 +168,7 @@ describe("saved plans", () => {
     const dir = copy();
     const file = await planIn(dir);
     const other = join(dir, "other.json");
-    const bp = JSON.parse(readFileSync(DEV_BLUEPRINT, "utf8"));
-    bp.$schema = undefined;
+    const bp = devBlueprint();
     bp.resources.aws.s3_buckets[1].lifecycle_days = 61;
     writeFileSync(other, JSON.stringify(bp));
     expect((await runCli(["create", "--blueprint", other, "--yes"], { cwd: dir, env })).code).toBe(0);
