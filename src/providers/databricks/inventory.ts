@@ -24,7 +24,10 @@ export type InventoryOptions = ListOptions;
 
 const UC = "/api/2.1/unity-catalog";
 
-/** Follow `next_page_token` to the end (or until the signal stops between pages). */
+/**
+ * Follow `next_page_token` to the end (or until the signal stops between pages); `onPage` sees
+ * each page's items as they arrive.
+ */
 async function allPages<T>(
   client: DatabricksClient,
   path: string,
@@ -32,6 +35,7 @@ async function allPages<T>(
   query: Record<string, string | number | boolean | undefined>,
   ctx: ProviderContext,
   opts: ListOptions,
+  onPage?: (items: T[]) => Promise<void> | void,
 ): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
@@ -41,7 +45,9 @@ async function allPages<T>(
       query: { ...query, page_token: token },
       signal: opts.signal ?? ctx.signal,
     });
-    out.push(...((page[key] as T[] | undefined) ?? []));
+    const items = (page[key] as T[] | undefined) ?? [];
+    out.push(...items);
+    await onPage?.(items);
     token = (page.next_page_token as string | undefined) || undefined;
   } while (token);
   return out;
@@ -55,18 +61,10 @@ export async function listClusters<W>(
   opts: ListOptions = {},
 ): Promise<RemoteObject[]> {
   const out: RemoteObject[] = [];
-  let token: string | undefined;
-  do {
-    if (opts.signal?.aborted) break;
-    const page = await client.request<{ clusters?: W[]; next_page_token?: string }>(
-      "GET",
-      "/api/2.1/clusters/list",
-      { query: { page_size: 100, page_token: token }, signal: opts.signal ?? ctx.signal },
-    );
-    for (const c of page.clusters ?? []) out.push(toRemote(c));
+  await allPages<W>(client, "/api/2.1/clusters/list", "clusters", { page_size: 100 }, ctx, opts, (page) => {
+    for (const c of page) out.push(toRemote(c));
     opts.onProgress?.(out.length);
-    token = page.next_page_token || undefined;
-  } while (token);
+  });
   return out;
 }
 
@@ -114,15 +112,9 @@ export async function listJobs<W extends ListedJob>(
   opts: ListOptions = {},
 ): Promise<RemoteObject[]> {
   const out: RemoteObject[] = [];
-  let token: string | undefined;
-  do {
-    if (opts.signal?.aborted) break;
-    const page = await client.request<{ jobs?: W[]; next_page_token?: string; has_more?: boolean }>(
-      "GET",
-      "/api/2.2/jobs/list",
-      { query: { limit: 100, expand_tasks: true, page_token: token }, signal: opts.signal ?? ctx.signal },
-    );
-    for (const j of page.jobs ?? []) {
+  const query = { limit: 100, expand_tasks: true };
+  await allPages<W>(client, "/api/2.2/jobs/list", "jobs", query, ctx, opts, async (page) => {
+    for (const j of page) {
       const o = j.has_more ? await readJob(j.job_id) : toRemote(j);
       if (!o) continue; // deleted since it was listed
       const refs = jobReferences(
@@ -131,8 +123,7 @@ export async function listJobs<W extends ListedJob>(
       out.push({ ...o, properties: { ...o.properties, ...refs } });
     }
     opts.onProgress?.(out.length);
-    token = page.next_page_token || undefined;
-  } while (token);
+  });
   return out;
 }
 
