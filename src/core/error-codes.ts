@@ -470,10 +470,18 @@ export const ERROR_CODES = {
     doc: "A journal entry vanished right after it was written (a bug).",
   },
   STATE_LOCKED_DB: { kind: "state", doc: "The state database stayed locked by another process." },
+  STATE_MIGRATED: {
+    kind: "state",
+    doc: "`dpn state migrate` moved this state to another backend; writes here are refused (the hint names it).",
+  },
   STATE_READ_ONLY: { kind: "state", doc: "The state is open read-only and the command would change it." },
   STATE_REFERENCE_MISSING: {
     kind: "state",
     doc: "A state write refers to a stack or transaction that is missing.",
+  },
+  STATE_STACK_EXISTS: {
+    kind: "state",
+    doc: "`dpn state migrate`: the target backend already holds one of the stacks; nothing was copied.",
   },
   STATE_TOO_NEW: { kind: "state", doc: "The state was written by a newer dpn." },
   STATE_UNKNOWN_JOURNAL_ENTRY: { kind: "state", doc: "A journal entry id does not exist." },

@@ -445,14 +445,91 @@ export interface LockStore {
   ): Promise<LockInfo | undefined>;
 }
 
-/** The whole state: every role, plus durability and closing. */
+/**
+ * Everything the state holds about one stack, as `dpn state migrate` copies it between backends
+ * (JSON-serialisable). Lists are oldest first.
+ */
+export interface StackDump {
+  stack: StackRecord;
+  resources: ResourceRecord[];
+  /** `lifecycle.prevent_destroy` as applied. */
+  protections: { address: string; txId: string; since: string }[];
+  cleanups: PendingCleanup[];
+  /** Every transaction of the stack with its stored plan (when it has one) and its whole journal. */
+  transactions: { record: TransactionRecord; plan?: StoredPlan; journal: JournalEntry[] }[];
+  /** The stack's audit events (those whose `stackId` is the stack's). */
+  audit: AuditEvent[];
+}
+
+/** One finding of `checkBackend`: a permission or setting the backend needs. */
+export interface BackendCheck {
+  /** Stable id, e.g. `bucket_exists`, `conditional_put`, `versioning`, `connect`, `schema`. */
+  check: string;
+  /** `error`: dpn cannot use the backend; `warning`: usable, but a guarantee is weaker. */
+  status: "ok" | "error" | "warning";
+  message: string;
+  /** What to grant or change when the check fails (an IAM action, a SQL GRANT, …). */
+  hint?: string;
+}
+
+/** What `dpn state info` shows about the backend itself. */
+export interface BackendInfo {
+  kind: "sqlite" | "s3" | "postgres";
+  /** The state URL with credentials redacted. */
+  location: string;
+  /** The schema version of the backend's layout (SQLite/PostgreSQL migrations, S3 layout version). */
+  schemaVersion: number;
+  /** Set once `dpn state migrate` moved this state elsewhere: the target's redacted URL. */
+  migratedTo?: string;
+}
+
+/**
+ * Moving state between backends and describing the backend (`dpn state migrate | info | check`).
+ * Writes made after `markMigrated` reject with STATE_MIGRATED (exit 8) naming the new backend;
+ * reads keep working.
+ */
+export interface BackendStore {
+  describe(): Promise<BackendInfo>;
+  /**
+   * Verify the permissions and settings the backend needs (creating and removing only a probe
+   * object/row of its own); never throws for a failed check, only for an unreachable backend.
+   */
+  checkBackend(): Promise<BackendCheck[]>;
+  /** The stack whole; rejects STACK_NOT_FOUND when the backend has no stack with that id. */
+  exportStack(stackId: string): Promise<StackDump>;
+  /** Audit events that belong to no stack, oldest first. */
+  exportUnscopedAudit(): Promise<AuditEvent[]>;
+  /**
+   * Write a dump exactly as given (ids, times and statuses kept; journal entry and audit event
+   * ids kept). Rejects STATE_STACK_EXISTS when the backend already has a stack with that id or
+   * that project/environment, writing nothing.
+   */
+  importStack(dump: StackDump): Promise<void>;
+  /** Append audit events that belong to no stack (ids kept). */
+  importUnscopedAudit(events: AuditEvent[]): Promise<void>;
+  /** Record that this state now lives at `to` (a redacted URL); see the interface comment. */
+  markMigrated(to: string): Promise<void>;
+}
+
+/**
+ * The whole state: every role, plus durability and closing.
+ *
+ * Fencing: the store remembers each lock it acquired (stack id → holder id and fencing token)
+ * until it releases it. Every write for such a stack — transactions, journal, settlements,
+ * rows, protections, cleanups, audit events carrying the stack id, renewals — is conditional on
+ * the backend's lock still being that holder with that token at the moment of the write; when
+ * it is not (the lease expired and another process took over), nothing is written and the
+ * promise rejects with LOCK_LOST (exit 8). A holder paused past its lease therefore cannot write
+ * after a takeover, whichever backend holds the state.
+ */
 export interface StateStore
   extends StackStore,
     ResourceStore,
     TransactionStore,
     JournalStore,
     AuditStore,
-    LockStore {
+    LockStore,
+    BackendStore {
   /** Make every write made so far durable. */
   flush(): Promise<void>;
   /** Flush and close. */

@@ -57,6 +57,7 @@ describe("migrations", () => {
     const db = raw(file, { readonly: true });
     expect(tables(db)).toEqual([
       "audit_events",
+      "backend_meta",
       "cleanups",
       "journal",
       "lock_fences",

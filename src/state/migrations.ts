@@ -173,6 +173,18 @@ CREATE TABLE cleanups (
 );
 `,
   },
+  {
+    version: 6,
+    name: "backend_meta",
+    // Facts about the state itself: `migrated_to` is set by `dpn state migrate`, after which
+    // every write is refused with a hint naming the new backend.
+    sql: `
+CREATE TABLE backend_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
 ];
 
 /** The highest schema version this dpn knows. */

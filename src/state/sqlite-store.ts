@@ -29,6 +29,8 @@ import type { DesiredResource, ProvisionedType } from "../core/resources.js";
 import type {
   AfterImage,
   AuditEvent,
+  BackendCheck,
+  BackendInfo,
   BeforeImage,
   JournalEntry,
   JournalIntent,
@@ -39,6 +41,7 @@ import type {
   PendingCleanup,
   ResourceRecord,
   ResourceStatus,
+  StackDump,
   StackRecord,
   StateStore,
   StepSettlement,
@@ -47,6 +50,13 @@ import type {
   TryLockResult,
   TxStatus,
 } from "../engine/ports.js";
+import {
+  lockChangedError,
+  lockLostError,
+  migratedError,
+  stackExistsError,
+  stackNotFoundError,
+} from "./backend-errors.js";
 import { fromJsonColumn, toJsonColumn } from "./json-column.js";
 import { applyMigrations, assertKnownVersion, currentSchemaVersion } from "./migrate.js";
 import { LATEST_SCHEMA_VERSION } from "./migrations.js";
@@ -302,6 +312,7 @@ export class SqliteDb {
   }
 
   private write<R>(op: string, fn: () => R): R {
+    if (!this.readonly && !MIGRATION_EXEMPT.has(op)) this.assertNotMigrated(op);
     if (this.readonly) {
       throw stateError(
         "STATE_READ_ONLY",
@@ -905,6 +916,227 @@ export class SqliteDb {
     );
   }
 
+  // -- fencing ----------------------------------------------------------------------------------
+
+  /**
+   * Throw LOCK_LOST unless the stack's lock is still `holderId` with token `fencing`. Run inside
+   * the write's own SQLite transaction, so no other process can take the lock between the check
+   * and the write.
+   */
+  assertFence(stackId: string, holderId: string, fencing: number): void {
+    const row = this.stmt("SELECT holder_id, fencing FROM locks WHERE stack_id = ?").get(stackId) as
+      | { holder_id: string; fencing: number }
+      | undefined;
+    if (row && row.holder_id === holderId && row.fencing === fencing) return;
+    throw lockLostError(stackId, holderId, fencing, row ? this.getLock(stackId) : undefined);
+  }
+
+  /** The stack a transaction belongs to, or undefined for an unknown id. */
+  stackOfTransaction(txId: string): string | undefined {
+    const row = this.stmt("SELECT stack_id FROM transactions WHERE id = ?").get(txId) as
+      | { stack_id: string }
+      | undefined;
+    return row?.stack_id;
+  }
+
+  /** The stack a journal entry's transaction belongs to, or undefined for an unknown id. */
+  stackOfJournalEntry(id: number): string | undefined {
+    const row = this.stmt(
+      "SELECT t.stack_id FROM journal j JOIN transactions t ON t.id = j.tx_id WHERE j.id = ?",
+    ).get(id) as { stack_id: string } | undefined;
+    return row?.stack_id;
+  }
+
+  // -- backend facts, export and import -----------------------------------------------------------
+
+  /** Where `dpn state migrate` moved this state, when it did. */
+  migratedTo(): string | undefined {
+    return this.guard("migratedTo", () => {
+      const row = this.stmt("SELECT value FROM backend_meta WHERE key = 'migrated_to'").get() as
+        | { value: string }
+        | undefined;
+      return row?.value;
+    });
+  }
+
+  private assertNotMigrated(op: string): void {
+    const to = this.migratedTo();
+    if (to !== undefined) throw migratedError(`sqlite:${this.path}`, to, op);
+  }
+
+  /** Record that the state now lives at `to`; every later write is refused (STATE_MIGRATED). */
+  markMigrated(to: string): void {
+    this.write("markMigrated", () => {
+      this.stmt(
+        `INSERT INTO backend_meta (key, value) VALUES ('migrated_to', ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      ).run(to);
+    });
+  }
+
+  /** The stack whole (see StackDump); throws STACK_NOT_FOUND for an unknown id. */
+  exportStack(stackId: string): StackDump {
+    return this.guard("exportStack", () =>
+      this.db.transaction(() => {
+        const row = this.stmt("SELECT * FROM stacks WHERE id = ?").get(stackId) as StackRow | undefined;
+        if (!row) throw stackNotFoundError(stackId, `sqlite:${this.path}`);
+        const txRows = this.stmt("SELECT * FROM transactions WHERE stack_id = ? ORDER BY started_at, id").all(
+          stackId,
+        ) as TransactionRow[];
+        return {
+          stack: toStack(row),
+          resources: this.listResources(stackId),
+          protections: (
+            this.stmt(
+              "SELECT address, tx_id, since FROM protections WHERE stack_id = ? ORDER BY address",
+            ).all(stackId) as { address: string; tx_id: string; since: string }[]
+          ).map((p) => ({ address: p.address, txId: p.tx_id, since: p.since })),
+          cleanups: this.pendingCleanups(stackId),
+          transactions: txRows.map((t) => {
+            const plan = this.loadPlan(t.id);
+            return { record: toTransaction(t), ...(plan ? { plan } : {}), journal: this.journal(t.id) };
+          }),
+          audit: (
+            this.stmt("SELECT * FROM audit_events WHERE stack_id = ? ORDER BY id").all(stackId) as AuditRow[]
+          ).map(toAudit),
+        };
+      })(),
+    );
+  }
+
+  /** Audit events that belong to no stack, oldest first. */
+  exportUnscopedAudit(): AuditEvent[] {
+    return this.guard("exportUnscopedAudit", () =>
+      (this.stmt("SELECT * FROM audit_events WHERE stack_id IS NULL ORDER BY id").all() as AuditRow[]).map(
+        toAudit,
+      ),
+    );
+  }
+
+  /**
+   * Write a dump as it is, in one SQLite transaction. Journal entry and audit event ids are kept
+   * when free here, else renumbered in order. Throws STATE_STACK_EXISTS (nothing written) when
+   * the stack or its project/environment is already here.
+   */
+  importStack(d: StackDump): void {
+    this.write("importStack", () =>
+      this.immediate(() => {
+        const clash = this.stmt(
+          "SELECT id FROM stacks WHERE id = ? OR (project = ? AND environment = ?)",
+        ).get(d.stack.id, d.stack.project, d.stack.environment);
+        if (clash) throw stackExistsError(d.stack, `sqlite:${this.path}`);
+        this.stmt("INSERT INTO stacks (id, project, environment, created_at) VALUES (?, ?, ?, ?)").run(
+          d.stack.id,
+          d.stack.project,
+          d.stack.environment,
+          d.stack.createdAt,
+        );
+        for (const r of d.resources) this.putResource(r);
+        for (const p of d.protections)
+          this.stmt("INSERT INTO protections (stack_id, address, tx_id, since) VALUES (?, ?, ?, ?)").run(
+            d.stack.id,
+            p.address,
+            p.txId,
+            p.since,
+          );
+        for (const c of d.cleanups)
+          this.stmt("INSERT INTO cleanups (stack_id, address, tx_id, error, at) VALUES (?, ?, ?, ?, ?)").run(
+            d.stack.id,
+            c.address,
+            c.txId,
+            c.error ? JSON.stringify(c.error) : null,
+            c.at,
+          );
+        for (const t of d.transactions) {
+          const r = t.record;
+          this.stmt(
+            `INSERT INTO transactions (id, stack_id, kind, status, actor, command, blueprint_hash, target,
+                                       pid, host, started_at, finished_at, error)
+             VALUES (@id, @stackId, @kind, @status, @actor, @command, @blueprintHash, @target,
+                     @pid, @host, @startedAt, @finishedAt, @error)`,
+          ).run({
+            id: r.id,
+            stackId: r.stackId,
+            kind: r.kind,
+            status: r.status,
+            actor: r.actor,
+            command: r.command,
+            blueprintHash: r.blueprintHash ?? null,
+            target: r.target,
+            pid: r.pid,
+            host: r.host,
+            startedAt: r.startedAt,
+            finishedAt: r.finishedAt ?? null,
+            error: toJsonColumn(r.error),
+          });
+          if (t.plan) this.savePlan(r.id, t.plan);
+          for (const j of t.journal) this.insertJournalRow(j);
+        }
+        for (const e of d.audit) this.insertAuditRow(e);
+      }),
+    );
+  }
+
+  /** Append audit events that belong to no stack (ids kept when free). */
+  importUnscopedAudit(events: AuditEvent[]): void {
+    this.write("importUnscopedAudit", () =>
+      this.immediate(() => {
+        for (const e of events) this.insertAuditRow(e);
+      }),
+    );
+  }
+
+  private idFree(table: "journal" | "audit_events", id: number | undefined): number | null {
+    if (id === undefined) return null;
+    return this.stmt(`SELECT 1 FROM ${table} WHERE id = ?`).get(id) ? null : id;
+  }
+
+  private insertJournalRow(j: JournalEntry): void {
+    this.stmt(
+      `INSERT INTO journal (id, tx_id, seq, phase, action, address, type, name, desired, remote_id,
+                           before, after, status, error, started_at, finished_at)
+       VALUES (@id, @txId, @seq, @phase, @action, @address, @type, @name, @desired, @remoteId,
+               @before, @after, @status, @error, @startedAt, @finishedAt)`,
+    ).run({
+      id: this.idFree("journal", j.id),
+      txId: j.txId,
+      seq: j.seq,
+      phase: j.phase,
+      action: j.action,
+      address: j.address,
+      type: j.type,
+      name: j.name,
+      desired: toJsonColumn(j.desired),
+      remoteId: j.remoteId ?? null,
+      before: toJsonColumn(j.before),
+      after: toJsonColumn(j.after),
+      status: j.status,
+      error: toJsonColumn(j.error),
+      startedAt: j.startedAt,
+      finishedAt: j.finishedAt ?? null,
+    });
+  }
+
+  private insertAuditRow(e: AuditEvent): void {
+    this.stmt(
+      `INSERT INTO audit_events (id, at, actor, stack_id, tx_id, command, event, address, outcome,
+                                 blueprint_hash, details)
+       VALUES (@id, @at, @actor, @stackId, @txId, @command, @event, @address, @outcome, @blueprintHash, @details)`,
+    ).run({
+      id: this.idFree("audit_events", e.id),
+      at: e.at,
+      actor: e.actor,
+      stackId: e.stackId ?? null,
+      txId: e.txId ?? null,
+      command: e.command,
+      event: e.event,
+      address: e.address ?? null,
+      outcome: e.outcome ?? null,
+      blueprintHash: e.blueprintHash ?? null,
+      details: toJsonColumn(e.details),
+    });
+  }
+
   /** Close the connection (idempotent). The WAL is checkpointed by SQLite on the last close. */
   close(): void {
     if (!this.db.open) return;
@@ -921,6 +1153,12 @@ export class SqliteDb {
 const SETTLE_FLUSH_MS = 50;
 
 /**
+ * Writes a migrated state still takes: `dpn state migrate` releases the source's locks after
+ * marking it, and a lock left behind must stay removable.
+ */
+const MIGRATION_EXEMPT = new Set(["markMigrated", "releaseLock", "forceUnlock"]);
+
+/**
  * The engine's StateStore over SQLite (one file, or in memory). Writes that must be durable before
  * dpn goes on — intents, transaction records, locks, audit events outside a step — commit (and
  * fsync: WAL, synchronous=FULL) before their promise resolves. A step's settlement is queued and
@@ -934,6 +1172,8 @@ export class SqliteStateStore implements StateStore {
   private queue: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private failed: unknown;
+  /** The locks this store acquired: every write for those stacks checks them (fencing). */
+  private readonly fences = new Map<string, { holderId: string; fencing: number }>();
 
   constructor(private readonly db: SqliteDb) {}
 
@@ -969,6 +1209,43 @@ export class SqliteStateStore implements StateStore {
       for (const q of queued) q();
       return fn();
     });
+  }
+
+  /**
+   * `fn` as a write fenced by the locks this store holds on `stacks`: inside one SQLite
+   * transaction, every such lock is checked first (LOCK_LOST when another holder has it now).
+   */
+  private fenced<R>(stacks: (string | undefined)[], fn: () => R): () => R {
+    const held = stacks.filter((id): id is string => id !== undefined && this.fences.has(id));
+    if (held.length === 0) return fn;
+    return () =>
+      this.db.atomically(() => {
+        for (const id of new Set(held)) {
+          const f = this.fences.get(id);
+          if (f) this.db.assertFence(id, f.holderId, f.fencing);
+        }
+        return fn();
+      });
+  }
+
+  /** The stacks one settlement writes to. */
+  private settlementStacks(st: StepSettlement): (string | undefined)[] {
+    if (this.fences.size === 0) return [];
+    return [
+      ...st.outcomes.map((o) => this.db.stackOfJournalEntry(o.id)),
+      ...(st.put ?? []).map((r) => r.stackId),
+      ...(st.remove ?? []).map((r) => r.stackId),
+      ...(st.audit ?? []).map((e) => this.auditStack(e)),
+    ];
+  }
+
+  private auditStack(e: AuditEvent): string | undefined {
+    if (this.fences.size === 0) return undefined;
+    return e.stackId ?? (e.txId ? this.db.stackOfTransaction(e.txId) : undefined);
+  }
+
+  private txStack(txId: string): string | undefined {
+    return this.fences.size === 0 ? undefined : this.db.stackOfTransaction(txId);
   }
 
   /** Schema version of the open database (LATEST_SCHEMA_VERSION once opened). */
@@ -1011,7 +1288,7 @@ export class SqliteStateStore implements StateStore {
     changes: { address: string; pending: boolean; error?: Record<string, unknown> }[],
     txId: string,
   ): Promise<void> {
-    return this.commit(() => this.db.setCleanups(stackId, changes, txId));
+    return this.commit(this.fenced([stackId], () => this.db.setCleanups(stackId, changes, txId)));
   }
   async protectedAddresses(stackId: string): Promise<Set<string>> {
     return this.commit(() => this.db.protectedAddresses(stackId));
@@ -1021,7 +1298,7 @@ export class SqliteStateStore implements StateStore {
     changes: { address: string; on: boolean }[],
     txId: string,
   ): Promise<void> {
-    return this.commit(() => this.db.setProtection(stackId, changes, txId));
+    return this.commit(this.fenced([stackId], () => this.db.setProtection(stackId, changes, txId)));
   }
 
   async beginTransaction(
@@ -1030,6 +1307,8 @@ export class SqliteStateStore implements StateStore {
   ): Promise<TransactionRecord> {
     return this.commit(() =>
       this.db.atomically(() => {
+        const f = this.fences.get(tx.stackId);
+        if (f) this.db.assertFence(tx.stackId, f.holderId, f.fencing);
         const rec = this.db.beginTransaction(tx);
         this.db.savePlan(rec.id, plan);
         return rec;
@@ -1037,7 +1316,9 @@ export class SqliteStateStore implements StateStore {
     );
   }
   async finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): Promise<void> {
-    return this.commit(() => this.db.finishTransaction(txId, status, error));
+    return this.commit(
+      this.fenced([this.txStack(txId)], () => this.db.finishTransaction(txId, status, error)),
+    );
   }
   async getTransaction(txId: string): Promise<TransactionRecord | undefined> {
     return this.commit(() => this.db.getTransaction(txId));
@@ -1057,11 +1338,11 @@ export class SqliteStateStore implements StateStore {
   }
 
   async journalIntent(e: JournalIntent): Promise<JournalEntry> {
-    return this.commit(() => this.db.journalIntent(e));
+    return this.commit(this.fenced([this.txStack(e.txId)], () => this.db.journalIntent(e)));
   }
   async settleStep(st: StepSettlement): Promise<void> {
     this.db.assertWritable("settleStep");
-    this.queue.push(() => this.db.applySettlement(st));
+    this.queue.push(() => this.fenced(this.settlementStacks(st), () => this.db.applySettlement(st))());
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -1079,7 +1360,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async audit(e: AuditEvent): Promise<void> {
-    return this.commit(() => this.db.audit(e));
+    return this.commit(this.fenced([this.auditStack(e)], () => this.db.audit(e)));
   }
   async auditEvents(opts?: {
     since?: string;
@@ -1095,13 +1376,25 @@ export class SqliteStateStore implements StateStore {
     holder: Omit<LockInfo, "stackId" | "since" | "expiresAt" | "fencing">,
     leaseMs: number,
   ): Promise<TryLockResult> {
-    return this.commit(() => this.db.tryLock(stackId, holder, leaseMs));
+    const r = this.commit(() => this.db.tryLock(stackId, holder, leaseMs));
+    if (r.acquired) this.fences.set(stackId, { holderId: r.lock.holderId, fencing: r.lock.fencing });
+    return r;
   }
   async renewLock(stackId: string, holderId: string, leaseMs: number): Promise<boolean> {
-    return this.commit(() => this.db.renewLock(stackId, holderId, leaseMs));
+    const f = this.fences.get(stackId);
+    const ok = this.commit(() =>
+      this.db.atomically(() => {
+        const now = this.db.getLock(stackId);
+        if (f && now && now.holderId === holderId && now.fencing !== f.fencing) return false;
+        return this.db.renewLock(stackId, holderId, leaseMs);
+      }),
+    );
+    if (!ok && f?.holderId === holderId) this.fences.delete(stackId);
+    return ok;
   }
   async releaseLock(stackId: string, holderId: string): Promise<void> {
-    return this.commit(() => this.db.releaseLock(stackId, holderId));
+    this.commit(() => this.db.releaseLock(stackId, holderId));
+    if (this.fences.get(stackId)?.holderId === holderId) this.fences.delete(stackId);
   }
   async getLock(stackId: string): Promise<LockInfo | undefined> {
     return this.commit(() => this.db.getLock(stackId));
@@ -1110,7 +1403,63 @@ export class SqliteStateStore implements StateStore {
     stackId: string,
     expected?: { holderId: string; fencing: number },
   ): Promise<LockInfo | undefined> {
-    return this.commit(() => this.db.forceUnlock(stackId, expected));
+    const removed = this.commit(() => this.db.forceUnlock(stackId, expected));
+    if (removed && this.fences.get(stackId)?.holderId === removed.holderId) this.fences.delete(stackId);
+    return removed;
+  }
+
+  async describe(): Promise<BackendInfo> {
+    const migratedTo = this.commit(() => this.db.migratedTo());
+    return {
+      kind: "sqlite",
+      location: this.kind === "file" ? `sqlite:${this.path}` : `sqlite:${this.kind}`,
+      schemaVersion: this.db.schemaVersion(),
+      ...(migratedTo ? { migratedTo } : {}),
+    };
+  }
+
+  async checkBackend(): Promise<BackendCheck[]> {
+    const s = this.db.settings();
+    const checks: BackendCheck[] = [
+      this.readonly
+        ? { check: "writable", status: "error", message: `${this.path} is open read-only` }
+        : { check: "writable", status: "ok", message: `${this.path} is writable` },
+    ];
+    if (this.kind === "file") {
+      checks.push(
+        s.journalMode === "wal"
+          ? { check: "journal_mode", status: "ok", message: "journal mode wal" }
+          : {
+              check: "journal_mode",
+              status: "warning",
+              message: `journal mode ${s.journalMode}, not wal: readers wait for writers`,
+            },
+        s.synchronous >= 2
+          ? { check: "synchronous", status: "ok", message: "synchronous=FULL: every commit is fsynced" }
+          : {
+              check: "synchronous",
+              status: "warning",
+              message: `synchronous=${s.synchronous}: a power loss can lose the last commits`,
+            },
+      );
+    }
+    return checks;
+  }
+
+  async exportStack(stackId: string): Promise<StackDump> {
+    return this.commit(() => this.db.exportStack(stackId));
+  }
+  async exportUnscopedAudit(): Promise<AuditEvent[]> {
+    return this.commit(() => this.db.exportUnscopedAudit());
+  }
+  async importStack(dump: StackDump): Promise<void> {
+    return this.commit(() => this.db.importStack(dump));
+  }
+  async importUnscopedAudit(events: AuditEvent[]): Promise<void> {
+    return this.commit(() => this.db.importUnscopedAudit(events));
+  }
+  async markMigrated(to: string): Promise<void> {
+    return this.commit(() => this.db.markMigrated(to));
   }
 
   async flush(): Promise<void> {
@@ -1284,24 +1633,4 @@ export function openStateStoreReadOnly(
 /** A fresh private in-memory StateStore (same schema and behaviour) for engine unit tests. */
 export function openMemoryStateStore(): SqliteStateStore {
   return new SqliteStateStore(openMemorySqliteDb());
-}
-
-/** LOCK_CHANGED: the lock is no longer the one a conditional unlock was given. */
-function lockChangedError(
-  stackId: string,
-  expected: { holderId: string; fencing: number },
-  current: LockInfo | undefined,
-): DpnError {
-  return stateError(
-    "LOCK_CHANGED",
-    `The lock on stack ${stackId} is no longer held by ${expected.holderId} (fencing ${expected.fencing})${current ? `: ${current.user}@${current.host} (pid ${current.pid}) holds it since ${current.since}` : ": it was released"}; nothing was unlocked`,
-    {
-      hint: "Run `dpn status` to see the current lock, and unlock that one only if its holder is gone.",
-      details: {
-        stackId,
-        expected,
-        ...(current ? { current: { holderId: current.holderId, fencing: current.fencing } } : {}),
-      },
-    },
-  );
 }
