@@ -457,7 +457,16 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "The state URL names a backend this build does not have.",
   },
+  STATE_BACKEND_ERROR: {
+    kind: "state",
+    doc: "The state backend answered a request with an unexpected error.",
+  },
+  STATE_BUCKET_NOT_FOUND: { kind: "state", doc: "The S3 bucket named by the state URL does not exist." },
   STATE_CLOSED: { kind: "internal", doc: "The state store was used after close (a bug)." },
+  STATE_CONFLICT: {
+    kind: "state",
+    doc: "A conditional write to the state kept losing to concurrent writers; nothing was written.",
+  },
   STATE_CORRUPT: { kind: "state", doc: "A state column holds invalid JSON." },
   STATE_DISK_FULL: { kind: "state", doc: "The disk holding the state is full." },
   STATE_DUPLICATE: { kind: "state", doc: "A state write would duplicate a row." },
@@ -474,6 +483,10 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "`dpn state migrate` moved this state to another backend; writes here are refused (the hint names it).",
   },
+  STATE_PERMISSION_DENIED: {
+    kind: "state",
+    doc: "The state backend refused a request for lack of a permission (the hint names the grant).",
+  },
   STATE_READ_ONLY: { kind: "state", doc: "The state is open read-only and the command would change it." },
   STATE_REFERENCE_MISSING: {
     kind: "state",
@@ -486,6 +499,7 @@ export const ERROR_CODES = {
   STATE_TOO_NEW: { kind: "state", doc: "The state was written by a newer dpn." },
   STATE_UNKNOWN_JOURNAL_ENTRY: { kind: "state", doc: "A journal entry id does not exist." },
   STATE_UNKNOWN_TRANSACTION: { kind: "state", doc: "A transaction id does not exist." },
+  STATE_UNREACHABLE: { kind: "state", doc: "The state backend's endpoint did not answer (after retries)." },
   STATE_UNWRITABLE: {
     kind: "state",
     doc: "The state file cannot be opened or written; choose another location with --state.",
