@@ -223,7 +223,7 @@ describe("S3 state store", () => {
     expect(await s.listResources(id)).toHaveLength(101);
     expect(s.requests - n1).toBe(1);
     // a new store: snapshot GET + one LIST + at most a checkpoint interval of record GETs,
-    // whatever the length of the log (203 records here)
+    // whatever the length of the log (204 records here)
     const t = await open(bucket);
     expect(await t.listResources(id)).toHaveLength(101);
     expect(t.requests).toBeLessThanOrEqual(2 + 32);
