@@ -17,11 +17,16 @@ import { confirm, confirmByTyping } from "./prompt.js";
 
 export function cliApp(
   ctx: CliContext,
-  o: { yes?: boolean; json?: boolean },
+  o: { yes?: boolean; json?: boolean; profile?: string; awsProfile?: string },
   reporter?: Reporter,
 ): AppContext {
   return appContext(
-    { cwd: ctx.cwd, env: ctx.env, ...(ctx.stateUrl ? { stateUrl: ctx.stateUrl } : {}) },
+    {
+      cwd: ctx.cwd,
+      env: ctx.env,
+      ...(ctx.stateUrl ? { stateUrl: ctx.stateUrl } : {}),
+      ...(o.awsProfile || o.profile ? { awsProfile: o.awsProfile ?? o.profile } : {}),
+    },
     {
       ...(reporter ? { reporter } : {}),
       command: ctx.commandLine,
