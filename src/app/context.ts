@@ -69,6 +69,12 @@ export type ConfirmRequest =
   | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
   | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean }
   | {
+      kind: "rename-objects";
+      question: string;
+      /** The renames in their order: type, full name now and after. */
+      renames: { type: string; from: string; to: string }[];
+    }
+  | {
       kind: "destroy-stack";
       question: string;
       stack: StackRecord;

@@ -31,7 +31,17 @@ const longs = (c: Command): string[] =>
   );
 
 /** The commands that change state or the cloud. */
-const MUTATING = ["create", "update", "delete", "destroy", "restore", "import", "recover", "unlock"];
+const MUTATING = [
+  "create",
+  "update",
+  "delete",
+  "destroy",
+  "restore",
+  "import",
+  "recover",
+  "unlock",
+  "migrate",
+];
 /** Deliberate exceptions, each with its reason. */
 const EXEMPT: Record<string, Record<string, string>> = {
   unlock: {
@@ -59,6 +69,7 @@ describe("the flag vocabulary", () => {
         "destroy",
         "import",
         "list",
+        "migrate",
         "name",
         "plan graph",
         "plan init",
