@@ -137,7 +137,10 @@ export async function migrate(app: AppContext, input: MigrateInput): Promise<Mig
   }
 }
 
-/** The stack the migration is recorded in: the options' choice, else the plan's filters (created when new). */
+/**
+ * The stack the migration is recorded in: the options' choice, else the plan's filters (created
+ * when new), else the state's only stack (STACK_AMBIGUOUS when it holds several).
+ */
 async function stackFor(
   store: StateStore,
   input: StackSelector,
@@ -154,6 +157,8 @@ async function stackFor(
   }
   const { project, environment } = plan.filters;
   if (project && environment) return named(store, project, environment, dryRun);
+  const only = await selectStack(store, {});
+  if (only) return only;
   throw new DpnError(
     "usage",
     "MIGRATE_STACK_REQUIRED",
