@@ -252,6 +252,95 @@ describe("dpn migrate on the sandbox", () => {
   );
 });
 
+describe("dpn migrate with rows of its stack, answers lost, and objects of other stacks", () => {
+  const SCHEMA = "dataplatform_analytics_production.finance_gold";
+  const importSchema = async (dir: string) => {
+    const r = await dpn(dir, [
+      "import",
+      "--type",
+      "dbx_schema",
+      "--resource-id",
+      SCHEMA,
+      ...FILTER,
+      "--target",
+      "sandbox",
+      "--allow-noncompliant",
+      "--yes",
+    ]);
+    expect(r.code, describeResult(r)).toBe(0);
+  };
+  const schemaRow = (dir: string) =>
+    stateRows(dir, "SELECT name, full_name, remote_id FROM resources WHERE type = 'dbx_schema'");
+
+  it("a managed schema inside the renamed catalog: its row follows the rename, and a rollback puts it back", async () => {
+    const dir = freshCopy();
+    await importSchema(dir);
+    const failed = await migrate(dir, ["--yes", "--json", "--sandbox-fail-on", "rename:dbx_schema:1"]);
+    expect(failed.code, describeResult(failed)).toBe(6);
+    expect(schemaRow(dir)).toEqual([{ name: "finance_gold", full_name: SCHEMA, remote_id: SCHEMA }]);
+    expect(names(dir)).toEqual(before);
+    const r = await migrate(dir, ["--yes", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const catalog = json(r).renames.find((x: Json) => x.type === "dbx_catalog");
+    expect(catalog.moved_rows).toBe(1);
+    const moved = "dataplatform_analytics_prd.finance_gold";
+    expect(schemaRow(dir)).toEqual([{ name: "finance_gold", full_name: moved, remote_id: moved }]);
+    const read = await dpn(dir, [
+      "read",
+      "--resource-id",
+      `dbx_schema.${SCHEMA}`,
+      "--target",
+      "sandbox",
+      "--json",
+    ]);
+    expect(read.code, describeResult(read)).toBe(0);
+    expect(json(read).drift).toEqual([]);
+  });
+
+  it("an answer lost after a rename took effect is settled by reading the new name (commits)", async () => {
+    const dir = freshCopy();
+    const r = await migrate(dir, ["--yes", "--sandbox-fail-after-effect", "rename:dbx_job:1"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(names(dir)).toEqual(after);
+  });
+
+  it("an answer lost while renaming back is settled by reading the old name (rolled back, exit 6)", async () => {
+    const dir = freshCopy();
+    const r = await migrate(dir, [
+      "--yes",
+      "--sandbox-fail-on",
+      "rename:dbx_schema:1",
+      "--sandbox-fail-after-effect",
+      "rename:dbx_catalog:2",
+    ]);
+    expect(r.code, describeResult(r)).toBe(6);
+    expect(names(dir)).toEqual(before);
+  });
+
+  it("refuses to rename an object another stack manages (exit 3), changing nothing", async () => {
+    const dir = freshCopy();
+    const s = createSandboxRegistry({ dbPath: join(dir, ".dpn/sandbox.db") });
+    const ctx: ProviderContext = {
+      stackId: "other/prd",
+      txId: "seed",
+      actor: "x",
+      resolveRef: () => undefined,
+    };
+    const live = (await s.get("dbx_job").list?.(ctx))?.find(
+      (o) => o.name === "dataplatform-batch-orders-load-daily-production",
+    );
+    expect(live).toBeDefined();
+    await s
+      .get("dbx_job")
+      .adopt(live as NonNullable<typeof live>, { stackId: "other/prd", address: "dbx_job.x" }, ctx);
+    await s.close();
+    const r = await migrate(dir, ["--yes", "--json"]);
+    expect(r.code, describeResult(r)).toBe(3);
+    expect(json(r).error.code).toBe("MIGRATE_OWNED_ELSEWHERE");
+    expect(names(dir)).toEqual(before);
+  });
+});
+
 describe("SIGKILL during dpn migrate, then dpn recover", () => {
   it("rollback leaves every name as it was; --resume finishes the migration", async () => {
     expect(after.length, "the happy path ran first").toBeGreaterThan(0);
