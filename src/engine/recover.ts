@@ -301,7 +301,7 @@ async function resumeRenames(tx: OpenTx, renames: NonNullable<StoredPlan["rename
   try {
     for (const step of stepsOf(renames)) {
       at = step.address;
-      await executeRename(tx.runner, step);
+      await executeRename(tx.runner, step, { resume: true });
     }
   } catch (cause) {
     const settled = await settleFailure(tx, {

@@ -86,17 +86,24 @@ export async function runRenames(input: RenameRunInput): Promise<TxResult> {
 }
 
 /**
- * One rename, from whatever an earlier attempt left: an object already under its new name is
- * done (its row is brought up to date); one under its old name is renamed. Throws
- * REMOTE_RESOURCE_MISSING (provider, exit 5) when neither name finds it, and the step's error.
+ * One rename. With `resume` (recover --resume) it starts from whatever an earlier attempt left:
+ * an object already under its new name is done (its rows are brought up to date). Otherwise, and
+ * for one under its old name, it renames. Throws REMOTE_RESOURCE_MISSING (provider, exit 5) when
+ * the object is not under its old name, and the step's error.
  */
-export async function executeRename(r: StepRunner, step: RenameStep): Promise<void> {
+export async function executeRename(
+  r: StepRunner,
+  step: RenameStep,
+  opts: { resume?: boolean } = {},
+): Promise<void> {
   const provider = r.provider(step.type);
   const ctx = r.ctx();
   const row = await rowOf(r, step);
-  const done = await provider.read(step.to.remoteId, ctx);
-  const live = step.to.remoteId === step.from.remoteId ? done : await provider.read(step.from.remoteId, ctx);
-  const renamed = done && sameName(done.name, step.to.name) ? done : undefined;
+  const sameId = step.to.remoteId === step.from.remoteId;
+  // A fresh run never takes an object under the new name for its own: the checks found it free.
+  const done = opts.resume || sameId ? await provider.read(step.to.remoteId, ctx) : null;
+  const live = sameId ? done : await provider.read(step.from.remoteId, ctx);
+  const renamed = opts.resume && done && sameName(done.name, step.to.name) ? done : undefined;
   if (renamed) {
     // An interrupted run renamed it and died before recording that: correct the rows only.
     if (row) await r.refreshRow(row, renamed);
