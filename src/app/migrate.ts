@@ -87,13 +87,20 @@ export async function migrate(app: AppContext, input: MigrateInput): Promise<Mig
   });
   let registry: ProviderRegistry | undefined;
   try {
+    // Only what migrate may rename is read: a plan's S3 and Glue moves need no AWS credentials.
     const types = [
-      ...new Set(plan.renames.map((r) => r.type).filter((t): t is ProvisionedType => isProvisionedType(t))),
+      ...new Set(
+        plan.renames
+          .filter((r) => r.path === "rename_in_place")
+          .map((r) => r.type)
+          .filter((t): t is ProvisionedType => isProvisionedType(t)),
+      ),
     ];
     registry = await app.openRegistry({
       target: input.target,
       ...profilesOf(input),
-      types: types.length ? [...new Set<ProvisionedType>([...types, "dbx_table"])] : [],
+      // tables: a volume's new name must not be a table's
+      types: types.includes("dbx_volume") ? [...new Set<ProvisionedType>([...types, "dbx_table"])] : types,
       readonly: dryRun,
       ...(input.sandboxFlags ? { sandboxFlags: input.sandboxFlags } : {}),
     });
