@@ -214,17 +214,18 @@ function split(
       continue;
     }
     const type = r.type;
-    if (!registry.get(type).rename) {
-      skip(
-        type === "dbx_table"
-          ? "not executed by migrate: the Unity Catalog tables API cannot rename a table (its PATCH takes only owner); run the plan's ALTER TABLE … RENAME TO statement on a SQL warehouse (a written plan)"
-          : `not executed by migrate: ${type} cannot be renamed in place on this target (a written plan)`,
-      );
-      continue;
-    }
     const containers = moved.filter((m) => r.from.full_name.toLowerCase().startsWith(`${m.from}.`));
     const outer = containers.sort((a, b) => b.from.length - a.from.length)[0];
     const fromFull = outer ? `${outer.to}${r.from.full_name.slice(outer.from.length)}` : r.from.full_name;
+    if (!registry.get(type).rename) {
+      const now = fromFull === r.from.full_name ? "" : ` (after this migration it is ${fromFull})`;
+      skip(
+        type === "dbx_table"
+          ? `not executed by migrate: the Unity Catalog tables API cannot rename a table (its PATCH takes only owner); run the plan's ALTER TABLE … RENAME TO statement on a SQL warehouse${now} (a written plan)`
+          : `not executed by migrate: ${type} cannot be renamed in place on this target${now} (a written plan)`,
+      );
+      continue;
+    }
     const id = isUc(type) ? undefined : remoteIdOf(r);
     if (!isUc(type) && id === undefined)
       throw new DpnError(
@@ -269,7 +270,7 @@ function remoteIdOf(r: RenameEntry): string | undefined {
  * Check every step against the live estate and the state, reads only; fills in ownership (the
  * state address and the rows that move). Throws MIGRATE_PLAN_STALE listing every rename that no
  * longer fits, MIGRATE_OWNED_ELSEWHERE when another stack manages an object or rows inside a
- * renamed container; a step without its remote id is MIGRATE_PLAN_INVALID.
+ * renamed container.
  */
 async function checkRenames(
   store: StateStore,
