@@ -203,6 +203,11 @@ describe("dpn migrate on the sandbox", () => {
     expect(audit.map((a) => a.address).sort()).toEqual(RENAMED);
     // unmanaged objects get no state row (adopt them with the next plan's import.sh)
     expect(stateRows(dir, "SELECT * FROM resources")).toEqual([]);
+    const shown = await dpn(dir, ["tx", "show", doc.transaction_id]);
+    expect(shown.code, describeResult(shown)).toBe(0);
+    expect(shown.stdout).toContain("rename");
+    const status = await dpn(dir, ["status", "--target", "sandbox", "--no-drift"]);
+    expect(status.code, describeResult(status)).toBe(0);
     const again = await migrate(dir, ["--yes"]);
     expect(again.code, describeResult(again)).toBe(11);
     expect(again.stderr).toMatch(/MIGRATE_PLAN_STALE/);
