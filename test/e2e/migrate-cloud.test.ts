@@ -1,7 +1,7 @@
 /**
  * Proof of `dpn migrate --target cloud` on the Databricks fake: a Databricks estate made by hand
  * (created through the real providers, then stripped of dpn's marker) with a noncompliant
- * catalog, a schema inside it, a cluster and a job; `dpn scan --plan-migration` writes the plan.
+ * catalog, a schema and a volume inside it, a cluster and a job; `dpn scan --plan-migration` writes the plan.
  * A failure injected mid-way (the job's jobs/update) renames the catalog and the cluster back
  * (exit 6); then the migration commits, the scan finds the renamed objects compliant, and the
  * fake's request log shows the documented calls (PATCH new_name, clusters/edit, jobs/update).
@@ -32,6 +32,7 @@ const ESTATE: DesiredResource[] = [
   kit.catalog("dataplatform_analytics_production"),
   kit.schema("dataplatform_analytics_production", "finance_gold"),
   kit.schema("dataplatform_analytics_production", "finance_silver_old"),
+  kit.volume("dataplatform_analytics_production", "finance_gold", "landing-raw"),
   kit.cluster("dataplatform-ml-shared-production"),
   kit.job("dataplatform-batch-orders-load-daily-production", CLUSTER),
 ];
@@ -95,7 +96,7 @@ const migrate = (extra: string[]) =>
   );
 
 describe("dpn migrate on the cloud target (the Databricks fake)", () => {
-  it("the plan renames the catalog, the schema inside it, the cluster and the job in place", () => {
+  it("the plan renames the catalog, a schema and a volume inside it, the cluster and the job in place", () => {
     const plan = JSON.parse(readFileSync(join(out, "migration.json"), "utf8"));
     expect(plan.renames.map((r: { object: string; path: string }) => `${r.path} ${r.object}`).sort()).toEqual(
       [
@@ -103,6 +104,7 @@ describe("dpn migrate on the cloud target (the Databricks fake)", () => {
         "rename_in_place dbx_cluster:dataplatform-ml-shared-production",
         "rename_in_place dbx_job:dataplatform-batch-orders-load-daily-production",
         "rename_in_place dbx_schema:dataplatform_analytics_production.finance_silver_old",
+        "rename_in_place dbx_volume:dataplatform_analytics_production.finance_gold.landing-raw",
       ],
     );
   });
@@ -140,11 +142,16 @@ describe("dpn migrate on the cloud target (the Databricks fake)", () => {
         "schema:dataplatform_analytics_prd.finance_silver_gold",
         "cluster:dataplatform-ml-shared-prd",
         "job:dataplatform-batch-orders-load-daily-prd",
+        "volume:dataplatform_analytics_prd.finance_gold.landing_raw",
       ]),
     );
     expect(after.some((n) => n.includes("production"))).toBe(false);
     const bodies = fake.log.filter((x) => x.method === "PATCH").map((x) => x.body);
-    expect(bodies).toEqual([{ new_name: "dataplatform_analytics_prd" }, { new_name: "finance_silver_gold" }]);
+    expect(bodies).toEqual([
+      { new_name: "dataplatform_analytics_prd" },
+      { new_name: "finance_silver_gold" },
+      { new_name: "landing_raw" },
+    ]);
     const scan = json(await runCli(["scan", "--target", "cloud", ...SCOPE, ...TYPES, "--json"], env));
     for (const x of json(r).renames) {
       const o = scan.objects.find((y: { id: string }) => y.id === `${x.type}:${x.to.full_name}`);

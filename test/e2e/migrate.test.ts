@@ -29,6 +29,7 @@ const json = (r: CliResult) => JSON.parse(r.stdout) as Json;
 /** Objects with a derivable compliant name, beside the fixture's (whose one UC rename is a catalog). */
 const EXTRA: DesiredResource[] = [
   kit.schema("dataplatform_analytics_production", "finance_silver_old"),
+  kit.volume("dataplatform_analytics_production", "finance_gold", "landing-raw"),
   kit.cluster("dataplatform-ml-shared-production"),
   kit.job("dataplatform-batch-orders-load-daily-production", CLUSTER),
 ];
@@ -130,6 +131,7 @@ const RENAMED = [
   "dbx_cluster:dataplatform-ml-shared-production",
   "dbx_job:dataplatform-batch-orders-load-daily-production",
   "dbx_schema:dataplatform_analytics_production.finance_silver_old",
+  "dbx_volume:dataplatform_analytics_production.finance_gold.landing-raw",
 ];
 
 /** The sandbox's names after the committed migration (computed once by the happy path). */
@@ -146,7 +148,7 @@ function dpnBytes(dir: string): Record<string, string> {
 }
 
 describe("dpn migrate on the sandbox", () => {
-  it("the plan holds an in-place rename of a catalog, a schema inside it, a cluster and a job", () => {
+  it("the plan holds an in-place rename of a catalog, a schema and a volume inside it, a cluster and a job", () => {
     const inPlace = plan.renames.filter((r: Json) => r.path === "rename_in_place").map((r: Json) => r.object);
     expect(inPlace.sort()).toEqual(RENAMED);
     expect(plan.renames.some((r: Json) => r.path === "copy_and_archive")).toBe(true);
@@ -244,7 +246,7 @@ describe("dpn migrate on the sandbox", () => {
     expect(names(dir)).toEqual(taken);
   });
 
-  it.each([0, 1, 2, 3])(
+  it.each([0, 1, 2, 3, 4])(
     "a failure injected at rename %i renames every completed one back (exit 6)",
     async (n) => {
       const dir = freshCopy();
