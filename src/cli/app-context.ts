@@ -45,6 +45,13 @@ export function cliApp(
               req.removals.map((r, i) => [String(i + 1), r.type, r.address, r.record.status]),
             )}\n`,
           );
+        if (req.kind === "rename-objects" && !o.json)
+          ctx.out.info(
+            `${table(
+              ["#", "TYPE", "FROM", "TO"],
+              req.renames.map((r, i) => [String(i + 1), r.type, r.from, r.to]),
+            )}\n`,
+          );
         if (req.kind === "destroy-stack" && req.force && ctx.interactive)
           return confirmByTyping(ctx, req.stack.id, "stack");
         return confirm(ctx, req.question, o.yes);

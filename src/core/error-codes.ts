@@ -287,6 +287,23 @@ export const ERROR_CODES = {
   LOCK_NOT_FOUND: { kind: "state", doc: "No lock with the given holder id." },
   MIGRATION_OUTPUT_EXISTS: { kind: "usage", doc: "The migration plan folder already holds a plan." },
   MIGRATION_OUTPUT_UNWRITABLE: { kind: "usage", doc: "The migration plan files cannot be written." },
+  MIGRATE_OWNED_ELSEWHERE: {
+    kind: "validation",
+    doc: "dpn migrate would rename an object another stack manages, or a container holding one; nothing was changed.",
+  },
+  MIGRATE_PLAN_INVALID: {
+    kind: "validation",
+    doc: "The file given to dpn migrate --plan is not a migration plan (not JSON, or it breaks the migration-plan schema); every problem is listed.",
+  },
+  MIGRATE_PLAN_STALE: {
+    kind: "stale",
+    doc: "A rename of the migration plan no longer fits the estate (the object is gone from its old name, or the new name is taken); nothing was changed.",
+  },
+  MIGRATE_PLAN_UNREADABLE: { kind: "usage", doc: "The file given to dpn migrate --plan cannot be read." },
+  MIGRATE_STACK_REQUIRED: {
+    kind: "usage",
+    doc: "dpn migrate needs a stack to record its transaction in, and neither the options nor the plan's filters name one.",
+  },
   MISSING_VARIABLE: {
     kind: "validation",
     doc: "A naming template needs a value the blueprint and convention do not give.",
