@@ -8,83 +8,26 @@
  * fake's request log shows the documented calls (PATCH new_name, ALTER TABLE … RENAME TO,
  * clusters/edit, jobs/update).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloudRegistry } from "../../src/compose/cloud-registry.js";
-import type { DesiredResource } from "../../src/core/resources.js";
-import type { ProviderContext, ProviderRegistry, RemoteObject } from "../../src/engine/ports.js";
-import * as kit from "../../src/providers/sandbox/sandbox-test-kit.js";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
 import { type CliResult, cloudEnv, type Env, runCli } from "../support/cloud-env.js";
+import { fakeNames, SCOPE, seedAndPlan, TYPES } from "../support/migrate-cloud-estate.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON documents are checked field by field
 const json = (r: CliResult) => JSON.parse(r.stdout) as Record<string, any>;
-const CLUSTER = "dbx_cluster.dataplatform-etl-shared-prd";
-const TAGS = { Environment: "prd", Project: "dataplatform", Team: "data-eng", CostCenter: "CC-1001" };
-const TYPES = ["dbx_catalog", "dbx_schema", "dbx_table", "dbx_volume", "dbx_cluster", "dbx_job"].flatMap(
-  (t) => ["--type", t],
-);
-const SCOPE = ["--project", "dataplatform", "--env", "prd"];
-
-const ESTATE: DesiredResource[] = [
-  kit.cluster("dataplatform-etl-shared-prd"),
-  kit.catalog("dataplatform_analytics_production"),
-  kit.schema("dataplatform_analytics_production", "finance_gold"),
-  kit.schema("dataplatform_analytics_production", "finance_silver_old"),
-  kit.volume("dataplatform_analytics_production", "finance_gold", "landing-raw"),
-  kit.ucTable("dataplatform_analytics_production", "finance_gold", "fact-orders"),
-  kit.cluster("dataplatform-ml-shared-production"),
-  kit.job("dataplatform-batch-orders-load-daily-production", CLUSTER),
-];
 
 let fake: DatabricksFake;
 let env: Env;
 let out = "";
-
-/** Every Databricks name in the fake, sorted. */
-function names(): string[] {
-  const s = fake.state;
-  return [
-    ...[...s.catalogs.keys()].map((k) => `catalog:${k}`),
-    ...[...s.schemas.keys()].map((k) => `schema:${k}`),
-    ...[...s.volumes.keys()].map((k) => `volume:${k}`),
-    ...[...s.tables.keys()].map((k) => `table:${k}`),
-    ...[...s.clusters.values()].map((c) => `cluster:${c.details.cluster_name}`),
-    ...[...s.jobs.values()].map((j) => `job:${j.settings.name}`),
-  ].sort();
-}
-
+const names = () => fakeNames(fake);
 let before: string[] = [];
 
 beforeAll(async () => {
   fake = await startDatabricksFake({ clusterGetsUntilRunning: 0 });
   ({ env } = cloudEnv({ fake }));
-  const registry: ProviderRegistry = await createCloudRegistry(
-    { cwd: process.cwd(), env },
-    { target: "cloud" },
-  );
-  const refs = new Map<string, string>();
-  const ctx: ProviderContext = {
-    stackId: "someone/else",
-    txId: "seed",
-    actor: "seed@test",
-    resolveRef: (a) => refs.get(a),
-  };
-  try {
-    for (const d of ESTATE) {
-      const p = registry.get(d.type);
-      const made: RemoteObject = await p.create({ ...d, tags: TAGS }, ctx);
-      if (d.address === CLUSTER) refs.set(CLUSTER, made.remoteId);
-      await p.revert({ ...made, ownership: null }, ctx);
-    }
-  } finally {
-    await registry.close();
-  }
-  out = mkdtempSync(join(tmpdir(), "dpn-migrate-cloud-"));
-  const scan = await runCli(["scan", "--target", "cloud", ...SCOPE, ...TYPES, "--plan-migration", out], env);
-  expect(scan.code, `${scan.stdout}\n${scan.stderr}`).toBe(0);
+  out = await seedAndPlan(fake, env);
   before = names();
 }, 120_000);
 
