@@ -29,7 +29,7 @@ let before: string[] = [];
 
 beforeAll(async () => {
   fake = await startDatabricksFake({ clusterGetsUntilRunning: 0 });
-  plan = join(await seedAndPlan(fake, cloudEnv({ fake }).env), "migration.json");
+  plan = join(await seedAndPlan(cloudEnv({ fake }).env), "migration.json");
   seeded = snapshot(fake);
   before = fakeNames(fake);
 }, 120_000);

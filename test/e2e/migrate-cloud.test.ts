@@ -27,7 +27,7 @@ let before: string[] = [];
 beforeAll(async () => {
   fake = await startDatabricksFake({ clusterGetsUntilRunning: 0 });
   ({ env } = cloudEnv({ fake }));
-  out = await seedAndPlan(fake, env);
+  out = await seedAndPlan(env);
   before = names();
 }, 120_000);
 

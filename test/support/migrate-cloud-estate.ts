@@ -51,10 +51,10 @@ export function fakeNames(fake: DatabricksFake): string[] {
 }
 
 /**
- * Seed ESTATE on the fake as made by hand (tagged, without dpn's marker), then scan it with
+ * Seed ESTATE on the Databricks `env` points at, as made by hand (tagged, without dpn's marker), then scan it with
  * `--plan-migration`; resolves with the folder holding migration.json. Throws when the scan fails.
  */
-export async function seedAndPlan(fake: DatabricksFake, env: Env): Promise<string> {
+export async function seedAndPlan(env: Env): Promise<string> {
   const registry: ProviderRegistry = await createCloudRegistry(
     { cwd: process.cwd(), env },
     { target: "cloud" },
