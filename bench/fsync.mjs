@@ -3,10 +3,10 @@
 // counting only the syncs of the state file (`state.db`, `state.db-wal`, and the rollback journal
 // SQLite uses while it creates the file), not the sandbox's own database. Also the bytes written to
 // the WAL. Two sizes give the fixed cost of a run (opening, migrating, lock, transaction record,
-// close) and the marginal cost per resource (the slope). Zero sandbox latency.
+// close) and the marginal cost per resource (the slope). Zero sandbox latency unless set.
 //
 // Environment: BENCH_SIZES (default 200,1000), BENCH_PARALLELISM (default 1,10,64),
-// BENCH_MODE (mixed | uc, default mixed).
+// BENCH_MODE (mixed | uc, default mixed); DPN_SANDBOX_LATENCY_MS is passed on to the sandbox.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -114,7 +114,7 @@ console.log(
     {
       benchmark: "fsync",
       mode: MODE,
-      sandbox_latency_ms: 0,
+      sandbox_latency_ms: Number(process.env.DPN_SANDBOX_LATENCY_MS ?? 0),
       results,
       load_average: loadavg().map((x) => round(x, 2)),
       machine: machine(),
