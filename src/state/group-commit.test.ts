@@ -3,7 +3,7 @@
  * durable write (one fsync for "settle step k + intent of step k+1"), is visible to every read at
  * once, and is never lost silently; intents are on disk when their promise resolves.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -28,6 +28,24 @@ function onDisk(f: string): { journal: { id: number; status: string }[]; resourc
   } finally {
     db.close();
   }
+}
+
+/**
+ * Commits in the WAL file so far: frames of the current WAL generation (salts equal to the
+ * header's) whose "database size after commit" field is set (https://sqlite.org/fileformat.html,
+ * "WAL File Format").
+ */
+function walCommits(f: string): number {
+  const wal = readFileSync(`${f}-wal`);
+  if (wal.length < 32) return 0;
+  const pageSize = wal.readUInt32BE(8);
+  const [salt1, salt2] = [wal.readUInt32BE(16), wal.readUInt32BE(20)];
+  let commits = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    if (wal.readUInt32BE(at + 8) !== salt1 || wal.readUInt32BE(at + 12) !== salt2) break;
+    if (wal.readUInt32BE(at + 4) !== 0) commits++;
+  }
+  return commits;
 }
 
 async function begin(store: StateStore) {
@@ -98,6 +116,59 @@ describe("SqliteStateStore group commit", () => {
     expect(disk.resources).toBe(2);
     expect(disk.journal.map((j) => j.id)).toEqual([e1.id, e2.id]);
     await store.close();
+  });
+
+  it("intents started in the same turn share one commit with the queued settlement; a failing intent rejects alone", async () => {
+    const f = file();
+    const store = openStateStore(f);
+    const stack = await begin(store);
+    const e0 = await store.journalIntent(intent("z"));
+    await store.settleStep({ outcomes: [{ id: e0.id, status: "done" }], put: [row(stack.id, "z")] });
+    const commitsBefore = walCommits(f);
+    const pending = [
+      store.journalIntent(intent("a")),
+      store.journalIntent(intent("b")),
+      store.journalIntent({ ...intent("c"), txId: "tx-missing" }),
+      store.journalIntent(intent("d")),
+    ];
+    // queued until the end of this turn: nothing of them is on disk, and none has resolved
+    expect(onDisk(f).journal.map((j) => j.id)).toEqual([e0.id]);
+    const settled = await Promise.allSettled(pending);
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: "STATE_REFERENCE_MISSING" });
+    const ids = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value.id] : []));
+    expect(walCommits(f) - commitsBefore).toBe(1);
+    const disk = onDisk(f);
+    expect(disk.journal).toEqual([
+      { id: e0.id, status: "done" },
+      ...ids.map((id) => ({ id, status: "intent" })),
+    ]);
+    expect(disk.resources).toBe(1);
+    // each resolved entry is the stored one, numbered in call order
+    expect((await store.journal("tx-1")).map((j) => [j.address, j.seq])).toEqual([
+      ["z", 1],
+      ["a", 2],
+      ["b", 3],
+      ["d", 4],
+    ]);
+    await store.close();
+  });
+
+  it("an intent whose commit fails rejects, and a poisoned store rejects the next intent at once", async () => {
+    const store = openMemoryStateStore();
+    const stack = await begin(store);
+    const e1 = await store.journalIntent(intent("a"));
+    // a settlement naming no entry fails the whole commit it rides in
+    await store.settleStep({ outcomes: [{ id: 9999, status: "done" }], put: [row(stack.id, "a")] });
+    await expect(store.journalIntent(intent("b"))).rejects.toMatchObject({
+      code: "STATE_UNKNOWN_JOURNAL_ENTRY",
+    });
+    // the lost settlement poisons the store: nothing more is written, and it says why
+    await expect(store.journalIntent(intent("c"))).rejects.toMatchObject({
+      code: "STATE_UNKNOWN_JOURNAL_ENTRY",
+    });
+    await expect(store.journal("tx-1")).rejects.toMatchObject({ code: "STATE_UNKNOWN_JOURNAL_ENTRY" });
+    expect(e1.seq).toBe(1);
   });
 
   it("a settlement is atomic: outcomes, rows and audit commit together or not at all", async () => {

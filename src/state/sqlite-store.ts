@@ -1164,13 +1164,23 @@ const MIGRATION_EXEMPT = new Set(["markMigrated", "releaseLock", "forceUnlock"])
  * fsync: WAL, synchronous=FULL) before their promise resolves. A step's settlement is queued and
  * committed in the same SQLite transaction as the next durable write (group commit), or after
  * SETTLE_FLUSH_MS, or at `finishTransaction`/`flush`/`close`: one fsync per step instead of
- * three. The journal's rule holds: every remote call is preceded by a durable intent, because the
- * intent's own commit carries the settlements queued before it. Reads commit the queue first, so
+ * three. Intents are grouped too: the intents of steps that start in the same turn of the event
+ * loop (a wave of ready steps, or several steps freed by calls that returned together) are queued
+ * and committed together at the end of that turn (`setImmediate`), with the settlements queued
+ * before them.
+ *
+ * The journal's rule holds: an intent's promise resolves only after the commit that holds it
+ * returned (fsynced), and the step makes its remote call only after that promise resolved; when
+ * the commit fails the promise rejects and the step makes no call. An intent that fails on its own
+ * (fencing, unknown transaction) is undone alone (a savepoint) and rejects; the others in its
+ * commit go on. Writes run in the order they were called, and reads commit the queue first, so
  * they always see every earlier write.
  */
 export class SqliteStateStore implements StateStore {
-  private queue: (() => void)[] = [];
+  /** Queued writes in call order; `settle` is told how their commit went (intents resolve with it). */
+  private queue: { run: () => void; settle?: (batchError: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private intentFlush: NodeJS.Immediate | undefined;
   private failed: unknown;
   /** The locks this store acquired: every write for those stacks checks them (fencing). */
   private readonly fences = new Map<string, { holderId: string; fencing: number }>();
@@ -1199,16 +1209,42 @@ export class SqliteStateStore implements StateStore {
    * call, so a lost settlement is never silent.
    */
   private commit<R>(fn: () => R): R {
-    if (this.failed) throw this.failed;
-    if (this.queue.length === 0) return fn();
+    if (this.queue.length === 0) {
+      if (this.failed) throw this.failed;
+      return fn();
+    }
     const queued = this.queue;
     this.queue = [];
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    return this.db.atomically(() => {
-      for (const q of queued) q();
-      return fn();
-    });
+    if (this.intentFlush) clearImmediate(this.intentFlush);
+    this.intentFlush = undefined;
+    let result: R;
+    try {
+      if (this.failed) throw this.failed;
+      result = this.db.atomically(() => {
+        for (const q of queued) q.run();
+        return fn();
+      });
+    } catch (e) {
+      for (const q of queued) q.settle?.(e);
+      throw e;
+    }
+    for (const q of queued) q.settle?.(undefined);
+    return result;
+  }
+
+  /**
+   * Commit the queue on its own (settlement timer, end of an intent turn). A failure rejects the
+   * queued intents; when settlements were lost with it, the store is poisoned (see `commit`).
+   */
+  private flushQueued(): void {
+    const settlements = this.queue.some((q) => !q.settle);
+    try {
+      this.commit(() => undefined);
+    } catch (e) {
+      if (settlements && !this.failed) this.failed = e;
+    }
   }
 
   /**
@@ -1338,19 +1374,41 @@ export class SqliteStateStore implements StateStore {
   }
 
   async journalIntent(e: JournalIntent): Promise<JournalEntry> {
-    return this.commit(this.fenced([this.txStack(e.txId)], () => this.db.journalIntent(e)));
+    if (this.failed) throw this.failed;
+    this.db.assertWritable("journalIntent");
+    return new Promise<JournalEntry>((resolve, reject) => {
+      let entry: JournalEntry | undefined;
+      let own: { error: unknown } | undefined;
+      this.queue.push({
+        run: () => {
+          // A savepoint (journalIntent's own transaction): its failure undoes it alone.
+          try {
+            entry = this.fenced([this.txStack(e.txId)], () => this.db.journalIntent(e))();
+          } catch (err) {
+            own = { error: err };
+          }
+        },
+        settle: (batchError) => {
+          if (batchError !== undefined) reject(batchError);
+          else if (own) reject(own.error);
+          else resolve(entry as JournalEntry);
+        },
+      });
+      this.intentFlush ??= setImmediate(() => {
+        this.intentFlush = undefined;
+        this.flushQueued();
+      });
+    });
   }
   async settleStep(st: StepSettlement): Promise<void> {
     this.db.assertWritable("settleStep");
-    this.queue.push(() => this.fenced(this.settlementStacks(st), () => this.db.applySettlement(st))());
+    this.queue.push({
+      run: () => this.fenced(this.settlementStacks(st), () => this.db.applySettlement(st))(),
+    });
     if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        try {
-          this.commit(() => undefined);
-        } catch (e) {
-          this.failed = e;
-        }
+        this.flushQueued();
       }, SETTLE_FLUSH_MS);
       this.timer.unref();
     }
@@ -1471,6 +1529,8 @@ export class SqliteStateStore implements StateStore {
     } finally {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
+      if (this.intentFlush) clearImmediate(this.intentFlush);
+      this.intentFlush = undefined;
       this.db.close();
     }
   }
