@@ -11,6 +11,12 @@ for (const name of [
   "aws-calls.mjs",
   "scan-parse.mjs",
   "scan-sandbox.mjs",
+  "preview-scale.mjs",
+  "engine-cpu.mjs",
+  "fsync.mjs",
+  "state-s3.mjs",
+  "state-postgres.mjs",
+  "state-apply.mjs",
 ]) {
   const file = fileURLToPath(new URL(name, import.meta.url));
   const r = spawnSync(process.execPath, [file], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
