@@ -453,11 +453,19 @@ export const ERROR_CODES = {
     kind: "internal",
     doc: "An asynchronous function was given to a synchronous state transaction (a bug).",
   },
+  STATE_AUTH_FAILED: {
+    kind: "state",
+    doc: "The state database refused the login (wrong user or password, or no pg_hba.conf entry for this client).",
+  },
   STATE_BACKEND_UNAVAILABLE: {
     kind: "state",
     doc: "The state URL names a backend this build does not have.",
   },
   STATE_CLOSED: { kind: "internal", doc: "The state store was used after close (a bug)." },
+  STATE_COMMIT_UNKNOWN: {
+    kind: "state",
+    doc: "The connection to the state database broke while a write was committing: it may or may not be stored; `dpn recover` settles either case.",
+  },
   STATE_CORRUPT: { kind: "state", doc: "A state column holds invalid JSON." },
   STATE_DISK_FULL: { kind: "state", doc: "The disk holding the state is full." },
   STATE_DUPLICATE: { kind: "state", doc: "A state write would duplicate a row." },
@@ -474,6 +482,10 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "`dpn state migrate` moved this state to another backend; writes here are refused (the hint names it).",
   },
+  STATE_PERMISSION_DENIED: {
+    kind: "state",
+    doc: "The state database user lacks a privilege dpn needs (the hint names the GRANT).",
+  },
   STATE_READ_ONLY: { kind: "state", doc: "The state is open read-only and the command would change it." },
   STATE_REFERENCE_MISSING: {
     kind: "state",
@@ -486,6 +498,10 @@ export const ERROR_CODES = {
   STATE_TOO_NEW: { kind: "state", doc: "The state was written by a newer dpn." },
   STATE_UNKNOWN_JOURNAL_ENTRY: { kind: "state", doc: "A journal entry id does not exist." },
   STATE_UNKNOWN_TRANSACTION: { kind: "state", doc: "A transaction id does not exist." },
+  STATE_UNREACHABLE: {
+    kind: "state",
+    doc: "The state database cannot be reached (connection refused, dropped or timed out, or the database does not exist); nothing was written.",
+  },
   STATE_UNWRITABLE: {
     kind: "state",
     doc: "The state file cannot be opened or written; choose another location with --state.",
