@@ -7,7 +7,12 @@
  */
 import { hostname } from "node:os";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { adminQuery, createTestDatabase, terminateBackend } from "../../test/support/postgres.js";
+import {
+  adminQuery,
+  createTestDatabase,
+  startCommitCutProxy,
+  terminateBackend,
+} from "../../test/support/postgres.js";
 import { DpnError } from "../core/errors.js";
 import type { JournalIntent, ResourceRecord, StoredPlan } from "../engine/ports.js";
 import { pgTarget } from "./postgres-config.js";
@@ -332,6 +337,76 @@ describe("postgres state: the server terminates the connection mid-write", () =>
     expect(err.code).toBe("STATE_COMMIT_UNKNOWN");
     expect(k.hits).toEqual(["audit#1:COMMIT"]);
     expect(await s.auditEvents({ stackId: id })).toEqual([]);
+  });
+});
+
+describe("postgres state: a COMMIT that succeeded but whose reply was lost", () => {
+  async function setup() {
+    const url = await database();
+    const proxy = await startCommitCutProxy(url);
+    cleanup.push(() => proxy.close());
+    const s = await open(proxy.url);
+    const id = (await s.ensureStack("sales", "dev")).id;
+    const r = await s.tryLock(id, holder("h"), 60_000);
+    if (!r.acquired) throw new Error("not acquired");
+    await s.beginTransaction(txOf(id, "tx-1"), plan(id));
+    return { proxy, s, id, url };
+  }
+
+  it("an intent is retried by its key and found, not written twice", async () => {
+    const { proxy, s, url } = await setup();
+    proxy.armCommitCut();
+    const e = await s.journalIntent(intent("tx-1", "s3.a"));
+    expect(proxy.cuts).toBe(1);
+    const rows = await adminQuery<{ id: number; seq: number }>(
+      url,
+      "SELECT id, seq FROM journal WHERE tx_id = 'tx-1'",
+    );
+    expect(rows.map((r) => [Number(r.id), r.seq])).toEqual([[e.id, 1]]);
+  });
+
+  it("a transaction record is retried by its id and found", async () => {
+    const { proxy, s, id, url } = await setup();
+    proxy.armCommitCut();
+    const t = await s.beginTransaction(txOf(id, "tx-2"), plan(id));
+    expect(proxy.cuts).toBe(1);
+    expect(t).toMatchObject({ id: "tx-2", status: "running" });
+    expect(await adminQuery(url, "SELECT id FROM transactions WHERE id = 'tx-2'")).toHaveLength(1);
+    expect(await s.loadPlan("tx-2")).toEqual(plan(id));
+  });
+
+  it("a settlement with audit events: STATE_COMMIT_UNKNOWN, and it is stored whole (not twice)", async () => {
+    const { proxy, s, id } = await setup();
+    const e = await s.journalIntent(intent("tx-1", "s3.a"));
+    proxy.armCommitCut();
+    const err = await rejection(
+      s.settleStep({
+        outcomes: [{ id: e.id, status: "done", remoteId: "rid-s3.a" }],
+        put: [row(id, "s3.a", "tx-1")],
+        audit: [
+          {
+            at: new Date().toISOString(),
+            actor: "a",
+            stackId: id,
+            txId: "tx-1",
+            command: "c",
+            event: "created",
+          },
+        ],
+      }),
+    );
+    expect(err.code).toBe("STATE_COMMIT_UNKNOWN");
+    expect((await s.journal("tx-1"))[0]?.status).toBe("done");
+    expect((await s.listResources(id)).map((r) => r.address)).toEqual(["s3.a"]);
+    expect((await s.auditEvents({ txId: "tx-1" })).map((a) => a.event)).toEqual(["created"]);
+  });
+
+  it("a lock renewal is retried and holds", async () => {
+    const { proxy, s, id } = await setup();
+    proxy.armCommitCut();
+    expect(await s.renewLock(id, "h", 90_000)).toBe(true);
+    expect(proxy.cuts).toBe(1);
+    expect((await s.getLock(id))?.holderId).toBe("h");
   });
 });
 

@@ -162,3 +162,98 @@ export async function terminateBackend(url: string, pid: number): Promise<void> 
   }
   throw new Error(`backend ${pid} did not exit after pg_terminate_backend`);
 }
+
+/**
+ * A loopback TCP proxy in front of the server that can lose a COMMIT's reply: once armed, it
+ * forwards the next simple-query `COMMIT` to the server, gives the server `settleMs` to commit,
+ * then closes both sides without relaying the answer. The client sees the connection break with
+ * its COMMIT outcome unknown, while the transaction is in fact committed — the case a blind
+ * retry would duplicate. It reads only message boundaries of the frontend protocol
+ * (https://www.postgresql.org/docs/15/protocol-message-formats.html): the startup packet has no
+ * type byte, every later message is a type byte and an int32 length.
+ */
+export interface CommitCutProxy {
+  /** URL of `serverUrl`'s database through the proxy. */
+  url: string;
+  /** Lose the reply of the next COMMIT (any connection). */
+  armCommitCut(): void;
+  /** How many COMMIT replies were lost. */
+  readonly cuts: number;
+  close(): Promise<void>;
+}
+
+export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Promise<CommitCutProxy> {
+  const target = new URL(serverUrl);
+  const { connect, createServer: createTcpServer } = await import("node:net");
+  let armed = false;
+  let cuts = 0;
+  const sockets = new Set<import("node:net").Socket>();
+  const server = createTcpServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(client);
+    sockets.add(upstream);
+    for (const s of [client, upstream]) {
+      s.on("error", () => undefined);
+      s.on("close", () => sockets.delete(s));
+    }
+    let relayReplies = true;
+    upstream.on("data", (d) => {
+      if (relayReplies) client.write(d);
+    });
+    upstream.on("close", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    let buf = Buffer.alloc(0);
+    let started = false;
+    client.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        if (!started) {
+          if (buf.length < 4) return;
+          const len = buf.readInt32BE(0);
+          if (buf.length < len) return;
+          upstream.write(buf.subarray(0, len));
+          // An SSLRequest (code 80877103) is answered before the real startup packet follows.
+          if (len !== 8 || buf.readInt32BE(4) !== 80877103) started = true;
+          buf = buf.subarray(len);
+          continue;
+        }
+        if (buf.length < 5) return;
+        const len = buf.readInt32BE(1) + 1;
+        if (buf.length < len) return;
+        const msg = buf.subarray(0, len);
+        buf = buf.subarray(len);
+        const isCommit = msg[0] === 0x51 && /^\s*COMMIT\b/i.test(msg.subarray(5).toString("utf8"));
+        if (isCommit && armed) {
+          armed = false;
+          cuts++;
+          relayReplies = false;
+          upstream.write(msg);
+          setTimeout(() => {
+            client.destroy();
+            upstream.destroy();
+          }, settleMs);
+          return;
+        }
+        upstream.write(msg);
+      }
+    });
+  });
+  await new Promise<void>((res) => server.listen(0, "127.0.0.1", () => res()));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  const url = new URL(serverUrl);
+  url.host = `127.0.0.1:${port}`;
+  return {
+    url: url.toString(),
+    armCommitCut() {
+      armed = true;
+    },
+    get cuts() {
+      return cuts;
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((res) => server.close(() => res()));
+    },
+  };
+}
