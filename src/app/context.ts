@@ -69,6 +69,14 @@ export type ConfirmRequest =
   | { kind: "update-resource"; question: string; address: string; changes: FieldChange[] }
   | { kind: "delete-resource"; question: string; row: ResourceRecord; force: boolean }
   | {
+      kind: "migrate-state";
+      question: string;
+      /** Redacted URLs. */
+      from: string;
+      to: string;
+      stacks: string[];
+    }
+  | {
       kind: "destroy-stack";
       question: string;
       stack: StackRecord;
@@ -79,6 +87,11 @@ export type ConfirmRequest =
 export interface AppContext {
   /** Open the state; `readonly` opens without creating or changing anything. */
   openState(o: { readonly: boolean }): Promise<StateStore>;
+  /**
+   * Open the state at another URL (`dpn state migrate --to`); `location` is its redacted form.
+   * Throws STATE_URL_INVALID (exit 2) for a URL dpn cannot use.
+   */
+  openStateAt(url: string, o: { readonly: boolean }): Promise<{ store: StateStore; location: string }>;
   /** Open the provider registry of a target. */
   openRegistry(o: RegistryRequest): Promise<ProviderRegistry>;
   /** Engine events (progress, locks); silent when omitted. */
@@ -92,4 +105,9 @@ export interface AppContext {
   command: string;
   /** `user@host` for transaction records; the current user when omitted. */
   actor?: string;
+  /**
+   * Lease of the stack locks this context takes (renewed every third of it while the work
+   * runs); 60 s when omitted. A holder that stops renewing loses the lock after it.
+   */
+  lockLeaseMs?: number;
 }

@@ -77,7 +77,10 @@ export async function recoverStack(app: AppContext, input: RecoverStackInput): P
         store,
         s.id,
         newLockHolder(),
-        { ...(app.reporter ? { reporter: app.reporter } : {}) },
+        {
+          ...(app.lockLeaseMs ? { leaseMs: app.lockLeaseMs } : {}),
+          ...(app.reporter ? { reporter: app.reporter } : {}),
+        },
         () =>
           recover({
             store,

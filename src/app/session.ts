@@ -184,7 +184,11 @@ export function underLock<R>(
     session.store,
     session.stack.id,
     newLockHolder(),
-    { timeoutMs: o.lockTimeoutMs ?? 0, ...(session.app.reporter ? { reporter: session.app.reporter } : {}) },
+    {
+      timeoutMs: o.lockTimeoutMs ?? 0,
+      ...(session.app.lockLeaseMs ? { leaseMs: session.app.lockLeaseMs } : {}),
+      ...(session.app.reporter ? { reporter: session.app.reporter } : {}),
+    },
     async (held) => {
       await assertNoUnfinished(session.store, session.stack.id);
       return fn(held);

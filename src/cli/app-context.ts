@@ -26,6 +26,7 @@ export function cliApp(
       ...(reporter ? { reporter } : {}),
       command: ctx.commandLine,
       actor: currentActor(),
+      ...(ctx.lockLeaseSeconds !== undefined ? { lockLeaseSeconds: ctx.lockLeaseSeconds } : {}),
       confirm: async (req) => {
         if (req.kind === "apply-plan" && !o.json)
           ctx.out.info(planTable(req.plan, { ...(req.prune ? { prune: req.prune } : {}) }));

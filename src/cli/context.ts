@@ -10,6 +10,8 @@ export interface GlobalFlags {
   verbose?: boolean;
   /** `--state <url>`: where state lives (docs/state.md). */
   state?: string;
+  /** `--lock-lease <seconds>` (else DPN_LOCK_LEASE, else 60 s). */
+  lockLease?: number;
 }
 
 export interface CliContext {
@@ -25,6 +27,8 @@ export interface CliContext {
   commandLine: string;
   /** `--state <url>` when given (else DPN_STATE, the project settings, the default). */
   stateUrl?: string;
+  /** `--lock-lease <seconds>` when given. */
+  lockLeaseSeconds?: number;
 }
 
 export function makeContext(flags: GlobalFlags, opts: { json?: boolean } = {}): CliContext {
@@ -43,5 +47,6 @@ export function makeContext(flags: GlobalFlags, opts: { json?: boolean } = {}): 
     debug: env.DPN_DEBUG === "1",
     commandLine: ["dpn", ...process.argv.slice(2)].join(" "),
     ...(flags.state ? { stateUrl: flags.state } : {}),
+    ...(flags.lockLease !== undefined ? { lockLeaseSeconds: flags.lockLease } : {}),
   };
 }

@@ -31,13 +31,26 @@ const longs = (c: Command): string[] =>
   );
 
 /** The commands that change state or the cloud. */
-const MUTATING = ["create", "update", "delete", "destroy", "restore", "import", "recover", "unlock"];
+const MUTATING = [
+  "create",
+  "update",
+  "delete",
+  "destroy",
+  "restore",
+  "import",
+  "recover",
+  "unlock",
+  "state migrate",
+];
 /** Deliberate exceptions, each with its reason. */
 const EXEMPT: Record<string, Record<string, string>> = {
   unlock: {
     "--yes":
       "its confirmation is --force, deliberately stronger than --yes: a wrong unlock lets two runs write",
     "--target": "locks live in the state, which both targets share; no provider is called",
+  },
+  "state migrate": {
+    "--target": "it copies the state between backends; no provider is called",
   },
 };
 
@@ -68,6 +81,9 @@ describe("the flag vocabulary", () => {
         "recover",
         "restore",
         "scan",
+        "state check",
+        "state info",
+        "state migrate",
         "status",
         "tx list",
         "tx show",

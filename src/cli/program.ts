@@ -277,6 +277,11 @@ export function buildProgram(): Command {
       parseIntOption("--lock-timeout"),
       0,
     )
+    .option(
+      "--lock-lease <seconds>",
+      "lease of the stack lock, renewed while the run lives; a stopped holder loses it after this (env: DPN_LOCK_LEASE; default 60)",
+      parseIntOption("--lock-lease"),
+    )
     .option("--override <key=value>", "naming override (repeatable)", collectKv, [])
     .option("--values-config <file>", "naming-values file")
     .option("--patterns-config <file>", "naming-patterns file")
@@ -352,6 +357,36 @@ export function buildProgram(): Command {
     )
     .action(run(async () => (await import("./commands/history.js")).unlockCommand));
 
+  const state = program
+    .command("state")
+    .description("where state lives: the backend, its permissions, moving it (docs/state.md)");
+  stateOption(state.command("info"))
+    .description("the backend, its stacks, their locks and unfinished transactions")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples(["dpn state info", "dpn state info --state s3://team-state/dpn --json"]))
+    .action(run(async () => (await import("./commands/state.js")).stateInfoCommand));
+  stateOption(state.command("check"))
+    .description("verify the backend's permissions and settings before first use (exit 8 when one fails)")
+    .option("--json", "print as JSON")
+    .addHelpText("after", examples(["DPN_STATE=s3://team-state/dpn dpn state check"]))
+    .action(run(async () => (await import("./commands/state.js")).stateCheckCommand));
+  stateOption(state.command("migrate"))
+    .description(
+      "copy every stack, transaction, journal entry and audit event to another backend, verify the copy, and retire the source",
+    )
+    .requiredOption("--to <url>", "the new backend: s3://<bucket>/<prefix>, postgres://…, sqlite:<path>")
+    .option("--dry-run", "show what would be copied; change nothing")
+    .option("--yes", "do not ask for confirmation (required without a TTY)")
+    .option("--json", "print one final JSON document")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn state migrate --to s3://team-state/dpn --dry-run",
+        "dpn state migrate --to postgres://dpn@db.internal/dpn --yes",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/state.js")).stateMigrateCommand));
+
   const tx = program.command("tx").description("transaction history");
   stackOptions(tx.command("list").description("list transactions, newest first"))
     .option("--limit <n>", "at most this many", parseIntOption("--limit"), 20)
@@ -391,6 +426,10 @@ export function buildProgram(): Command {
         "wait this long for another run on the stack",
         parseIntOption("--lock-timeout"),
         0,
+      ).option(
+        "--lock-lease <seconds>",
+        "lease of the stack lock (env: DPN_LOCK_LEASE; default 60)",
+        parseIntOption("--lock-lease"),
       );
     return c;
   };

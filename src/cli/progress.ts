@@ -93,6 +93,14 @@ function resolvedText(e: Extract<EngineEvent, { event: "op.resolved" }>): string
   return e.found ? "exists" : "absent";
 }
 
+/** The takeover line: whose lock was replaced and why (a lease that expired, a process gone). */
+function takeoverText(e: Extract<EngineEvent, { event: "lock.acquired" }>): string | undefined {
+  const t = e.takenOver;
+  if (!t) return undefined;
+  const why = t.reason === "holder_dead" ? "its process is gone" : "its lease expired";
+  return `took over the stack lock of ${t.user}@${t.host} pid ${t.pid} (held since ${t.since}): ${why}; run \`dpn recover\` if it left a transaction unfinished`;
+}
+
 function lockText(e: Extract<EngineEvent, { event: "lock.waiting" }>): string {
   return `waiting for the stack lock held by ${e.holder.user}@${e.holder.host} pid ${e.holder.pid} since ${e.holder.since} (${fmtMs(e.waitedMs)})`;
 }
@@ -156,6 +164,11 @@ export function plainProgress(out: Output, opts: { quiet?: boolean } = {}): Prog
       case "lock.waiting":
         line(lockText(e));
         break;
+      case "lock.acquired": {
+        const t = takeoverText(e);
+        if (t) line(c.yellow(t));
+        break;
+      }
       case "lock.lost":
         line(`${c.red("lost the stack lock")} ${e.holderId}: stopping`);
         break;
@@ -263,9 +276,12 @@ export function liveProgress(out: Output, opts: LiveOptions = {}): ProgressRende
       case "lock.waiting":
         if (mode.kind === "idle" || mode.kind === "lock") mode = { kind: "lock", text: lockText(e) };
         break;
-      case "lock.acquired":
+      case "lock.acquired": {
         if (mode.kind === "lock") mode = { kind: "idle" };
+        const t = takeoverText(e);
+        if (t) persist(c.yellow(t));
         break;
+      }
       case "plan.progress":
         if (mode.kind === "idle" || mode.kind === "lock" || mode.kind === "planning")
           mode = {

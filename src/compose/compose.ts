@@ -3,13 +3,13 @@
  * the CLI and for library callers alike (`appContext`). Heavy modules (SQLite, the AWS SDK, the
  * Databricks client) are imported lazily, per command and per target.
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { AppContext, ConfirmRequest, RegistryRequest } from "../app/context.js";
 import { DpnError } from "../core/errors.js";
 import type { Reporter } from "../core/events.js";
 import type { ProviderRegistry, StateStore } from "../engine/ports.js";
 import { SANDBOX_FLAGS } from "./sandbox-flags.js";
-import { resolveStateLocation } from "./state-location.js";
+import { parseStateUrl, resolveStateLocation, type StateLocation } from "./state-location.js";
 
 /** Where a command runs: its working directory and environment. */
 export interface ComposeEnv {
@@ -26,8 +26,9 @@ export function dpnDir(e: ComposeEnv): string {
   return e.env.DPN_HOME ? e.env.DPN_HOME : join(e.cwd, ".dpn");
 }
 
+/** The sandbox's simulated clouds: `DPN_SANDBOX_DB` when set, else `.dpn/sandbox.db`. */
 export function sandboxPath(e: ComposeEnv): string {
-  return join(dpnDir(e), "sandbox.db");
+  return e.env.DPN_SANDBOX_DB ? resolve(e.cwd, e.env.DPN_SANDBOX_DB) : join(dpnDir(e), "sandbox.db");
 }
 
 /**
@@ -35,7 +36,24 @@ export function sandboxPath(e: ComposeEnv): string {
  * anything (a missing SQLite file reads as empty), for dry runs and read-only commands.
  */
 export async function openState(e: ComposeEnv, opts: { readonly?: boolean } = {}): Promise<StateStore> {
-  const location = resolveStateLocation(e);
+  return openStateLocation(resolveStateLocation(e), e, opts);
+}
+
+/** Open the state at an explicit URL (`dpn state migrate --to`), relative paths from `e.cwd`. */
+export async function openStateAt(
+  e: ComposeEnv,
+  url: string,
+  opts: { readonly?: boolean } = {},
+): Promise<{ store: StateStore; location: string }> {
+  const location = parseStateUrl(url, e.cwd, "flag");
+  return { store: await openStateLocation(location, e, opts), location: location.display };
+}
+
+async function openStateLocation(
+  location: StateLocation,
+  _e: ComposeEnv,
+  opts: { readonly?: boolean },
+): Promise<StateStore> {
   switch (location.kind) {
     case "sqlite": {
       const { openStateStore } = await import("../state/sqlite-store.js");
@@ -80,6 +98,32 @@ export interface AppContextOptions {
   /** Recorded with transactions and audit events (default "dpn (library)"). */
   command?: string;
   actor?: string;
+  /** `--lock-lease` in seconds; else DPN_LOCK_LEASE; else the 60 s default. */
+  lockLeaseSeconds?: number;
+}
+
+/**
+ * The lock lease in ms: `seconds` (a flag) or DPN_LOCK_LEASE, 1 to 3600 s. Undefined for the
+ * default. Throws LOCK_LEASE_INVALID (usage, exit 2) naming the value.
+ */
+export function lockLeaseMs(
+  seconds: number | undefined,
+  env: Record<string, string | undefined>,
+): number | undefined {
+  const raw = seconds !== undefined ? String(seconds) : env.DPN_LOCK_LEASE;
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n < 1 || n > 3600)
+    throw new DpnError(
+      "usage",
+      "LOCK_LEASE_INVALID",
+      `lock lease '${raw}' is not a whole number of seconds from 1 to 3600`,
+      {
+        hint: "for example --lock-lease 60 (or DPN_LOCK_LEASE=60)",
+        details: { value: raw, source: seconds !== undefined ? "--lock-lease" : "DPN_LOCK_LEASE" },
+      },
+    );
+  return n * 1000;
 }
 
 /**
@@ -87,8 +131,11 @@ export interface AppContextOptions {
  * CLI uses, for programs that call the use cases directly.
  */
 export function appContext(e: ComposeEnv, o: AppContextOptions = {}): AppContext {
+  const leaseMs = lockLeaseMs(o.lockLeaseSeconds, e.env);
   return {
+    ...(leaseMs !== undefined ? { lockLeaseMs: leaseMs } : {}),
     openState: (s) => openState(e, s),
+    openStateAt: (url, s) => openStateAt(e, url, s),
     openRegistry: (r) => openRegistry(e, r),
     ...(o.reporter ? { reporter: o.reporter } : {}),
     confirm:

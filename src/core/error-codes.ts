@@ -279,6 +279,7 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "The lock changed (another holder or a newer fencing token) since unlock --force showed it; nothing was removed.",
   },
+  LOCK_LEASE_INVALID: { kind: "usage", doc: "--lock-lease / DPN_LOCK_LEASE is not 1 to 3600 seconds." },
   LOCK_LOST: {
     kind: "state",
     doc: "Another process took the stack's lock over after this run's lease expired.",
@@ -478,6 +479,15 @@ export const ERROR_CODES = {
     doc: "A journal entry vanished right after it was written (a bug).",
   },
   STATE_LOCKED_DB: { kind: "state", doc: "The state database stayed locked by another process." },
+  STATE_CHECK_FAILED: {
+    kind: "state",
+    doc: "`dpn state check` found a permission or setting the backend lacks (each failed check names what to grant).",
+  },
+  STATE_MIGRATE_SAME: { kind: "usage", doc: "`dpn state migrate --to` names the state dpn already uses." },
+  STATE_MIGRATE_VERIFY_FAILED: {
+    kind: "state",
+    doc: "The migrated copy read back different from the source; the source was left as the state.",
+  },
   STATE_MIGRATED: {
     kind: "state",
     doc: "`dpn state migrate` moved this state to another backend; writes here are refused (the hint names it).",

@@ -41,9 +41,13 @@ export function currentUser(): string {
   return process.env.USER ?? process.env.USERNAME ?? "unknown";
 }
 
-/** The host name, or "localhost" when the OS reports none. */
+/**
+ * The host name dpn records in locks and audit events: `DPN_HOST` when set (machines that share
+ * one host name, e.g. cloned CI containers, must set distinct ones: a lock whose holder's pid is
+ * gone *on this host* is taken over at once), else the OS host name, else "localhost".
+ */
 export function currentHost(): string {
-  return hostname() || "localhost";
+  return process.env.DPN_HOST || hostname() || "localhost";
 }
 
 /** The actor recorded in audit events and archive markers: `user@host`. Never fails. */

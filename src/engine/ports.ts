@@ -519,8 +519,9 @@ export interface BackendStore {
  * rows, protections, cleanups, audit events carrying the stack id, renewals — is conditional on
  * the backend's lock still being that holder with that token at the moment of the write; when
  * it is not (the lease expired and another process took over), nothing is written and the
- * promise rejects with LOCK_LOST (exit 8). A holder paused past its lease therefore cannot write
- * after a takeover, whichever backend holds the state.
+ * promise rejects with LOCK_LOST (exit 8); for a settlement queued by group commit, the call that
+ * commits it (the next durable write, `flush`) rejects. A holder paused past its lease therefore
+ * cannot write after a takeover, whichever backend holds the state.
  */
 export interface StateStore
   extends StackStore,

@@ -51,7 +51,7 @@ export function lockChangedError(
 export function migratedError(location: string, to: string, op: string): DpnError {
   return stateError(
     "STATE_MIGRATED",
-    `The state at ${location} was migrated to ${to}; ${op} is refused here`,
+    `The state at ${location} was migrated to ${to}: it is read-only now, so this command cannot write to it (${op})`,
     {
       hint: `Point dpn at the new backend: --state ${to}, DPN_STATE=${to}, or 'state: ${to}' in .dpn/settings.yaml.`,
       details: { location, migratedTo: to, operation: op },

@@ -1412,7 +1412,7 @@ export class SqliteStateStore implements StateStore {
     const migratedTo = this.commit(() => this.db.migratedTo());
     return {
       kind: "sqlite",
-      location: this.kind === "file" ? `sqlite:${this.path}` : `sqlite:${this.kind}`,
+      location: this.kind === "memory" ? "sqlite::memory:" : `sqlite:${this.path}`,
       schemaVersion: this.db.schemaVersion(),
       ...(migratedTo ? { migratedTo } : {}),
     };

@@ -44,7 +44,7 @@ export function toStateError(err: unknown, ctx: StateErrorContext): unknown {
     if (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_NOTADB") {
       return stateError(
         "STATE_CORRUPT",
-        `The ${where} is not a valid dpn state database or is damaged (${ctx.op}).`,
+        `The ${where} is not a valid state database of dpn, or is damaged (${ctx.op}).`,
         {
           hint: "Move the file aside and restore it from a backup (`sqlite3 <file> .recover` can salvage rows). Do not simply delete it: it records resources that exist remotely.",
           details: d,
