@@ -462,6 +462,18 @@ describe("postgres state: credentials and privileges", () => {
     expect(byId.schema_create?.status).toBe("warning");
     expect(byId.connect?.status).toBe("ok");
     expect((await rejection(s.ensureStack("sales", "dev"))).code).toBe("STATE_PERMISSION_DENIED");
+
+    // The documented table grants suffice for every write of a run (identity ids need no sequence grant).
+    await adminQuery(url, `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    const full = Object.fromEntries((await s.checkBackend()).map((c) => [c.check, c.status]));
+    expect(full.table_privileges).toBe("ok");
+    expect(full.sequence_privileges).toBe("warning");
+    const id = (await s.ensureStack("sales", "dev")).id;
+    expect((await s.tryLock(id, holder("g"), 60_000)).acquired).toBe(true);
+    await s.beginTransaction(txOf(id, "tx-g"), plan(id));
+    await s.journalIntent(intent("tx-g", "s3.a"));
+    await s.audit({ at: new Date().toISOString(), actor: "a", stackId: id, command: "c", event: "e" });
+    expect(await s.journal("tx-g")).toHaveLength(1);
   });
 });
 

@@ -96,7 +96,6 @@ const TABLES = [
   "protections",
   "cleanups",
   "backend_meta",
-  "schema_migrations",
 ] as const;
 
 /** Writes a migrated state still takes (as SQLite: releasing locks, marking again). */
@@ -1412,6 +1411,25 @@ export class PostgresStateStore implements StateStore {
                   status: "error",
                   message: `${t.user} lacks SELECT, INSERT, UPDATE or DELETE on ${missing.join(", ")}`,
                   hint: `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${t.schema} TO ${t.user};`,
+                },
+          );
+          const seqs = await q<{ ok: boolean | null }>(
+            `SELECT has_sequence_privilege(pg_get_serial_sequence($1, 'id'), 'UPDATE')
+                AND has_sequence_privilege(pg_get_serial_sequence($2, 'id'), 'UPDATE') AS ok`,
+            [`${quoteIdent(t.schema)}.journal`, `${quoteIdent(t.schema)}.audit_events`],
+          );
+          checks.push(
+            seqs[0]?.ok
+              ? {
+                  check: "sequence_privileges",
+                  status: "ok",
+                  message: `${t.user} may move the id sequences (imports)`,
+                }
+              : {
+                  check: "sequence_privileges",
+                  status: "warning",
+                  message: `${t.user} lacks UPDATE on the journal and audit id sequences: \`dpn state migrate\` into this state would fail`,
+                  hint: `GRANT UPDATE ON ALL SEQUENCES IN SCHEMA ${t.schema} TO ${t.user};`,
                 },
           );
         }
