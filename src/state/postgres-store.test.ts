@@ -5,7 +5,9 @@
  * terminated by the server at each kind of write, read-only opening, and errors that name the
  * server without its password. Every test has a database of its own on the run's server.
  */
-import { hostname } from "node:os";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, inject, it } from "vitest";
 import {
   adminQuery,
@@ -22,6 +24,7 @@ import {
   type PostgresStateStore,
   type PostgresStoreHooks,
 } from "./postgres-store.js";
+import { openStateStore } from "./sqlite-store.js";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -533,5 +536,97 @@ describe("postgres state: URL and PG* variables", () => {
       expect((err as DpnError).code).toBe("STATE_URL_INVALID");
       expect((err as DpnError).message).not.toContain(":pw@");
     }
+  });
+});
+
+describe("postgres state: round trips with SQLite", () => {
+  it("SQLite → PostgreSQL → SQLite exports are byte-identical (times, JSON key order, ids)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dpn-pg-roundtrip-"));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const src = openStateStore(join(dir, "a.db"));
+    cleanup.push(() => src.close());
+    const id = (await src.ensureStack("sales", "dev")).id;
+    await src.beginTransaction(txOf(id, "tx-1"), {
+      ...plan(id),
+      prune: { mode: "archive", addresses: ["s3.z"] },
+    });
+    const e = await src.journalIntent({
+      ...intent("tx-1", "s3.a"),
+      before: { absentAt: "2026-01-01T00:00:00.000Z" },
+    });
+    await src.settleStep({
+      outcomes: [{ id: e.id, status: "done", remoteId: "rid", error: { zeta: 1, alpha: { b: 2, a: 1 } } }],
+      put: [
+        {
+          ...row(id, "s3.a", "tx-1"),
+          properties: { z: 1, a: [3, 1], m: { y: true, b: null } },
+          tags: { Z: "1", A: "2" },
+        },
+      ],
+      audit: [
+        {
+          at: "2026-02-03T04:05:06.789Z",
+          actor: "ana",
+          stackId: id,
+          txId: "tx-1",
+          command: "c",
+          event: "e",
+          details: { z: 1, a: 2 },
+        },
+      ],
+    });
+    await src.finishTransaction("tx-1", "committed");
+    await src.setProtection(id, [{ address: "s3.a", on: true }], "tx-1");
+    await src.setCleanups(id, [{ address: "s3.z", pending: true, error: { z: "x", a: "y" } }], "tx-1");
+    await src.audit({ at: "2026-02-03T04:05:07.000Z", actor: "ana", command: "scan", event: "scan.done" });
+    const dump = await src.exportStack(id);
+    const unscoped = await src.exportUnscopedAudit();
+
+    const pgStore = await open(await database());
+    await pgStore.importStack(JSON.parse(JSON.stringify(dump)));
+    await pgStore.importUnscopedAudit(unscoped);
+    const viaPg = await pgStore.exportStack(id);
+    expect(JSON.stringify(viaPg)).toBe(JSON.stringify(dump));
+    expect(JSON.stringify(await pgStore.exportUnscopedAudit())).toBe(JSON.stringify(unscoped));
+    expect(JSON.stringify(await pgStore.listTransactions())).toBe(
+      JSON.stringify(await src.listTransactions()),
+    );
+    expect(JSON.stringify(await pgStore.auditEvents())).toBe(JSON.stringify(await src.auditEvents()));
+
+    const back = openStateStore(join(dir, "b.db"));
+    cleanup.push(() => back.close());
+    await back.importStack(viaPg);
+    expect(JSON.stringify(await back.exportStack(id))).toBe(JSON.stringify(dump));
+
+    // Ids drawn after an import continue past the imported ones.
+    const next = await pgStore.journalIntent(intent("tx-1", "s3.b"));
+    expect(next.id).toBeGreaterThan(e.id);
+    expect(next.seq).toBe(2);
+  });
+});
+
+describe("postgres state: the password file", () => {
+  it("is read like libpq's (first match, * wildcards, escapes), and ignored when others can read it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dpn-pgpass-"));
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "pgpass");
+    writeFileSync(
+      file,
+      [
+        "# comment",
+        "other:5432:*:ana:nope",
+        "db.example:5432:state:ana:pa\\:ss",
+        "*:*:*:ana:fallback",
+        "",
+      ].join("\n"),
+    );
+    chmodSync(file, 0o600);
+    const env = { PGPASSFILE: file };
+    expect(pgTarget("postgres://ana@db.example/state", env, "d").password).toBe("pa:ss");
+    expect(pgTarget("postgres://ana@elsewhere/x", env, "d").password).toBe("fallback");
+    expect(pgTarget("postgres://bob@db.example/state", env, "d").password).toBeUndefined();
+    expect(pgTarget("postgres://ana:given@db.example/state", env, "d").password).toBe("given");
+    chmodSync(file, 0o644);
+    expect(pgTarget("postgres://ana@db.example/state", env, "d").password).toBeUndefined();
   });
 });
