@@ -609,8 +609,8 @@ export class PostgresStateStore implements StateStore {
   /**
    * Run `fn` as one write transaction: refuses on a read-only store (STATE_READ_ONLY) and on a
    * migrated one (STATE_MIGRATED, checked inside the transaction); see the module comment for
-   * what happens when the connection breaks. `fn` gets the attempt number (2 on a retry) so a
-   * keyed insert can look for its first attempt's row.
+   * what happens when the connection breaks. `fn` is told when it runs as the retry of an
+   * attempt whose COMMIT outcome is unknown, so a keyed insert can look for that attempt's row.
    */
   private async write<R>(
     op: string,
@@ -647,6 +647,10 @@ export class PostgresStateStore implements StateStore {
         }
       } catch (e) {
         broken = isConnectionFailure(e);
+        // The server aborted the whole transaction to break a deadlock or a serialization
+        // conflict: nothing of it is stored, so running it again is safe.
+        const aborted = sqlState(e) === "40P01" || sqlState(e) === "40001";
+        if (aborted && attempt < 2) continue;
         if (!broken) {
           // A retry that could not tell what its first attempt did must not hide that behind
           // another error (e.g. lock_timeout).
@@ -976,7 +980,9 @@ export class PostgresStateStore implements StateStore {
       "journalIntent",
       async (q, retry) => {
         if (retry.afterUnknownCommit) {
-          // Waits (lock_timeout) for the first attempt's transaction if the server still runs it.
+          // Found when the first attempt committed. When the server still runs that attempt, this
+          // sees nothing, but the transaction row lock below (and the unique key of the insert)
+          // wait for it, up to lock_timeout, and the insert then finds its row by the key.
           const mine = await q<JournalRow>("SELECT * FROM journal WHERE intent_key = $1", [key]);
           if (mine[0]) return toJournal(mine[0]);
         }
@@ -1304,7 +1310,7 @@ export class PostgresStateStore implements StateStore {
                 current_setting('synchronous_commit') AS sync, current_setting('fsync') AS fsync`,
       );
       const s = info[0];
-      if (!s) throw internalError("STATE_ERROR", "The server sent no settings row.");
+      if (!s) throw stateError("STATE_ERROR", "The server sent no settings row.");
       checks.push({ check: "connect", status: "ok", message: `connected to ${this.where.server}` });
       checks.push(
         s.v >= MIN_SERVER_VERSION
@@ -1529,7 +1535,7 @@ export class PostgresStateStore implements StateStore {
       `${quoteIdent(this.where.target.schema)}.${table}`,
     ]);
     const name = seq[0]?.s;
-    if (!name) throw internalError("STATE_ERROR", `The identity sequence of ${table} is missing.`);
+    if (!name) throw stateError("STATE_ERROR", `The identity sequence of ${table} is missing.`);
     // `name` is already quoted and schema-qualified by pg_get_serial_sequence.
     await q(
       `SELECT setval($1, x.m) FROM (SELECT MAX(id) AS m FROM ${table}) x, ${name} s
