@@ -238,6 +238,46 @@ describe("postgres state: locks and fencing across connections", () => {
     expect((await rejection(a.journalIntent(intent("tx-1", "s3.b")))).code).toBe("LOCK_LOST");
     expect(await b.journal("tx-1")).toHaveLength(1);
   });
+  it("a holder stopped in the middle of a write does not hold off a takeover: the server ends its session, its write is refused on resume", async () => {
+    const url = await database();
+    let resume: () => void = () => undefined;
+    const stopped = new Promise<void>((r) => {
+      resume = r;
+    });
+    let reached: () => void = () => undefined;
+    const atInsert = new Promise<void>((r) => {
+      reached = r;
+    });
+    const a = await openPostgresStateStore({
+      url,
+      env: {},
+      display: url,
+      idleInTransactionMs: 400,
+      hooks: {
+        async beforeStatement(e) {
+          if (e.op === "journalIntent" && e.attempt === 1 && e.sql.includes("INSERT INTO journal")) {
+            reached();
+            await stopped;
+          }
+        },
+      },
+    });
+    cleanup.push(() => a.close());
+    const b = await open(url);
+    const id = (await a.ensureStack("sales", "dev")).id;
+    if (!(await a.tryLock(id, holder("old"), 100)).acquired) throw new Error("not acquired");
+    await a.beginTransaction(txOf(id, "tx-1"), plan(id));
+    const write = a.journalIntent(intent("tx-1", "s3.a"));
+    await atInsert;
+    await sleep(150);
+    const t0 = Date.now();
+    const t = await b.tryLock(id, holder("new"), 60_000);
+    expect(t.acquired && t.takenOver?.reason).toBe("lease_expired");
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    resume();
+    expect((await rejection(write)).code).toBe("LOCK_LOST");
+    expect(await b.journal("tx-1")).toEqual([]);
+  });
 });
 
 describe("postgres state: the server terminates the connection mid-write", () => {

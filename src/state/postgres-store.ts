@@ -80,6 +80,8 @@ import { isProcessAlive } from "./process-alive.js";
 const DEFAULT_POOL_SIZE = 4;
 /** How long a retry waits for row locks its first attempt's transaction may still hold. */
 const RETRY_LOCK_TIMEOUT_MS = 10_000;
+/** How long the server lets a dpn session sit inside a transaction before ending it (see open). */
+const IDLE_IN_TRANSACTION_MS = 5_000;
 /** Oldest server dpn supports: identity columns (10) and what it was tested on (docs). */
 const MIN_SERVER_VERSION = 120000;
 
@@ -116,6 +118,8 @@ export interface OpenPostgresOptions {
   display: string;
   /** Connections at most (default 4). */
   poolSize?: number;
+  /** Override of IDLE_IN_TRANSACTION_MS (tests). */
+  idleInTransactionMs?: number;
   hooks?: PostgresStoreHooks;
 }
 
@@ -1715,7 +1719,13 @@ export async function openPostgresStateStore(o: OpenPostgresOptions): Promise<Po
     password: () => target.password ?? "",
     ssl: target.ssl,
     application_name: target.applicationName,
-    options: `-c search_path=${target.schema}`,
+    // idle_in_transaction_session_timeout: a dpn process stopped in the middle of a write (SIGSTOP,
+    // a VM pause, a debugger) would keep that write's row locks, and with them the lock row it
+    // read FOR SHARE, for as long as it stays stopped, holding off every takeover. dpn never
+    // idles inside a transaction (its statements follow one another), so the server may end such
+    // a session after IDLE_IN_TRANSACTION_MS: the write is rolled back, and the resumed process
+    // finds its connection gone and retries on a new one, where fencing refuses it.
+    options: `-c search_path=${target.schema} -c idle_in_transaction_session_timeout=${o.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS}`,
     connectionTimeoutMillis: target.connectTimeoutMs,
     keepAlive: true,
     max: o.poolSize ?? DEFAULT_POOL_SIZE,
