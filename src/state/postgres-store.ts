@@ -105,7 +105,14 @@ const MIGRATION_EXEMPT = new Set(["markMigrated", "releaseLock", "forceUnlock"])
 
 /** Fault injection for tests: called before every statement a write sends. */
 export interface PostgresStoreHooks {
-  beforeStatement?(e: { op: string; sql: string; pid: number; attempt: number }): Promise<void> | void;
+  /** `call` numbers the store's write calls (both attempts of one call share it). */
+  beforeStatement?(e: {
+    op: string;
+    sql: string;
+    pid: number;
+    attempt: number;
+    call: number;
+  }): Promise<void> | void;
 }
 
 export interface OpenPostgresOptions {
@@ -520,6 +527,7 @@ export class PostgresStateStore implements StateStore {
   /** The locks this store acquired: every write for those stacks checks them (fencing). */
   private readonly fences = new Map<string, { holderId: string; fencing: number }>();
   private closed = false;
+  private calls = 0;
 
   /** Use `openPostgresStateStore`. */
   constructor(
@@ -563,14 +571,15 @@ export class PostgresStateStore implements StateStore {
     client.release(broken ? true : undefined);
   }
 
-  private queryOn(client: pg.PoolClient, op: string, attempt: number, hooked: boolean): Query {
+  private queryOn(client: pg.PoolClient, op: string, attempt: number, call: number | undefined): Query {
     return async <R = Row>(sql: string, params?: unknown[]) => {
-      if (hooked && this.hooks.beforeStatement)
+      if (call !== undefined && this.hooks.beforeStatement)
         await this.hooks.beforeStatement({
           op,
           sql,
           pid: (client as unknown as { processID: number }).processID,
           attempt,
+          call,
         });
       const r = await client.query(sql, params);
       return r.rows as R[];
@@ -589,7 +598,7 @@ export class PostgresStateStore implements StateStore {
       let broken = false;
       try {
         client = await this.connect();
-        const q = this.queryOn(client, op, attempt, false);
+        const q = this.queryOn(client, op, attempt, undefined);
         if (!snapshot) return await fn(q);
         await q("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
         try {
@@ -624,13 +633,14 @@ export class PostgresStateStore implements StateStore {
     this.assertOpen(op);
     this.assertWritable(op);
     let unknownCommit: unknown;
+    const call = ++this.calls;
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | undefined;
       let phase = "connect" as Phase;
       let broken = false;
       try {
         client = await this.connect();
-        const q = this.queryOn(client, op, attempt, true);
+        const q = this.queryOn(client, op, attempt, call);
         phase = "statements";
         await q("BEGIN");
         try {
