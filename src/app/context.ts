@@ -77,6 +77,12 @@ export type ConfirmRequest =
       stacks: string[];
     }
   | {
+      kind: "rename-objects";
+      question: string;
+      /** The renames in their order: type, full name now and after. */
+      renames: { type: string; from: string; to: string }[];
+    }
+  | {
       kind: "destroy-stack";
       question: string;
       stack: StackRecord;

@@ -17,11 +17,16 @@ import { confirm, confirmByTyping } from "./prompt.js";
 
 export function cliApp(
   ctx: CliContext,
-  o: { yes?: boolean; json?: boolean },
+  o: { yes?: boolean; json?: boolean; profile?: string; awsProfile?: string },
   reporter?: Reporter,
 ): AppContext {
   return appContext(
-    { cwd: ctx.cwd, env: ctx.env, ...(ctx.stateUrl ? { stateUrl: ctx.stateUrl } : {}) },
+    {
+      cwd: ctx.cwd,
+      env: ctx.env,
+      ...(ctx.stateUrl ? { stateUrl: ctx.stateUrl } : {}),
+      ...(o.awsProfile || o.profile ? { awsProfile: o.awsProfile ?? o.profile } : {}),
+    },
     {
       ...(reporter ? { reporter } : {}),
       command: ctx.commandLine,
@@ -38,6 +43,13 @@ export function cliApp(
             `${table(
               ["#", "TYPE", "ADDRESS", "STATUS"],
               req.removals.map((r, i) => [String(i + 1), r.type, r.address, r.record.status]),
+            )}\n`,
+          );
+        if (req.kind === "rename-objects" && !o.json)
+          ctx.out.info(
+            `${table(
+              ["#", "TYPE", "FROM", "TO"],
+              req.renames.map((r, i) => [String(i + 1), r.type, r.from, r.to]),
             )}\n`,
           );
         if (req.kind === "destroy-stack" && req.force && ctx.interactive)

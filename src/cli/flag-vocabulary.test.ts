@@ -41,6 +41,7 @@ const MUTATING = [
   "recover",
   "unlock",
   "state migrate",
+  "migrate",
 ];
 /** Deliberate exceptions, each with its reason. */
 const EXEMPT: Record<string, Record<string, string>> = {
@@ -72,6 +73,7 @@ describe("the flag vocabulary", () => {
         "destroy",
         "import",
         "list",
+        "migrate",
         "name",
         "plan graph",
         "plan init",

@@ -641,6 +641,39 @@ export function buildProgram(): Command {
     )
     .action(run(async () => (await import("./commands/scan.js")).scanCommand));
 
+  stackOptions(
+    addSandboxFlags(
+      program
+        .command("migrate")
+        .description(
+          "carry out a scan's in-place renames (migration.json) as one transaction that renames back on failure",
+        ),
+    ),
+  )
+    .requiredOption("--plan <file>", "the migration.json written by `dpn scan --plan-migration <dir>`")
+    .addOption(targetOption())
+    .option("--profile <name>", "AWS / Databricks profile")
+    .option("--aws-profile <name>", "AWS profile (overrides --profile for AWS)")
+    .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)")
+    .option("--dry-run", "check every rename against the live estate and list them; change nothing")
+    .option("--yes", "do not ask for confirmation (required without a TTY)")
+    .option(
+      "--lock-timeout <seconds>",
+      "wait this long for another run on the stack",
+      parseIntOption("--lock-timeout"),
+      0,
+    )
+    .option("--json", "print one final JSON document")
+    .addHelpText(
+      "after",
+      examples([
+        "dpn scan --project dataplatform --env prd --plan-migration migration/",
+        "dpn migrate --plan migration/migration.json --dry-run",
+        "dpn migrate --plan migration/migration.json --yes",
+      ]),
+    )
+    .action(run(async () => (await import("./commands/migrate.js")).migrateCommand));
+
   // ---- shell completion -------------------------------------------------------------------
   program
     .command("completion")

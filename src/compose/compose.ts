@@ -17,6 +17,8 @@ export interface ComposeEnv {
   env: Record<string, string | undefined>;
   /** `--state <url>`; else DPN_STATE, else `state:` in .dpn/settings.yaml, else the SQLite default. */
   stateUrl?: string;
+  /** The AWS profile of the command (`--aws-profile`, else `--profile`), for an S3 state. */
+  awsProfile?: string;
 }
 
 export type RegistryOptions = RegistryRequest;
@@ -51,13 +53,24 @@ export async function openStateAt(
 
 async function openStateLocation(
   location: StateLocation,
-  _e: ComposeEnv,
+  e: ComposeEnv,
   opts: { readonly?: boolean },
 ): Promise<StateStore> {
   switch (location.kind) {
     case "sqlite": {
       const { openStateStore } = await import("../state/sqlite-store.js");
       return openStateStore(location.path, { readonly: Boolean(opts.readonly) });
+    }
+    case "s3": {
+      const { openS3StateStore } = await import("../state/s3-store.js");
+      return openS3StateStore({
+        bucket: location.bucket,
+        prefix: location.prefix,
+        env: e.env,
+        readonly: Boolean(opts.readonly),
+        display: location.display,
+        ...(e.awsProfile ? { profile: e.awsProfile } : {}),
+      });
     }
     default:
       throw new DpnError(

@@ -287,6 +287,23 @@ export const ERROR_CODES = {
   LOCK_NOT_FOUND: { kind: "state", doc: "No lock with the given holder id." },
   MIGRATION_OUTPUT_EXISTS: { kind: "usage", doc: "The migration plan folder already holds a plan." },
   MIGRATION_OUTPUT_UNWRITABLE: { kind: "usage", doc: "The migration plan files cannot be written." },
+  MIGRATE_OWNED_ELSEWHERE: {
+    kind: "validation",
+    doc: "dpn migrate would rename an object another stack manages, or a container holding one; nothing was changed.",
+  },
+  MIGRATE_PLAN_INVALID: {
+    kind: "validation",
+    doc: "The file given to dpn migrate --plan is not a migration plan (not JSON, or it breaks the migration-plan schema); every problem is listed.",
+  },
+  MIGRATE_PLAN_STALE: {
+    kind: "stale",
+    doc: "A rename of the migration plan no longer fits the estate (the object is gone from its old name, or the new name is taken); nothing was changed.",
+  },
+  MIGRATE_PLAN_UNREADABLE: { kind: "usage", doc: "The file given to dpn migrate --plan cannot be read." },
+  MIGRATE_STACK_REQUIRED: {
+    kind: "usage",
+    doc: "dpn migrate needs a stack to record its transaction in, and neither the options nor the plan's filters name one.",
+  },
   MISSING_VARIABLE: {
     kind: "validation",
     doc: "A naming template needs a value the blueprint and convention do not give.",
@@ -462,10 +479,19 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "The state URL names a backend this build does not have.",
   },
+  STATE_BACKEND_ERROR: {
+    kind: "state",
+    doc: "The state backend answered a request with an unexpected error.",
+  },
+  STATE_BUCKET_NOT_FOUND: { kind: "state", doc: "The S3 bucket named by the state URL does not exist." },
   STATE_CLOSED: { kind: "internal", doc: "The state store was used after close (a bug)." },
   STATE_COMMIT_UNKNOWN: {
     kind: "state",
     doc: "The connection to the state database broke while a write was committing: it may or may not be stored; `dpn recover` settles either case.",
+  },
+  STATE_CONFLICT: {
+    kind: "state",
+    doc: "A conditional write to the state kept losing to concurrent writers; nothing was written.",
   },
   STATE_CORRUPT: { kind: "state", doc: "A state column holds invalid JSON." },
   STATE_DISK_FULL: { kind: "state", doc: "The disk holding the state is full." },
@@ -494,7 +520,7 @@ export const ERROR_CODES = {
   },
   STATE_PERMISSION_DENIED: {
     kind: "state",
-    doc: "The state database user lacks a privilege dpn needs (the hint names the GRANT).",
+    doc: "The state backend refused a request for lack of a permission (the hint names the grant: an IAM action, a SQL GRANT).",
   },
   STATE_READ_ONLY: { kind: "state", doc: "The state is open read-only and the command would change it." },
   STATE_REFERENCE_MISSING: {
@@ -510,7 +536,7 @@ export const ERROR_CODES = {
   STATE_UNKNOWN_TRANSACTION: { kind: "state", doc: "A transaction id does not exist." },
   STATE_UNREACHABLE: {
     kind: "state",
-    doc: "The state database cannot be reached (connection refused, dropped or timed out, or the database does not exist); nothing was written.",
+    doc: "The state backend's endpoint did not answer after retries, or refused or dropped the connection (PostgreSQL: also a database that does not exist).",
   },
   STATE_UNWRITABLE: {
     kind: "state",

@@ -5,7 +5,7 @@
  */
 import type { ProvisionedType } from "./resources.js";
 
-/** What an operation does to one resource. `revert` restores a captured snapshot; `forget` drops a state row only. */
+/** What an operation does to one resource. `revert` restores a captured snapshot; `forget` drops a state row only; `rename` renames in place (dpn migrate). */
 export type OpAction =
   | "create"
   | "update"
@@ -13,6 +13,7 @@ export type OpAction =
   | "archive"
   | "restore"
   | "adopt"
+  | "rename"
   | "revert"
   | "forget"
   | "lookup";

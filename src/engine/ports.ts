@@ -133,6 +133,16 @@ export interface Provider<T extends ProvisionedType = ProvisionedType> {
    * use. Throws ProviderError like any read.
    */
   list?(ctx: ProviderContext, opts?: ListOptions): Promise<RemoteObject[]>;
+  /**
+   * Rename `remote` in place to `newName` (its own name; the container stays), keeping its id,
+   * settings, tags and markers (`dpn migrate`). Resolves with the object under its new name; a
+   * renamed Unity Catalog container moves its children's full names with it. Renaming to the name
+   * it has is a no-op. Throws ProviderError: `not_found` when `remote` no longer exists, `conflict`
+   * when `newName` is taken, `invalid_input` when the platform refuses the name; with outcome
+   * `not_applied` the name is unchanged, with `unknown` the object may carry either name (the
+   * engine reads both before deciding). Types whose platform cannot rename in place lack it.
+   */
+  rename?(remote: RemoteObject, newName: string, ctx: ProviderContext): Promise<RemoteObject>;
 }
 
 /** Options of `Provider.list`. */
@@ -191,7 +201,8 @@ export type TxKind =
   | "import"
   | "recover"
   | "destroy"
-  | "cleanup";
+  | "cleanup"
+  | "migrate";
 export type TxStatus =
   | "running"
   | "committed"
@@ -216,7 +227,7 @@ export interface TransactionRecord {
   error?: Record<string, unknown>;
 }
 
-export type JournalAction = "create" | "update" | "delete" | "archive" | "restore" | "adopt";
+export type JournalAction = "create" | "update" | "delete" | "archive" | "restore" | "adopt" | "rename";
 export type JournalPhase = "forward" | "compensate";
 export type JournalStatus = "intent" | "done" | "failed" | "unknown" | "compensated" | "skipped";
 
@@ -232,6 +243,11 @@ export interface BeforeImage {
    * claim rule (claim.ts) starts from.
    */
   absentAt?: string;
+  /**
+   * Renames: the other rows of the stack the step rewrites (a renamed container's children, whose
+   * full names change), as they were; rollback puts them back with `row`.
+   */
+  rows?: ResourceRecord[];
 }
 
 /** `after` of a journal entry: the object the step produced. */
@@ -563,4 +579,17 @@ export interface StoredPlan {
     /** adopt: the remote id given to import instead of a lookup by name. */
     remoteId?: string;
   };
+  /**
+   * Set for `dpn migrate`: the renames in their order (containers first), each with the object's
+   * names before and after; a resume renames those still under their old name.
+   */
+  renames?: StoredRename[];
+}
+
+/** One rename of a migration as stored for a resume. */
+export interface StoredRename {
+  address: string;
+  type: ProvisionedType;
+  from: { name: string; fullName: string; remoteId: string };
+  to: { name: string; fullName: string; remoteId: string };
 }

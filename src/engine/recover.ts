@@ -11,6 +11,7 @@ import { errorRecord, isOurs, rowFromRemote, snapshot } from "./journal-records.
 import { type PlannedRemoval, planChanges, removalOf } from "./plan.js";
 import type { ProviderRegistry, RemoteObject, StateStore, StoredPlan, TransactionRecord } from "./ports.js";
 import { ReadCache } from "./read-cache.js";
+import { executeRename, stepsOf } from "./rename-steps.js";
 import { executeResourceStep } from "./resource-operation.js";
 import { rollbackTransaction } from "./rollback.js";
 import type { OpRecord, StepRunner } from "./step-runner.js";
@@ -249,6 +250,7 @@ async function resume(
   const stack = (await store.listStacks()).find((s) => s.id === stackId);
   if (!stack) throw usageError("STACK_NOT_FOUND", `Stack ${stackId} is not in state`);
   if (stored.resource) return resumeResourceOperation(tx, stored, registry);
+  if (stored.renames) return resumeRenames(tx, stored.renames);
   // Re-planning the whole desired set against state + remote makes the finished steps no-ops and
   // turns created-but-unrecorded objects (our marker) into adopts.
   const plan = await planChanges({
@@ -279,6 +281,37 @@ async function resume(
     { ...plan, removals },
     { ...(stored.prune ? { prune: true } : {}), ...(options.signal ? { signal: options.signal } : {}) },
   );
+}
+
+/**
+ * Finish a migration (`dpn migrate`) that a crash interrupted: every rename in its order, each
+ * looked up under both names first (executeRename skips those done). A failure rolls the whole
+ * transaction back, renaming back what is renamed.
+ */
+async function resumeRenames(tx: OpenTx, renames: NonNullable<StoredPlan["renames"]>): Promise<TxResult> {
+  tx.reporter({
+    event: "tx.started",
+    at: Date.now(),
+    txId: tx.txId,
+    stackId: tx.stackId,
+    kind: "recover",
+    operations: renames.length,
+  });
+  let at = "";
+  try {
+    for (const step of stepsOf(renames)) {
+      at = step.address;
+      await executeRename(tx.runner, step, { resume: true });
+    }
+  } catch (cause) {
+    const settled = await settleFailure(tx, {
+      cause,
+      failedAt: `Resuming the rename of ${at}`,
+      failures: [{ address: at, ...eventError(cause) }],
+    });
+    return tx.finish(settled.outcome, settled.error, [], settled.leftOvers);
+  }
+  return tx.finish("committed", undefined);
 }
 
 /**

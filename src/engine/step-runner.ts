@@ -363,6 +363,80 @@ export class StepRunner {
   }
 
   /**
+   * Rename `live` in place to `to` (dpn migrate). `row` is its state row when this stack manages
+   * it; `children` are the stack's rows under a renamed container as they are (`before`) and with
+   * the new full name (`after`). The intent carries the expected result as its `after` image, so
+   * rollback and recovery can look the object up under both names. A failure whose effect is in
+   * doubt is settled by reading the new name. Throws the provider's error (INTERNAL when the type
+   * cannot rename).
+   */
+  async rename(
+    target: {
+      address: string;
+      desired: DesiredResource;
+      to: { name: string; fullName: string; remoteId: string };
+    },
+    live: RemoteObject,
+    row: ResourceRecord | undefined,
+    children: { before: ResourceRecord; after: ResourceRecord }[] = [],
+  ): Promise<RemoteObject> {
+    const provider = this.provider(live.type);
+    const rename = provider.rename?.bind(provider);
+    if (!rename)
+      throw new DpnError("internal", "INTERNAL", `The ${live.type} provider cannot rename in place`);
+    const { to } = target;
+    const expected: RemoteObject = { ...live, name: to.name, fullName: to.fullName, remoteId: to.remoteId };
+    const before: BeforeImage = {
+      remote: live,
+      ...(row ? { row } : {}),
+      ...(children.length ? { rows: children.map((c) => c.before) } : {}),
+    };
+    const entry = await this.intent({
+      action: "rename",
+      address: target.address,
+      type: live.type,
+      name: live.name,
+      desired: target.desired,
+      remoteId: live.remoteId,
+      before: snapshot(before),
+      after: snapshot({ remote: expected }),
+    });
+    const ref = { address: target.address, type: live.type, name: live.name };
+    return this.step(
+      entry,
+      "rename",
+      ref,
+      async () => {
+        try {
+          return await this.withRetry(entry, ref, provider.service, () => rename(live, to.name, this.ctx()));
+        } catch (e) {
+          if (statusFor(e) !== "unknown") throw e;
+          // The answer was lost: the object under its new name says whether the rename happened.
+          const now = await provider.read(to.remoteId, this.ctx()).catch(() => null);
+          if (now && sameName(now.name, to.name)) return now;
+          throw e;
+        }
+      },
+      (obj) => {
+        this.o.cache?.invalidate(live.type, live.remoteId, target.address);
+        const put: RowChange[] = [];
+        if (row) {
+          this.refs.set(row.address, obj.remoteId);
+          put.push({
+            op: "put",
+            row: rowFromRemote(this.o.stackId, row.address, obj, this.txId, row, row.status),
+          });
+        }
+        for (const c of children) {
+          this.refs.set(c.after.address, c.after.remoteId);
+          put.push({ op: "put", row: { ...c.after, txId: this.txId, updatedAt: new Date().toISOString() } });
+        }
+        return put;
+      },
+    );
+  }
+
+  /**
    * Record the delete of an object that is already gone (no remote call): the row is dropped.
    * Journaled like any step, so recovery and `tx show` see it.
    */
@@ -468,6 +542,26 @@ export class StepRunner {
       target = snap;
     } else if (fwd.action === "update") {
       target = before?.remote ?? null;
+    } else if (fwd.action === "rename") {
+      target = await this.renamedTarget(fwd);
+      if (!target) {
+        // The rename never happened: nothing remote to undo, and its rows were never rewritten.
+        await this.o.store.settleStep({
+          outcomes: [
+            { id: fwd.id, status: "skipped", error: { reason: "not renamed (found under its old name)" } },
+          ],
+        });
+        this.o.reporter({
+          event: "op.resolved",
+          at: Date.now(),
+          txId: this.txId,
+          ...ref,
+          action: "lookup",
+          phase: "compensate",
+          found: false,
+        });
+        return false;
+      }
     } else {
       target = after?.remote ?? before?.remote ?? null;
     }
@@ -509,6 +603,8 @@ export class StepRunner {
         if (action === "revert") return provider.revert(t, ctx);
         if (action === "restore") return provider.restore(t, ctx);
         if (action === "archive") return provider.archive(t, ctx);
+        if (action === "rename" && provider.rename && before?.remote)
+          return provider.rename(t, before.remote.name, ctx);
         return Promise.resolve(undefined);
       };
       const once = async (): Promise<void> => {
@@ -526,6 +622,12 @@ export class StepRunner {
           await inStep(this.scope(fwd, "lookup", "compensate"), () =>
             this.assertGone(e, provider, t, "compensate"),
           );
+        } else if (action === "rename" && before?.remote) {
+          // renamed back already when the old name answers with the old name
+          const old = before.remote;
+          const back = await provider.read(old.remoteId, this.ctx("compensate")).catch(() => null);
+          if (back && sameName(back.name, old.name)) result = back;
+          else await once();
         } else {
           await once();
         }
@@ -552,6 +654,7 @@ export class StepRunner {
       // Put the state row back exactly as it was before the forward step.
       if (before?.row) settle.put = [before.row];
       else settle.remove = [{ stackId: this.o.stackId, address: fwd.address }];
+      if (before?.rows?.length) settle.put = [...(settle.put ?? []), ...before.rows];
       await this.o.store.settleStep(settle);
       crashPoint("compensate-after-outcome", at);
       if (target) this.o.cache?.invalidate(fwd.type, target.remoteId, fwd.address);
@@ -674,6 +777,38 @@ export class StepRunner {
   // -------------------------------------------------------------------------------------------
   // Plumbing
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Where a rename's object is now, for its undo: under the new name (the rename happened, or
+   * may have: then it is read), or null when it still carries the old name. Throws
+   * ProviderError `REMOTE_NOT_FOUND` when neither name finds it (someone else renamed or deleted
+   * it), and JOURNAL_INCOMPLETE without both images.
+   */
+  private async renamedTarget(fwd: JournalEntry): Promise<RemoteObject | null> {
+    const from = fwd.before?.remote;
+    const to = fwd.after?.remote;
+    if (!from || !to)
+      throw new DpnError(
+        "internal",
+        "JOURNAL_INCOMPLETE",
+        `Journal entry ${fwd.seq} of ${this.txId} (rename ${fwd.address}) has no image to roll back to`,
+      );
+    const provider = this.provider(fwd.type);
+    const read = (id: string) =>
+      inStep(this.scope(fwd, "lookup", "compensate"), () =>
+        this.retrying(provider.service, () => provider.read(id, this.ctx("compensate")), { read: true }),
+      );
+    const atNew = await read(to.remoteId);
+    if (atNew && sameName(atNew.name, to.name)) return atNew;
+    const atOld = await read(from.remoteId);
+    if (atOld && sameName(atOld.name, from.name)) return null;
+    throw new ProviderError(
+      "not_found",
+      "REMOTE_NOT_FOUND",
+      `${fwd.type} ${from.fullName} is found neither under its old name nor as ${to.fullName}`,
+      { outcome: "not_applied", retryable: false, details: { from: from.fullName, to: to.fullName } },
+    );
+  }
 
   /**
    * After a delete whose answer was lost: if the object is gone, the delete happened; otherwise
@@ -902,6 +1037,11 @@ export class StepRunner {
     });
     return obj;
   }
+}
+
+/** Names compare case-insensitively: Unity Catalog folds them to lower case. */
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 /** Journal status for a failed call: `unknown` when the effect may have happened. */

@@ -46,6 +46,13 @@ export const UNDO: Record<JournalAction, Undo> = {
     journalAs: "archive",
     needed: (what, txId) => `archive ${what} again, restored by ${txId}`,
   },
+  // A rename is undone by renaming back to the name in the rollback image.
+  rename: {
+    op: "rename",
+    journalAs: "rename",
+    needed: (what, txId, e) =>
+      `rename ${what} back to ${e.before?.remote?.name ?? "its previous name"} (renamed by ${txId})`,
+  },
   delete: {
     op: null,
     journalAs: null,

@@ -28,7 +28,8 @@ interface Team {
 
 async function team(backend: SharedBackend): Promise<Team> {
   const root = tempProject("dpn-team-");
-  const state = await backend.url();
+  const shared = await backend.fresh();
+  const state = shared.url;
   const sandbox = join(root, "cloud", "sandbox.db");
   mkdirSync(join(root, "cloud"));
   return {
@@ -37,7 +38,10 @@ async function team(backend: SharedBackend): Promise<Team> {
     machine(name) {
       const dir = join(root, name);
       mkdirSync(dir);
-      return { dir, env: { DPN_STATE: state, DPN_SANDBOX_DB: sandbox, DPN_HOST: `${name}.example` } };
+      return {
+        dir,
+        env: { ...shared.env, DPN_STATE: state, DPN_SANDBOX_DB: sandbox, DPN_HOST: `${name}.example` },
+      };
     },
   };
 }

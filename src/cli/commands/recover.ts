@@ -93,6 +93,10 @@ function recoveryOf(e: JournalEntry, mode: "rollback" | "resume"): string {
     return inDoubt ? "read back: record whether it was deleted" : "nothing (a delete is not undone)";
   if (inDoubt && e.action === "create")
     return rollback ? "look up by name; delete it if it is ours" : "look up by name; create it if missing";
+  if (inDoubt && e.action === "rename")
+    return rollback
+      ? "look it up under both names; rename it back if it carries the new one"
+      : "look it up under both names; rename it if it carries the old one";
   if (inDoubt) return rollback ? "undo (the undo is idempotent)" : "redo";
   if (e.status === "done") return rollback ? "undo" : "keep";
   return "nothing (it did not happen)";

@@ -417,6 +417,22 @@ export class ClusterProvider implements Provider<"dbx_cluster"> {
     });
   }
 
+  /**
+   * Rename in place: clusters/edit with the cluster's own spec and the new `cluster_name` (edit
+   * replaces the whole configuration; it is accepted only while RUNNING or TERMINATED, and
+   * restarts a RUNNING cluster: databricks-sdk-go compute ClustersAPI.Edit).
+   */
+  async rename(remote: RemoteObject, newName: string, ctx: ProviderContext): Promise<RemoteObject> {
+    return this.edit(
+      remote.remoteId,
+      ctx,
+      (spec) => {
+        spec.cluster_name = newName;
+      },
+      (r) => r.name === newName,
+    );
+  }
+
   async revert(snapshot: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {
     return this.edit(snapshot.remoteId, ctx, (spec, markers) => {
       delete spec.autoscale;

@@ -10,6 +10,7 @@ import { type DesiredResource, type JobTask, MARKER_KEYS, type Ownership } from 
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { TYPE_TAGS } from "../../naming/tags.js";
 import { serviceOf } from "../../types/registry.js";
+import { isNotFoundError } from "./client.js";
 import { buildComputeTags, PREV_PAUSE_KEY, splitComputeTags } from "./compute-tags.js";
 import { type InventoryOptions, listJobs } from "./inventory.js";
 import { archiveMarkers, ownedBy, ownershipMarkers } from "./markers.js";
@@ -285,6 +286,32 @@ export class JobProvider implements Provider<"dbx_job"> {
       s.max_concurrent_runs = desired.properties.max_concurrent_runs;
       s.tags = buildComputeTags(desired.tags, markers, JOB_TAG_LIMIT, `Job ${desired.name}`);
     });
+  }
+
+  /**
+   * Rename in place: jobs/update with `new_settings.name` only (top-level fields it names are
+   * replaced, the rest stays: databricks-sdk-go jobs.UpdateJob); the job id stays.
+   */
+  async rename(remote: RemoteObject, newName: string, ctx: ProviderContext): Promise<RemoteObject> {
+    if (!newName.trim())
+      throw new ProviderError("invalid_input", "DBX_INVALID_REQUEST", "A job needs a name", {
+        outcome: "not_applied",
+      });
+    if (remote.name !== newName) {
+      try {
+        await this.client.request("POST", "/api/2.2/jobs/update", {
+          body: { job_id: remote.remoteId, new_settings: { name: newName } },
+          idempotent: true,
+          signal: ctx.signal,
+        });
+      } catch (e) {
+        if (isNotFoundError(e)) throw vanished("Job", remote.remoteId);
+        throw e;
+      }
+    }
+    const after = await this.read(remote.remoteId, ctx);
+    if (!after) throw vanished("Job", remote.remoteId);
+    return after;
   }
 
   async revert(snapshot: RemoteObject, ctx: ProviderContext): Promise<RemoteObject> {

@@ -280,6 +280,27 @@ class UcNamespaceProvider<T extends NsType> implements Provider<T> {
     );
   }
 
+  /**
+   * Rename in place: PATCH `new_name` (databricks-sdk-go catalog.UpdateCatalog.NewName,
+   * UpdateSchema.NewName); Unity Catalog moves everything inside to the new full name. Not
+   * retried blindly (a resent rename finds the old name gone): an in-doubt failure is settled by
+   * the engine reading both names.
+   */
+  async rename(remote: RemoteObject, newName: string, ctx: ProviderContext): Promise<RemoteObject> {
+    assertUcName(newName, this.kind.label);
+    if (newName.toLowerCase() === remote.name.toLowerCase()) return remote;
+    try {
+      const res = await this.deps.client.request<UcNamespaceWire>("PATCH", this.path(remote.remoteId), {
+        body: { new_name: newName },
+        signal: ctx.signal,
+      });
+      return this.toRemote(res);
+    } catch (e) {
+      if (isNotFoundError(e)) throw vanished(this.kind.label, remote.remoteId);
+      throw e;
+    }
+  }
+
   /** GET, build a PATCH body from the fresh properties (null = nothing to do), send it. */
   private async patch(
     fullName: string,

@@ -7,7 +7,7 @@ import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
 import type { FieldChange, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { serviceOf } from "../../types/registry.js";
-import { DatabricksCallError } from "./client.js";
+import { DatabricksCallError, isNotFoundError } from "./client.js";
 import { type InventoryOptions, listVolumes } from "./inventory.js";
 import { archiveMarkers, ownedBy, ownershipMarkers, readMarkers } from "./markers.js";
 import { principalOf } from "./principal.js";
@@ -343,6 +343,30 @@ export class VolumeProvider implements Provider<"dbx_volume"> {
       (_m, tags) => ({ ...tags, ...ownershipMarkers(ownership) }),
       false,
     );
+  }
+
+  /**
+   * Rename in place: PATCH `new_name` (databricks-sdk-go catalog.UpdateVolumeRequestContent.NewName;
+   * the schema stays). Tags follow the volume; they are read back under the new name.
+   */
+  async rename(remote: RemoteObject, newName: string, ctx: ProviderContext): Promise<RemoteObject> {
+    assertUcName(newName, "Volume");
+    if (newName.toLowerCase() === remote.name.toLowerCase()) return remote;
+    let w: VolumeWire;
+    try {
+      w = await this.client.request<VolumeWire>(
+        "PATCH",
+        `${BASE}/volumes/${encodeURIComponent(remote.remoteId)}`,
+        {
+          body: { new_name: newName },
+          signal: ctx.signal,
+        },
+      );
+    } catch (e) {
+      if (isNotFoundError(e)) throw vanished("Volume", remote.remoteId);
+      throw e;
+    }
+    return this.toRemote(w, await this.readTags(w.full_name, ctx));
   }
 
   /** Read volume + tags, optionally PATCH the comment, converge tags to `want(...)`. */

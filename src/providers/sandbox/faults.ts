@@ -20,6 +20,7 @@ export const SANDBOX_METHODS = [
   "archive",
   "restore",
   "adopt",
+  "rename",
   "list",
 ] as const;
 export type SandboxMethod = (typeof SANDBOX_METHODS)[number];
@@ -33,6 +34,7 @@ export const MUTATING_METHODS: readonly SandboxMethod[] = [
   "archive",
   "restore",
   "adopt",
+  "rename",
 ];
 
 export function isMutating(method: SandboxMethod): boolean {

@@ -331,6 +331,28 @@ export class SandboxStore {
       .run(JSON.stringify(o.data), new Date().toISOString(), o.type, o.remoteId);
   }
 
+  /**
+   * Write `o` under its (new) id, names and parent after a rename; `oldRemoteId` is the row it
+   * was stored under. The caller checked that the new id is free.
+   */
+  rekey(o: StoredObject, oldRemoteId: string): void {
+    this.db
+      .prepare(
+        `UPDATE sandbox_objects SET remote_id = ?, name = ?, full_name = ?, parent_id = ?, data = ?, updated_at = ?
+         WHERE type = ? AND remote_id = ?`,
+      )
+      .run(
+        o.remoteId,
+        o.name,
+        o.fullName,
+        o.parentId,
+        JSON.stringify(o.data),
+        new Date().toISOString(),
+        o.type,
+        oldRemoteId,
+      );
+  }
+
   remove(type: ProvisionedType, remoteId: string): void {
     this.db.prepare("DELETE FROM sandbox_objects WHERE type = ? AND remote_id = ?").run(type, remoteId);
   }

@@ -106,6 +106,13 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
   ): { count: number; what: string; platformCode: string } | undefined;
   /** Remove what a forced delete takes with it (bucket objects; children are cascaded generically). */
   purge?(o: StoredObject, store: SandboxStore): void;
+  /**
+   * Rename in place (dpn migrate): set `o`'s id, names and platform record to `newName` and move
+   * whatever the rename carries along (a UC container's children, through `store.rekey`); the
+   * caller stores `o` itself. Throws the platform's refusals (name taken, invalid, state).
+   * Types the platform cannot rename in place have none.
+   */
+  rename?(o: StoredObject, newName: string, store: SandboxStore, opts: ModelOptions): void;
   /** Child types removed by a forced delete. */
   readonly childTypes?: readonly ProvisionedType[];
 }

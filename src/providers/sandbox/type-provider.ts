@@ -121,6 +121,8 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
   readonly service: string;
   /** Only for models with a plan-time check (clusters): a pure read of the simulated platform. */
   readonly check?: (desired: DesiredResource<T>, ctx: ProviderContext) => Promise<DesiredResource<T>>;
+  /** Only for models the platform can rename in place (Provider.rename). */
+  readonly rename?: (remote: RemoteObject, newName: string, ctx: ProviderContext) => Promise<RemoteObject>;
 
   constructor(
     private readonly model: TypeModel<T>,
@@ -132,6 +134,18 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
     this.service = serviceOf(model.type);
     const check = model.check?.bind(model);
     if (check) this.check = async (desired) => check(desired);
+    const rename = model.rename?.bind(model);
+    if (rename)
+      this.rename = (remote, newName, ctx) =>
+        this.call("rename", ctx, () =>
+          this.store.tx(() => {
+            const o = this.mustFetch(remote.remoteId, "rename");
+            const was = o.remoteId;
+            rename(o, newName, this.store, this.opts);
+            this.store.rekey(o, was);
+            return toRemote(this.model, o, this.store);
+          }),
+        );
   }
 
   /** Wrap one call: faults and latency first, the effect, then the after-effect fault. */

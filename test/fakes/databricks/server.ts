@@ -629,6 +629,61 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
     return m;
   };
 
+  /**
+   * PATCH `new_name` (UpdateCatalog / UpdateSchema / UpdateVolumeRequestContent.NewName): the
+   * object, everything inside it and their tag assignments move to the new full name. Checks come
+   * first, so a refused rename changes nothing.
+   */
+  const renameUc = (kind: "catalogs" | "schemas" | "volumes", oldFull: string, newName: unknown): string => {
+    const name = ucName(newName, kind.slice(0, -1));
+    const parts = oldFull.split(".");
+    const newFull = [...parts.slice(0, -1), name].join(".");
+    if (newFull === oldFull) return newFull;
+    if (kind === "catalogs" && /^(sys|databricks)/.test(name))
+      throw new ApiError(400, "INVALID_PARAMETER_VALUE", `Catalog name '${name}' is reserved.`);
+    if (kind === "catalogs" && state.catalogs.has(newFull))
+      throw new ApiError(409, "CATALOG_ALREADY_EXISTS", `Catalog '${name}' already exists`);
+    if (kind === "schemas" && state.schemas.has(newFull))
+      throw new ApiError(409, "SCHEMA_ALREADY_EXISTS", `Schema '${name}' already exists`);
+    if (kind === "volumes" && (state.volumes.has(newFull) || state.tables.has(newFull)))
+      throw new ApiError(409, "RESOURCE_ALREADY_EXISTS", `Volume '${newFull}' already exists`);
+    const moved = (full: string) =>
+      full === oldFull
+        ? newFull
+        : full.startsWith(`${oldFull}.`)
+          ? `${newFull}${full.slice(oldFull.length)}`
+          : full;
+    const level = parts.length; // 1 catalog, 2 schema, 3 volume
+    type Named = { name?: string; full_name?: string; catalog_name?: string; schema_name?: string };
+    const rekey = <T extends Named>(m: Map<string, T>) => {
+      for (const [k, v] of [...m.entries()]) {
+        const to = moved(k);
+        if (to === k) continue;
+        m.delete(k);
+        v.full_name = to;
+        if (k === oldFull) v.name = name;
+        else if (level === 1) v.catalog_name = name;
+        else if (level === 2) v.schema_name = name;
+        m.set(to, v);
+      }
+    };
+    if (kind === "catalogs") rekey(state.catalogs);
+    if (kind !== "volumes") {
+      rekey(state.schemas);
+      rekey(state.tables);
+    }
+    rekey(state.volumes);
+    for (const [k, v] of [...state.tags.entries()]) {
+      const slash = k.indexOf("/");
+      const to = `${k.slice(0, slash)}/${moved(k.slice(slash + 1))}`;
+      if (to !== k) {
+        state.tags.delete(k);
+        state.tags.set(to, v);
+      }
+    }
+    return newFull;
+  };
+
   // ------------------------------------------------------------------ SQL
   const applyStatement = (s: Stmt, who: string): void => {
     const [c, sc, t] = s.name.map((x) => x.toLowerCase()) as [string, string, string];
@@ -1113,6 +1168,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       ({ m, body }) => {
         const c = catalogOr(m[0] as string);
         const u = body as Partial<catalog.UpdateCatalog>; // body: the request itself (name is the path)
+        if (u.new_name !== undefined) renameUc("catalogs", c.name as string, u.new_name);
         if (u.comment !== undefined) c.comment = u.comment;
         if (u.properties !== undefined) c.properties = u.properties; // the whole map is replaced
         if (u.owner !== undefined) c.owner = u.owner;
@@ -1181,6 +1237,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       ({ m, body }) => {
         const s = schemaOr(m[0] as string);
         const u = body as Partial<catalog.UpdateSchema>; // body: the request itself (full_name is the path)
+        if (u.new_name !== undefined) renameUc("schemas", s.full_name as string, u.new_name);
         if (u.comment !== undefined) s.comment = u.comment;
         if (u.properties !== undefined) s.properties = u.properties;
         s.updated_at = now();
@@ -1272,6 +1329,7 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
       ({ m, body }) => {
         const v = volumeOr(m[0] as string);
         const u = body as Partial<catalog.UpdateVolumeRequestContent>; // body: the request itself
+        if (u.new_name !== undefined) renameUc("volumes", v.full_name as string, u.new_name);
         if (u.comment !== undefined) v.comment = u.comment;
         if (u.owner !== undefined) v.owner = u.owner;
         return v;

@@ -5,7 +5,7 @@
  */
 import type { CatalogProps } from "../../../core/resources.js";
 import { compact, stringMap, type TypeModel } from "../type-model.js";
-import { checkUcName, setOptional, ucAlreadyExists } from "./uc-common.js";
+import { checkUcName, renameUc, setOptional, ucAlreadyExists } from "./uc-common.js";
 
 export const dbxCatalogModel: TypeModel<"dbx_catalog"> = {
   type: "dbx_catalog",
@@ -39,6 +39,7 @@ export const dbxCatalogModel: TypeModel<"dbx_catalog"> = {
     });
     return { remoteId: name, name, fullName: name, parentType: null, parentId: null, data };
   },
+  rename: (o, newName, store) => renameUc(store, o, newName, "Catalog"),
   markerBag: (d) => stringMap(d, "properties"),
   tagBag: (d) => stringMap(d, "tags"),
   toProperties: (o) => compact({ comment: o.data.comment, storage_root: o.data.storage_root }),

@@ -142,6 +142,16 @@ export const dbxClusterModel: TypeModel<"dbx_cluster"> = {
       );
     }
   },
+  // clusters/edit with the same spec and a new cluster_name: same state rules, same restart
+  rename(o, newName, _store, opts) {
+    if (!newName.trim()) throw invalidSetting("cluster_name", "a cluster needs a name.");
+    if (newName === o.name) return;
+    this.assertEditable?.(o);
+    o.name = newName;
+    o.fullName = newName;
+    o.data.cluster_name = newName;
+    this.afterEdit?.(o, opts);
+  },
   afterEdit(o, opts) {
     if (o.data.state === "RUNNING")
       setState(o.data, "RESTARTING", "Restarting to apply the new configuration", opts);

@@ -143,6 +143,13 @@ export const dbxJobModel: TypeModel<"dbx_job"> = {
       data,
     };
   },
+  // jobs/update with new_settings.name: the job id and everything else stay
+  rename(o, newName) {
+    if (!newName.trim()) throw invalid("A job needs a name.");
+    o.name = newName;
+    o.fullName = newName;
+    settingsOf(o.data).name = newName;
+  },
   markerBag: (d) => stringMap(settingsOf(d) as unknown as Record<string, unknown>, "tags"),
   tagBag: (d) => stringMap(settingsOf(d) as unknown as Record<string, unknown>, "tags"),
   toProperties(o, store) {

@@ -5,7 +5,7 @@
  */
 import type { SchemaProps } from "../../../core/resources.js";
 import { compact, stringMap, type TypeModel } from "../type-model.js";
-import { checkUcName, requireCatalog, setOptional, ucAlreadyExists } from "./uc-common.js";
+import { checkUcName, renameUc, requireCatalog, setOptional, ucAlreadyExists } from "./uc-common.js";
 
 export const dbxSchemaModel: TypeModel<"dbx_schema"> = {
   type: "dbx_schema",
@@ -39,6 +39,7 @@ export const dbxSchemaModel: TypeModel<"dbx_schema"> = {
     });
     return { remoteId: fullName, name, fullName, parentType: "dbx_catalog", parentId: catalog, data };
   },
+  rename: (o, newName, store) => renameUc(store, o, newName, "Schema"),
   markerBag: (d) => stringMap(d, "properties"),
   tagBag: (d) => stringMap(d, "tags"),
   toProperties: (o) => compact({ catalog_name: o.data.catalog_name, comment: o.data.comment }),

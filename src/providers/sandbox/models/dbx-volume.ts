@@ -5,7 +5,14 @@
  */
 import type { VolumeProps } from "../../../core/resources.js";
 import { compact, stringMap, type TypeModel } from "../type-model.js";
-import { checkUcName, requireSchema, setOptional, ucAlreadyExists, ucInvalid } from "./uc-common.js";
+import {
+  checkUcName,
+  renameUc,
+  requireSchema,
+  setOptional,
+  ucAlreadyExists,
+  ucInvalid,
+} from "./uc-common.js";
 
 export const dbxVolumeModel: TypeModel<"dbx_volume"> = {
   type: "dbx_volume",
@@ -64,6 +71,7 @@ export const dbxVolumeModel: TypeModel<"dbx_volume"> = {
       data,
     };
   },
+  rename: (o, newName, store) => renameUc(store, o, newName, "Volume"),
   markerBag: (d) => stringMap(d, "tags"),
   tagBag: (d) => stringMap(d, "tags"),
   toProperties(o) {

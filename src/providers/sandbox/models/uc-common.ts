@@ -84,3 +84,41 @@ export function setOptional(d: Record<string, unknown>, key: string, value: unkn
   if (value === undefined || value === null) delete d[key];
   else d[key] = value;
 }
+
+/**
+ * Rename a catalog, schema or volume in place as Unity Catalog's PATCH `new_name` does: the name
+ * is validated and lower-cased, refused with `<KIND>_ALREADY_EXISTS` when the new full name is
+ * taken (tables and volumes share a schema's namespace), and every object inside a renamed
+ * catalog or schema moves to the new full name.
+ */
+export function renameUc(store: SandboxStore, o: StoredObject, newName: string, kind: string): void {
+  const name = newName.toLowerCase();
+  checkUcName(kind, name);
+  if (name === o.name) return;
+  const oldFull = o.fullName;
+  const full = [...oldFull.split(".").slice(0, -1), name].join(".");
+  const rivals = o.type === "dbx_volume" ? (["dbx_volume", "dbx_table"] as const) : [o.type];
+  if (rivals.some((t) => store.get(t, full)))
+    throw ucAlreadyExists(kind, full, o.type === "dbx_volume" ? "RESOURCE_ALREADY_EXISTS" : undefined);
+  o.remoteId = full;
+  o.name = name;
+  o.fullName = full;
+  o.data.name = name;
+  o.data.full_name = full;
+  const under = `${oldFull}.`;
+  const moved = (id: string) => `${full}.${id.slice(under.length)}`;
+  for (const t of ["dbx_schema", "dbx_table", "dbx_volume"] as const) {
+    for (const c of store.ofType(t)) {
+      if (!c.remoteId.startsWith(under)) continue;
+      const was = c.remoteId;
+      c.remoteId = moved(was);
+      c.fullName = moved(c.fullName);
+      c.data.full_name = c.remoteId;
+      if (o.type === "dbx_catalog") c.data.catalog_name = name;
+      else c.data.schema_name = name;
+      if (c.parentId === oldFull) c.parentId = full;
+      else if (c.parentId?.startsWith(under)) c.parentId = moved(c.parentId);
+      store.rekey(c, was);
+    }
+  }
+}
