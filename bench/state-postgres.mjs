@@ -7,13 +7,14 @@
 // schema of its own), else a throwaway server started here on loopback (initdb + pg_ctl, run as
 // the `postgres` user when we are root, fsync on), stopped at the end. On loopback the figures
 // are the server's commit cost (fsync) plus a few local round trips; over a network each write
-// adds about five round trips (BEGIN, checks, statements, COMMIT). SQLite: a file in a temp dir
+// costs its round trips (an intent five, a settlement six): BENCH_RTT_MS (default "0,2") runs
+// the steps again through a loopback proxy adding that round-trip time. SQLite: a file in a temp dir
 // (WAL, synchronous=FULL); its settlement is group-committed with the next intent, so its
 // "settle" is the enqueue and its "intent" carries the previous settlement's commit.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -22,6 +23,8 @@ import { openStateStore } from "../dist/state/sqlite-store.js";
 import { machine, round } from "./lib.mjs";
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 300);
+/** Round-trip times to simulate between dpn and the server (a delaying loopback proxy), in ms. */
+const RTTS = (process.env.BENCH_RTT_MS ?? "0,2").split(",").map(Number);
 const WARMUP = 20;
 
 function percentiles(values) {
@@ -91,6 +94,32 @@ async function serverVersion(url) {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * A loopback TCP proxy that delays every chunk by rtt/2 in each direction (order kept), so the
+ * cost of round trips shows as it would across a network.
+ */
+async function delayProxy(target, rttMs) {
+  const half = rttMs / 2;
+  const relay = (from, to) => {
+    let last = 0;
+    from.on("data", (d) => {
+      const at = Math.max(Date.now() + half, last);
+      last = at;
+      setTimeout(() => to.write(d), at - Date.now());
+    });
+  };
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) s.on("error", () => undefined);
+    relay(client, upstream);
+    relay(upstream, client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  return { port: server.address().port, close: () => new Promise((r) => server.close(r)) };
 }
 
 /** Remove the benchmark's schema from a database that is not ours. */
@@ -201,12 +230,18 @@ const schema = `dpn_bench_${randomBytes(4).toString("hex")}`;
 try {
   const url = `${baseUrl}${baseUrl.includes("?") ? "&" : "?"}schema=${schema}`;
   const display = url.replace(/(\/\/[^:/@]*):[^@/]*@/, "$1:***@");
-  const pgStore = await openPostgresStateStore({ url, env: process.env, display });
-  let postgres;
-  try {
-    postgres = await measure(pgStore);
-  } finally {
-    await pgStore.close();
+  const postgres = [];
+  for (const rtt of RTTS) {
+    const target = new URL(url);
+    const proxy = rtt > 0 ? await delayProxy(new URL(url), rtt) : undefined;
+    if (proxy) target.host = `127.0.0.1:${proxy.port}`;
+    const pgStore = await openPostgresStateStore({ url: target.toString(), env: process.env, display });
+    try {
+      postgres.push({ added_rtt_ms: rtt, ...(await measure(pgStore)) });
+    } finally {
+      await pgStore.close();
+      await proxy?.close();
+    }
   }
   const sqliteStore = openStateStore(join(dir, "state.db"));
   let sqlite;
@@ -216,7 +251,7 @@ try {
     await sqliteStore.close();
   }
   process.stderr.write(
-    `postgres step p50 ${postgres.step.p50_ms} ms, sqlite step p50 ${sqlite.step.p50_ms} ms\n`,
+    `postgres step p50 ${postgres.map((p) => `${p.step.p50_ms} ms (+${p.added_rtt_ms} ms RTT)`).join(", ")}; sqlite ${sqlite.step.p50_ms} ms\n`,
   );
   console.log(
     JSON.stringify(
@@ -227,7 +262,7 @@ try {
           server: external ? "BENCH_POSTGRES_URL" : "throwaway server on loopback (fsync on)",
           location: display,
           version: await serverVersion(baseUrl),
-          ...postgres,
+          runs: postgres,
         },
         sqlite: { location: "temp file (WAL, synchronous=FULL, group commit)", ...sqlite },
         machine: machine(),

@@ -42,7 +42,7 @@ function cutter(url: string, cut: Cut): { hooks: PostgresStoreHooks; fired: () =
         if (e.op !== cut.op) return;
         if (!seen.includes(e.call)) seen.push(e.call);
         if (seen.indexOf(e.call) !== cut.nth - 1) return;
-        if (cut.at === "commit" ? e.sql !== "COMMIT" : e.sql === "BEGIN") return;
+        if (cut.at === "commit" ? e.sql !== "COMMIT" : e.sql.startsWith("BEGIN")) return;
         if (cut.at === "first" && fired >= e.attempt) return;
         fired++;
         await terminateBackend(url, e.pid);

@@ -528,6 +528,13 @@ export class PostgresStateStore implements StateStore {
   private readonly fences = new Map<string, { holderId: string; fencing: number }>();
   private closed = false;
   private calls = 0;
+  /**
+   * Which stack a transaction and a journal entry belong to, as learnt from this store's own
+   * writes and lookups (it never changes): fencing needs it, and a cached answer saves a round
+   * trip per write.
+   */
+  private readonly txStacks = new Map<string, string>();
+  private readonly entryStacks = new Map<number, string>();
 
   /** Use `openPostgresStateStore`. */
   constructor(
@@ -581,8 +588,9 @@ export class PostgresStateStore implements StateStore {
           attempt,
           call,
         });
-      const r = await client.query(sql, params);
-      return r.rows as R[];
+      const r = (await client.query(sql, params)) as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(r) ? r[r.length - 1] : r;
+      return (last?.rows ?? []) as R[];
     };
   }
 
@@ -642,15 +650,17 @@ export class PostgresStateStore implements StateStore {
         client = await this.connect();
         const q = this.queryOn(client, op, attempt, call);
         phase = "statements";
-        await q("BEGIN");
+        // One round trip opens the transaction: BEGIN and the checks that need no parameters go
+        // as one simple query (several statements, the last one's rows come back).
+        const opening = ["BEGIN"];
+        // A retry may meet row locks of its first attempt's transaction, which the server keeps
+        // until it notices the client is gone: wait for them only so long.
+        if (attempt > 1) opening.push(`SET LOCAL lock_timeout = ${RETRY_LOCK_TIMEOUT_MS}`);
+        const checkMigrated = !MIGRATION_EXEMPT.has(op);
+        if (checkMigrated) opening.push("SELECT value FROM backend_meta WHERE key = 'migrated_to'");
         try {
-          // A retry may meet row locks of its first attempt's transaction, which the server keeps
-          // until it notices the client is gone: wait for them only so long.
-          if (attempt > 1) await q(`SET LOCAL lock_timeout = ${RETRY_LOCK_TIMEOUT_MS}`);
-          if (!MIGRATION_EXEMPT.has(op)) {
-            const m = await q<{ value: string }>("SELECT value FROM backend_meta WHERE key = 'migrated_to'");
-            if (m[0]) throw migratedError(this.where.display, m[0].value, op);
-          }
+          const m = await q<{ value: string }>(opening.join("; "));
+          if (checkMigrated && m[0]) throw migratedError(this.where.display, m[0].value, op);
           const r = await fn(q, { afterUnknownCommit: unknownCommit !== undefined });
           phase = "commit";
           await q("COMMIT");
@@ -721,8 +731,24 @@ export class PostgresStateStore implements StateStore {
   /** The stack of a transaction (for fencing), or undefined when the store holds no lock. */
   private async txStack(q: Query, txId: string): Promise<string | undefined> {
     if (this.fences.size === 0) return undefined;
+    const known = this.txStacks.get(txId);
+    if (known) return known;
     const r = await q<{ stack_id: string }>("SELECT stack_id FROM transactions WHERE id = $1", [txId]);
+    if (r[0]) this.txStacks.set(txId, r[0].stack_id);
     return r[0]?.stack_id;
+  }
+
+  /** The stacks of journal entries (for fencing), from the cache or one query for the rest. */
+  private async entriesStacks(q: Query, ids: number[]): Promise<string[]> {
+    const unknown = ids.filter((id) => !this.entryStacks.has(id));
+    if (unknown.length > 0) {
+      const rows = await q<{ id: number; stack_id: string }>(
+        "SELECT j.id, t.stack_id FROM journal j JOIN transactions t ON t.id = j.tx_id WHERE j.id = ANY($1::bigint[])",
+        [unknown],
+      );
+      for (const r of rows) this.entryStacks.set(r.id, r.stack_id);
+    }
+    return ids.map((id) => this.entryStacks.get(id)).filter((s): s is string => s !== undefined);
   }
 
   /** The server's clock in ms: lock leases are measured on it, so machines' clocks need not agree. */
@@ -888,7 +914,7 @@ export class PostgresStateStore implements StateStore {
   ): Promise<TransactionRecord> {
     const rec: TransactionRecord = { ...tx, status: "running", startedAt: tx.startedAt || nowIso() };
     delete rec.finishedAt;
-    return this.write(
+    const t = await this.write(
       "beginTransaction",
       async (q, retry) => {
         await this.fence(q, [tx.stackId]);
@@ -925,6 +951,8 @@ export class PostgresStateStore implements StateStore {
       },
       { keyed: true },
     );
+    this.txStacks.set(t.id, t.stackId);
+    return t;
   }
 
   async finishTransaction(txId: string, status: TxStatus, error?: Record<string, unknown>): Promise<void> {
@@ -990,7 +1018,7 @@ export class PostgresStateStore implements StateStore {
     // The key that lets a retry after an unknown COMMIT find the first attempt's row instead of
     // writing the intent twice.
     const key = randomUUID();
-    return this.write(
+    const entry = await this.write(
       "journalIntent",
       async (q, retry) => {
         if (retry.afterUnknownCommit) {
@@ -1032,6 +1060,9 @@ export class PostgresStateStore implements StateStore {
       },
       { keyed: true },
     );
+    const stack = this.txStacks.get(entry.txId);
+    if (stack) this.entryStacks.set(entry.id, stack);
+    return entry;
   }
 
   async settleStep(st: StepSettlement): Promise<void> {
@@ -1041,19 +1072,15 @@ export class PostgresStateStore implements StateStore {
       "settleStep",
       async (q) => {
         if (this.fences.size > 0) {
-          const ids = st.outcomes.map((o) => o.id);
-          const viaJournal =
-            ids.length === 0
-              ? []
-              : await q<{ stack_id: string }>(
-                  "SELECT DISTINCT t.stack_id FROM journal j JOIN transactions t ON t.id = j.tx_id WHERE j.id = ANY($1::bigint[])",
-                  [ids],
-                );
+          const viaJournal = await this.entriesStacks(
+            q,
+            st.outcomes.map((o) => o.id),
+          );
           const viaAudit: (string | undefined)[] = [];
           for (const a of st.audit ?? [])
             viaAudit.push(a.stackId ?? (a.txId ? await this.txStack(q, a.txId) : undefined));
           await this.fence(q, [
-            ...viaJournal.map((r) => r.stack_id),
+            ...viaJournal,
             ...(st.put ?? []).map((r) => r.stackId),
             ...(st.remove ?? []).map((r) => r.stackId),
             ...viaAudit,
