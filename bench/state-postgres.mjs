@@ -13,7 +13,7 @@
 // "settle" is the enqueue and its "intent" carries the previous settlement's commit.
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,9 +55,11 @@ async function startServer() {
   const bin =
     which.status === 0
       ? join(which.stdout.trim(), "..")
-      : ["/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin"].find((d) =>
-          existsSync(join(d, "initdb")),
-        );
+      : (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : [])
+          .filter((v) => /^\d+$/.test(v))
+          .sort((a, b) => Number(b) - Number(a))
+          .map((v) => join("/usr/lib/postgresql", v, "bin"))
+          .find((d) => existsSync(join(d, "initdb")));
   if (!bin) throw new Error("initdb not found: apt-get install -y postgresql, or set BENCH_POSTGRES_URL");
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), "dpn-bench-pg-"));

@@ -493,6 +493,11 @@ describe("postgres state: credentials and privileges", () => {
     );
     expect(err.code).toBe("STATE_PERMISSION_DENIED");
     expect(err.hint).toContain(`GRANT USAGE, CREATE ON SCHEMA public TO ${role}`);
+    // Read-only, the same user must not see an empty state where there is one it may not read.
+    const ro = await rejection(
+      openPostgresStateStore({ url: u.toString(), env: {}, display: u.toString(), readonly: true }),
+    );
+    expect(ro.code).toBe("STATE_PERMISSION_DENIED");
 
     await adminQuery(url, `GRANT USAGE ON SCHEMA public TO ${role}`);
     await adminQuery(url, `GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${role}`);

@@ -10,18 +10,23 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 
 /** Where Debian's postgresql package puts the server binaries (not on PATH by default). */
-const DEBIAN_BIN_DIRS = [
-  "/usr/lib/postgresql/17/bin",
-  "/usr/lib/postgresql/16/bin",
-  "/usr/lib/postgresql/15/bin",
-];
+const DEBIAN_ROOT = "/usr/lib/postgresql";
+
+/** Debian's server bin directories, newest major version first. */
+function debianBinDirs(): string[] {
+  if (!existsSync(DEBIAN_ROOT)) return [];
+  return readdirSync(DEBIAN_ROOT)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => join(DEBIAN_ROOT, v, "bin"));
+}
 
 export const POSTGRES_INSTALL_HINT =
   "Install PostgreSQL's server binaries: apt-get install -y postgresql (Debian/Ubuntu), or put initdb and pg_ctl on PATH.";
@@ -31,7 +36,7 @@ export function findPostgresBin(): string | undefined {
   const which = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" });
   const onPath = which.status === 0 ? which.stdout.trim() : "";
   if (onPath) return join(onPath, "..");
-  return DEBIAN_BIN_DIRS.find((d) => existsSync(join(d, "initdb")));
+  return debianBinDirs().find((d) => existsSync(join(d, "initdb")));
 }
 
 function freePort(): Promise<number> {
