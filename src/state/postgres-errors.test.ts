@@ -25,6 +25,7 @@ describe("postgres state errors", () => {
       new Error("Connection terminated unexpectedly"),
       new Error("Client has encountered a connection error and is not queryable"),
       new Error("timeout exceeded when trying to connect"),
+      new Error("Query read timeout"),
       pgError("57P01", "terminating connection due to administrator command"),
       pgError("08006"),
     ])

@@ -37,7 +37,7 @@ export function isConnectionFailure(e: unknown): boolean {
   if (state) return state.startsWith("08") || state === "57P01" || state === "57P02" || state === "57P03";
   const code = (e as { code?: unknown }).code;
   if (typeof code === "string" && SOCKET_CODES.has(code)) return true;
-  return /connection terminated|not queryable|connection ended|timeout expired|timeout exceeded when trying to connect|terminating connection|connect ETIMEDOUT|socket hang up/i.test(
+  return /connection terminated|not queryable|connection ended|timeout expired|timeout exceeded when trying to connect|query read timeout|terminating connection|connect ETIMEDOUT|socket hang up/i.test(
     e.message,
   );
 }

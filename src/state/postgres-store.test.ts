@@ -445,6 +445,21 @@ describe("postgres state: a COMMIT that succeeded but whose reply was lost", () 
     expect((await s.auditEvents({ txId: "tx-1" })).map((a) => a.event)).toEqual(["created"]);
   });
 
+  it("a connection that goes silent mid-write counts as broken: retried on a new one, written once", async () => {
+    const url = await database();
+    const proxy = await startCommitCutProxy(url);
+    cleanup.push(() => proxy.close());
+    const s = await openPostgresStateStore({ url: proxy.url, env: {}, display: "d", queryTimeoutMs: 500 });
+    cleanup.push(() => s.close());
+    const id = (await s.ensureStack("sales", "dev")).id;
+    await s.beginTransaction(txOf(id, "tx-1"), plan(id));
+    proxy.armBlackHole(/INSERT INTO journal/);
+    const t0 = Date.now();
+    await s.journalIntent(intent("tx-1", "s3.a"));
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    expect((await adminQuery(url, "SELECT seq FROM journal")).length).toBe(1);
+  });
+
   it("a lock renewal is retried and holds", async () => {
     const { proxy, s, id } = await setup();
     proxy.armCommitCut();

@@ -91,6 +91,8 @@ const DEFAULT_POOL_SIZE = 4;
 const RETRY_LOCK_TIMEOUT_MS = 10_000;
 /** How long the server lets a dpn session sit inside a transaction before ending it (see open). */
 const IDLE_IN_TRANSACTION_MS = 5_000;
+/** A statement still unanswered after this long is taken for a connection gone silent. */
+const QUERY_TIMEOUT_MS = 60_000;
 /** Oldest server dpn supports: identity columns (10) and what it was tested on (docs). */
 const MIN_SERVER_VERSION = 120000;
 
@@ -136,6 +138,8 @@ export interface OpenPostgresOptions {
   poolSize?: number;
   /** Override of IDLE_IN_TRANSACTION_MS (tests). */
   idleInTransactionMs?: number;
+  /** Override of QUERY_TIMEOUT_MS (tests). */
+  queryTimeoutMs?: number;
   hooks?: PostgresStoreHooks;
 }
 
@@ -1602,7 +1606,12 @@ export async function openPostgresStateStore(o: OpenPostgresOptions): Promise<Po
     // finds its connection gone and retries on a new one, where fencing refuses it.
     options: `-c search_path=${target.schema} -c idle_in_transaction_session_timeout=${o.idleInTransactionMs ?? IDLE_IN_TRANSACTION_MS}`,
     connectionTimeoutMillis: target.connectTimeoutMs,
+    // A connection that goes silent (a network black hole, no RST) would otherwise hang a run for
+    // as long as TCP retransmits: keepalives find dead idle connections, and a statement without
+    // an answer for QUERY_TIMEOUT_MS counts as a broken connection (handled as any other).
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    query_timeout: o.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
     max: o.poolSize ?? DEFAULT_POOL_SIZE,
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,

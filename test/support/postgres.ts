@@ -182,6 +182,11 @@ export interface CommitCutProxy {
   url: string;
   /** Lose the reply of the next COMMIT (any connection). */
   armCommitCut(): void;
+  /**
+   * Go silent on the next message whose text matches `sql`: forward it, then relay no answer on
+   * that connection and keep it open (a network black hole), until the client closes it.
+   */
+  armBlackHole(sql: RegExp): void;
   /** How many COMMIT replies were lost. */
   readonly cuts: number;
   close(): Promise<void>;
@@ -192,6 +197,7 @@ export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Pr
   const { connect, createServer: createTcpServer } = await import("node:net");
   let armed = false;
   let cuts = 0;
+  let blackHole: RegExp | undefined;
   const sockets = new Set<import("node:net").Socket>();
   const server = createTcpServer((client) => {
     const upstream = connect(Number(target.port), target.hostname);
@@ -227,6 +233,12 @@ export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Pr
         if (buf.length < len) return;
         const msg = buf.subarray(0, len);
         buf = buf.subarray(len);
+        if (blackHole?.test(msg.subarray(5).toString("utf8"))) {
+          blackHole = undefined;
+          relayReplies = false;
+          upstream.write(msg);
+          continue;
+        }
         const isCommit = msg[0] === 0x51 && /^\s*COMMIT\b/i.test(msg.subarray(5).toString("utf8"));
         if (isCommit && armed) {
           armed = false;
@@ -252,6 +264,9 @@ export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Pr
     url: url.toString(),
     armCommitCut() {
       armed = true;
+    },
+    armBlackHole(sql) {
+      blackHole = sql;
     },
     get cuts() {
       return cuts;
