@@ -7,8 +7,9 @@
  * It also starts one throwaway PostgreSQL server on loopback (test/support/postgres.ts) for the
  * PostgreSQL state backend, reached with `inject("postgresUrl")`; each test makes its own database.
  * If moto or PostgreSQL is not installed the whole run fails with a message saying how to install
- * it: AWS and PostgreSQL tests are never skipped silently. The teardown fails the run (exit code 1 and a thrown list)
- * when any request broke a model, even if the test that sent it swallowed the error.
+ * it: AWS and PostgreSQL tests are never skipped silently. The teardown fails the run (exit code 1
+ * and a thrown list) when any request broke a model, even if the test that sent it swallowed the
+ * error.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
