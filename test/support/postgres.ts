@@ -8,7 +8,7 @@
  * PostgreSQL refuses to run as root, so when the tests run as root the server runs as the
  * `postgres` user (Debian's package creates it) via `runuser`.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -72,9 +72,15 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = join(dir, "data");
   const log = join(dir, "server.log");
   if (asRoot) {
-    const uid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }).trim());
-    chownSync(dir, uid, gid);
+    const id = (flag: string) => {
+      const r = spawnSync("id", [flag, "postgres"], { encoding: "utf8" });
+      if (r.status !== 0)
+        throw new Error(
+          `PostgreSQL refuses to run as root, and there is no 'postgres' user to run it as. ${POSTGRES_INSTALL_HINT} (the package creates the user), or run the tests as another user.`,
+        );
+      return Number(r.stdout.trim());
+    };
+    chownSync(dir, id("-u"), id("-g"));
     chmodSync(dir, 0o700);
   }
   const run = (cmd: string, args: string[]) => {
