@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, inject, it } from "vitest";
 import { FakeCloud, graph20 } from "../../test/fakes/memory-provider.js";
-import { createTestDatabase, terminateBackend } from "../../test/support/postgres.js";
+import { createTestDatabase, startCommitCutProxy, terminateBackend } from "../../test/support/postgres.js";
 import { applyPlan } from "../engine/apply.js";
 import { planChanges } from "../engine/plan.js";
 import { assertNoUnfinished, recover } from "../engine/recover.js";
@@ -102,6 +102,38 @@ describe("engine × PostgreSQL store: the connection drops mid-run", () => {
       expect(c.fired()).toBeGreaterThan(0);
       expect(outcome).not.toBe("committed");
       await consistent(db.url, cloud, stack.id);
+    });
+  }
+
+  for (const skip of [2, 9, 30]) {
+    it(`the reply of COMMIT #${skip + 1} is lost (it committed): state and cloud agree after recover`, async () => {
+      const db = await createTestDatabase(inject("postgresUrl"));
+      cleanup.push(() => db.drop());
+      const proxy = await startCommitCutProxy(db.url, 100);
+      cleanup.push(() => proxy.close());
+      const store = await open(proxy.url);
+      const cloud = new FakeCloud();
+      const stack = await store.ensureStack("dp", "dev");
+      const registry = cloud.registry();
+      const plan = await planChanges({ desired: graph20(), store, stack, registry });
+      proxy.armCommitCut(skip);
+      await applyPlan({
+        plan,
+        store,
+        stack,
+        registry,
+        options: { command: "dpn create", parallelism: 4, retry: { baseMs: 0, throttleBaseMs: 0 } },
+      }).catch(() => undefined);
+      expect(proxy.cuts).toBe(1);
+      await consistent(db.url, cloud, stack.id);
+      // no intent was written twice: one forward entry per address and transaction
+      const fresh = await open(db.url);
+      for (const t of await fresh.listTransactions({ stackId: stack.id })) {
+        const forward = (await fresh.journal(t.id))
+          .filter((e) => e.phase === "forward")
+          .map((e) => e.address);
+        expect(forward.length, t.id).toBe(new Set(forward).size);
+      }
     });
   }
 });

@@ -186,8 +186,8 @@ export async function terminateBackend(url: string, pid: number): Promise<void> 
 export interface CommitCutProxy {
   /** URL of `serverUrl`'s database through the proxy. */
   url: string;
-  /** Lose the reply of the next COMMIT (any connection). */
-  armCommitCut(): void;
+  /** Lose the reply of the next COMMIT (any connection), or of the one after `skip` more. */
+  armCommitCut(skip?: number): void;
   /**
    * Go silent on the next message whose text matches `sql`: forward it, then relay no answer on
    * that connection and keep it open (a network black hole), until the client closes it.
@@ -201,7 +201,8 @@ export interface CommitCutProxy {
 export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Promise<CommitCutProxy> {
   const target = new URL(serverUrl);
   const { connect, createServer: createTcpServer } = await import("node:net");
-  let armed = false;
+  /** COMMITs still to let through before the armed cut; -1 when not armed. */
+  let armed = -1;
   let cuts = 0;
   let blackHole: RegExp | undefined;
   const sockets = new Set<import("node:net").Socket>();
@@ -246,8 +247,9 @@ export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Pr
           continue;
         }
         const isCommit = msg[0] === 0x51 && /^\s*COMMIT\b/i.test(msg.subarray(5).toString("utf8"));
-        if (isCommit && armed) {
-          armed = false;
+        if (isCommit && armed > 0) armed--;
+        else if (isCommit && armed === 0) {
+          armed = -1;
           cuts++;
           relayReplies = false;
           upstream.write(msg);
@@ -268,8 +270,8 @@ export async function startCommitCutProxy(serverUrl: string, settleMs = 200): Pr
   url.host = `127.0.0.1:${port}`;
   return {
     url: url.toString(),
-    armCommitCut() {
-      armed = true;
+    armCommitCut(skip = 0) {
+      armed = skip;
     },
     armBlackHole(sql) {
       blackHole = sql;
