@@ -1,6 +1,6 @@
 /**
  * `dpn migrate --plan out/migration.json`: carry out the in-place renames of a scan's migration
- * plan (Unity Catalog catalogs, schemas and volumes, clusters, jobs) as one transaction that
+ * plan (Unity Catalog catalogs, schemas, tables and volumes, clusters, jobs) as one transaction that
  * renames everything back on failure. Every rename is checked against the live estate before
  * anything changes (the object still has its old name, the new name is free, no other stack
  * manages it); copy-and-archive and manual entries, and renames the platform's API cannot make,
@@ -99,8 +99,11 @@ export async function migrate(app: AppContext, input: MigrateInput): Promise<Mig
     registry = await app.openRegistry({
       target: input.target,
       ...profilesOf(input),
-      // tables: a volume's new name must not be a table's
-      types: types.includes("dbx_volume") ? [...new Set<ProvisionedType>([...types, "dbx_table"])] : types,
+      // tables and volumes share a schema's namespace: a new name must be free of both
+      types:
+        types.includes("dbx_volume") || types.includes("dbx_table")
+          ? [...new Set<ProvisionedType>([...types, "dbx_table", "dbx_volume"])]
+          : types,
       readonly: dryRun,
       ...(input.sandboxFlags ? { sandboxFlags: input.sandboxFlags } : {}),
     });
@@ -220,9 +223,7 @@ function split(
     if (!registry.get(type).rename) {
       const now = fromFull === r.from.full_name ? "" : ` (after this migration it is ${fromFull})`;
       skip(
-        type === "dbx_table"
-          ? `not executed by migrate: the Unity Catalog tables API cannot rename a table (its PATCH takes only owner); run the plan's ALTER TABLE … RENAME TO statement on a SQL warehouse${now} (a written plan)`
-          : `not executed by migrate: ${type} cannot be renamed in place on this target${now} (a written plan)`,
+        `not executed by migrate: ${type} cannot be renamed in place on this target${now} (a written plan)`,
       );
       continue;
     }
@@ -334,7 +335,7 @@ async function checkRenames(
     const target = [...parent, step.to.name].join(".");
     if (isUc(step.type)) {
       const rivals: ProvisionedType[] =
-        step.type === "dbx_volume" ? ["dbx_volume", "dbx_table"] : [step.type];
+        step.type === "dbx_volume" || step.type === "dbx_table" ? ["dbx_volume", "dbx_table"] : [step.type];
       for (const t of rivals)
         if (await registry.get(t).read(target.toLowerCase(), ctx))
           stale.push(`${r.object}: the new name ${target} is taken by a ${t}`);

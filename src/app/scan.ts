@@ -24,8 +24,13 @@ export interface ScanInput extends ProfileChoice {
   include?: readonly string[];
   /** Globs over the full name; an object matching one is left out. */
   exclude?: readonly string[];
-  /** AWS region for the clients' default endpoint (ListBuckets spans every region). */
-  region?: string;
+  /**
+   * `--region`: the regions Glue is read in, exactly; the first is the clients' default region.
+   * Absent: the clients' default region (AWS_REGION / profile), the convention's configured
+   * regions and the regions of the account's buckets when S3 is scanned (`glueRegionsOf`).
+   * S3's ListBuckets and Databricks are global either way.
+   */
+  regions?: readonly string[];
   /** After each page read: objects read so far of this type, and how many types are done. */
   onProgress?: (p: { type: ProvisionedType; read: number; typesDone: number; types: number }) => void;
   signal?: AbortSignal;
@@ -100,6 +105,44 @@ export function platformMade(o: {
   return undefined;
 }
 
+/** The `region` values the convention configures (defaults, environments, resource types). */
+export function conventionRegions(conv: Convention): string[] {
+  const layers = [conv.defaults, ...Object.values(conv.environments), ...Object.values(conv.resource_types)];
+  return [
+    ...new Set(layers.map((v) => v.region).filter((r): r is string => typeof r === "string" && r !== "")),
+  ];
+}
+
+/**
+ * The regions Glue is read in besides the clients' default one: the `--region` list when given,
+ * else the convention's configured regions and the regions of the buckets listed before (a
+ * Glue catalog is regional; an account's data usually lives where its buckets are).
+ */
+export function glueRegionsOf(
+  input: Pick<ScanInput, "regions" | "convention">,
+  bucketRegions: Iterable<string>,
+): string[] {
+  if (input.regions?.length) return [...new Set(input.regions)];
+  return [...new Set([...conventionRegions(input.convention), ...bucketRegions])].sort();
+}
+
+const REGION = /^[a-z]{2,4}(-[a-z]+)+-[0-9]+$/;
+
+/** Throws SCAN_REGION_INVALID (usage, exit 2) naming every `--region` value that is not a region name. */
+function checkRegions(regions: readonly string[]): void {
+  const bad = regions.filter((r) => !REGION.test(r));
+  if (bad.length)
+    throw new DpnError(
+      "usage",
+      "SCAN_REGION_INVALID",
+      `--region ${bad.map((r) => JSON.stringify(r)).join(", ")} ${bad.length === 1 ? "is" : "are"} not an AWS region name`,
+      {
+        hint: "Name AWS regions such as eu-west-1, repeated or comma-separated: --region us-east-1,eu-west-1.",
+        details: { regions: bad },
+      },
+    );
+}
+
 const READ_CONTEXT: ProviderContext = {
   stackId: "",
   txId: "scan",
@@ -108,15 +151,19 @@ const READ_CONTEXT: ProviderContext = {
 };
 
 /**
- * Read the target's estate and classify it. Rejects with the providers' errors (auth: exit 4)
- * and SCAN_TYPE_UNSUPPORTED (exit 2) when a provider of the target cannot list.
+ * Read the target's estate and classify it. Rejects with the providers' errors (auth: exit 4),
+ * SCAN_TYPE_UNSUPPORTED (exit 2) when a provider of the target cannot list, and
+ * SCAN_REGION_INVALID (exit 2, before any call) for a `regions` value that is not a region name.
  */
 export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanResult> {
-  const types = input.types?.length ? [...input.types] : [...PROVISIONED_TYPES];
+  // In PROVISIONED_TYPES order whatever the options' order: S3 before Glue (bucket regions).
+  const types = PROVISIONED_TYPES.filter((t) => !input.types?.length || input.types.includes(t));
+  if (input.regions?.length) checkRegions(input.regions);
+  const first = input.regions?.[0];
   const registry = await app.openRegistry({
     target: input.target,
     ...profilesOf(input),
-    ...(input.region ? { region: input.region } : {}),
+    ...(first ? { region: first } : {}),
     types,
     readonly: true,
   });
@@ -128,6 +175,8 @@ export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanR
   const objects: ScanObject[] = [];
   let filteredOut = 0;
   const platform: ScanReport["out_of_scope"] = [];
+  // Buckets come first (PROVISIONED_TYPES order): their regions widen Glue's.
+  const bucketRegions = new Set<string>();
   try {
     let typesDone = 0;
     for (const type of types) {
@@ -142,8 +191,12 @@ export async function scanLive(app: AppContext, input: ScanInput): Promise<ScanR
       const listed = await provider.list(ctx, {
         ...(input.signal ? { signal: input.signal } : {}),
         onProgress: (n) => input.onProgress?.({ type, read: n, typesDone, types: types.length }),
+        ...(type.startsWith("aws_glue_") ? { regions: glueRegionsOf(input, bucketRegions) } : {}),
       });
       read[type] = listed.length;
+      if (type === "aws_s3_bucket")
+        for (const r of listed)
+          if (typeof r.properties.region === "string") bucketRegions.add(r.properties.region);
       for (const r of listed) {
         if (!kept(r.fullName)) {
           filteredOut++;

@@ -2,6 +2,7 @@
  * The CLI context handed to every command handler: output, environment, working directory and
  * the global flags. The only place (with main.ts) that reads process.env/argv/TTY state.
  */
+import { redactUrlPasswords } from "../core/errors.js";
 import { Output } from "./output.js";
 
 export interface GlobalFlags {
@@ -45,7 +46,7 @@ export function makeContext(flags: GlobalFlags, opts: { json?: boolean } = {}): 
     interactive: Boolean(process.stdin.isTTY) && stderrTTY && !ci && !json,
     stderrTTY: stderrTTY && !ci,
     debug: env.DPN_DEBUG === "1",
-    commandLine: ["dpn", ...process.argv.slice(2)].join(" "),
+    commandLine: redactUrlPasswords(["dpn", ...process.argv.slice(2)].join(" ")),
     ...(flags.state ? { stateUrl: flags.state } : {}),
     ...(flags.lockLease !== undefined ? { lockLeaseSeconds: flags.lockLease } : {}),
   };

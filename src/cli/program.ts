@@ -608,7 +608,12 @@ export function buildProgram(): Command {
     .option("--profile <name>", "AWS / Databricks profile")
     .option("--aws-profile <name>", "AWS profile (overrides --profile for AWS)")
     .option("--databricks-profile <name>", "~/.databrickscfg profile (overrides --profile for Databricks)")
-    .option("--region <region>", "default AWS region of the clients (buckets of every region are listed)")
+    .option(
+      "--region <regions>",
+      "read Glue in these AWS regions only (repeatable or comma-separated; the first is the clients' default); default: AWS_REGION, the convention's regions and the buckets' regions",
+      collectKv,
+      [],
+    )
     .option("--type <type>", "only this resource type (repeatable)", collectKv, [])
     .option("--project <name>", "only this project; names of other projects are out of scope")
     .option("--environment, --env <env>", "only this environment; names of others are out of scope")

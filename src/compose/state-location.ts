@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { usageError } from "../core/errors.js";
+import { redactUrlPasswords, usageError } from "../core/errors.js";
 
 export type StateLocation =
   | { kind: "sqlite"; path: string; display: string; source: StateSource }
@@ -17,12 +17,7 @@ export type StateLocation =
 export type StateSource = "flag" | "env" | "settings" | "default";
 
 /** The URL with any password replaced by `***` (for messages, audit and output). */
-export function redactUrl(url: string): string {
-  return url.replace(
-    /^([a-z][a-z0-9+.-]*:\/\/)([^/@:]*)(:[^/@]*)?@/i,
-    (_m, scheme: string, user: string, pw?: string) => `${scheme}${user}${pw ? ":***" : ""}@`,
-  );
-}
+export const redactUrl = redactUrlPasswords;
 
 /** Parse a state URL. Throws STATE_URL_INVALID (usage, exit 2) naming the value and the forms. */
 export function parseStateUrl(raw: string, cwd: string, source: StateSource): StateLocation {

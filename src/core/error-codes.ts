@@ -453,6 +453,7 @@ export const ERROR_CODES = {
     kind: "validation",
     doc: "--prune would archive a resource that resources kept by the blueprint depend on; nothing was changed.",
   },
+  SCAN_REGION_INVALID: { kind: "usage", doc: "A `dpn scan --region` value is not an AWS region name." },
   SCAN_TYPE_UNSUPPORTED: { kind: "usage", doc: "A target's provider cannot list a type for the scan." },
   SCAN_OBJECTS_MISMATCH: { kind: "validation", doc: "A report lists an object that was not scanned." },
   SCAN_RULE_UNKNOWN: { kind: "internal", doc: "A scan rule id is not registered (a bug)." },

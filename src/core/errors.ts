@@ -185,7 +185,18 @@ const SECRET_KEY =
  * any depth. Used for error details, audit events and anything persisted. Cycles become
  * "[cycle]"; an object shared by two branches is copied into both.
  */
+/**
+ * `text` with the password of every URL in it replaced by `***`
+ * (`postgres://dpn:s3cret@db/dpn` → `postgres://dpn:***@db/dpn`), for command lines, messages and
+ * anything stored.
+ */
+export function redactUrlPasswords(text: string): string {
+  if (!text.includes("://")) return text;
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/gi, "$1:***@");
+}
+
 export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value === "string") return redactUrlPasswords(value);
   if (value === null || typeof value !== "object") return value;
   if (seen.has(value)) return "[cycle]";
   // `seen` holds the ancestors only: an object shared by two branches is not a cycle

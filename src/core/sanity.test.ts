@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DpnError, ExitCode, redact } from "./errors.js";
+import { DpnError, ExitCode, redact, redactUrlPasswords } from "./errors.js";
 
 describe("DpnError", () => {
   it("maps kinds to documented exit codes and redacts secrets in details", () => {
@@ -26,5 +26,17 @@ describe("redact", () => {
     expect(redact(cyclic)).toEqual({ a: 1, self: "[cycle]" });
     const shared = { name: "x" };
     expect(redact({ one: shared, two: [shared] })).toEqual({ one: { name: "x" }, two: [{ name: "x" }] });
+  });
+
+  it("hides the password of every URL in a string, wherever the string is", () => {
+    const line = "dpn create --state postgres://dpn:s3cr3t@db:5432/x --to=s3://b/p --x https://u:p%40ss@h/";
+    expect(redactUrlPasswords(line)).toBe(
+      "dpn create --state postgres://dpn:***@db:5432/x --to=s3://b/p --x https://u:***@h/",
+    );
+    expect(redact({ url: "postgresql://a:b@h/d", list: ["mysql://r:t@h"] })).toEqual({
+      url: "postgresql://a:***@h/d",
+      list: ["mysql://r:***@h"],
+    });
+    expect(redactUrlPasswords("postgres://h/db and user@host")).toBe("postgres://h/db and user@host");
   });
 });

@@ -151,6 +151,11 @@ export interface ListOptions {
   signal?: AbortSignal;
   /** After each page or object read: how many objects of this type have been read so far. */
   onProgress?: (read: number) => void;
+  /**
+   * Regional catalogs (Glue) are read in these regions besides the provider's default region,
+   * which is always read. Global listings (S3's ListBuckets, Databricks) ignore it.
+   */
+  regions?: readonly string[];
 }
 
 /** Looks up the provider for a type; throws a DpnError when the target has none. */

@@ -1,87 +1,33 @@
 /**
  * Proof of `dpn migrate --target cloud` on the Databricks fake: a Databricks estate made by hand
  * (created through the real providers, then stripped of dpn's marker) with a noncompliant
- * catalog, a schema and a volume inside it, a cluster and a job; `dpn scan --plan-migration` writes the plan.
+ * catalog, a schema, a table and a volume inside it, a cluster and a job; `dpn scan
+ * --plan-migration` writes the plan.
  * A failure injected mid-way (the job's jobs/update) renames the catalog and the cluster back
  * (exit 6); then the migration commits, the scan finds the renamed objects compliant, and the
- * fake's request log shows the documented calls (PATCH new_name, clusters/edit, jobs/update).
+ * fake's request log shows the documented calls (PATCH new_name, ALTER TABLE … RENAME TO,
+ * clusters/edit, jobs/update).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloudRegistry } from "../../src/compose/cloud-registry.js";
-import type { DesiredResource } from "../../src/core/resources.js";
-import type { ProviderContext, ProviderRegistry, RemoteObject } from "../../src/engine/ports.js";
-import * as kit from "../../src/providers/sandbox/sandbox-test-kit.js";
 import { type DatabricksFake, startDatabricksFake } from "../fakes/databricks/server.js";
 import { type CliResult, cloudEnv, type Env, runCli } from "../support/cloud-env.js";
+import { fakeNames, SCOPE, seedAndPlan, TYPES } from "../support/migrate-cloud-estate.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON documents are checked field by field
 const json = (r: CliResult) => JSON.parse(r.stdout) as Record<string, any>;
-const CLUSTER = "dbx_cluster.dataplatform-etl-shared-prd";
-const TAGS = { Environment: "prd", Project: "dataplatform", Team: "data-eng", CostCenter: "CC-1001" };
-const TYPES = ["dbx_catalog", "dbx_schema", "dbx_volume", "dbx_cluster", "dbx_job"].flatMap((t) => [
-  "--type",
-  t,
-]);
-const SCOPE = ["--project", "dataplatform", "--env", "prd"];
-
-const ESTATE: DesiredResource[] = [
-  kit.cluster("dataplatform-etl-shared-prd"),
-  kit.catalog("dataplatform_analytics_production"),
-  kit.schema("dataplatform_analytics_production", "finance_gold"),
-  kit.schema("dataplatform_analytics_production", "finance_silver_old"),
-  kit.volume("dataplatform_analytics_production", "finance_gold", "landing-raw"),
-  kit.cluster("dataplatform-ml-shared-production"),
-  kit.job("dataplatform-batch-orders-load-daily-production", CLUSTER),
-];
 
 let fake: DatabricksFake;
 let env: Env;
 let out = "";
-
-/** Every Databricks name in the fake, sorted. */
-function names(): string[] {
-  const s = fake.state;
-  return [
-    ...[...s.catalogs.keys()].map((k) => `catalog:${k}`),
-    ...[...s.schemas.keys()].map((k) => `schema:${k}`),
-    ...[...s.volumes.keys()].map((k) => `volume:${k}`),
-    ...[...s.clusters.values()].map((c) => `cluster:${c.details.cluster_name}`),
-    ...[...s.jobs.values()].map((j) => `job:${j.settings.name}`),
-  ].sort();
-}
-
+const names = () => fakeNames(fake);
 let before: string[] = [];
 
 beforeAll(async () => {
   fake = await startDatabricksFake({ clusterGetsUntilRunning: 0 });
   ({ env } = cloudEnv({ fake }));
-  const registry: ProviderRegistry = await createCloudRegistry(
-    { cwd: process.cwd(), env },
-    { target: "cloud" },
-  );
-  const refs = new Map<string, string>();
-  const ctx: ProviderContext = {
-    stackId: "someone/else",
-    txId: "seed",
-    actor: "seed@test",
-    resolveRef: (a) => refs.get(a),
-  };
-  try {
-    for (const d of ESTATE) {
-      const p = registry.get(d.type);
-      const made: RemoteObject = await p.create({ ...d, tags: TAGS }, ctx);
-      if (d.address === CLUSTER) refs.set(CLUSTER, made.remoteId);
-      await p.revert({ ...made, ownership: null }, ctx);
-    }
-  } finally {
-    await registry.close();
-  }
-  out = mkdtempSync(join(tmpdir(), "dpn-migrate-cloud-"));
-  const scan = await runCli(["scan", "--target", "cloud", ...SCOPE, ...TYPES, "--plan-migration", out], env);
-  expect(scan.code, `${scan.stdout}\n${scan.stderr}`).toBe(0);
+  out = await seedAndPlan(env);
   before = names();
 }, 120_000);
 
@@ -96,7 +42,7 @@ const migrate = (extra: string[]) =>
   );
 
 describe("dpn migrate on the cloud target (the Databricks fake)", () => {
-  it("the plan renames the catalog, a schema and a volume inside it, the cluster and the job in place", () => {
+  it("the plan renames the catalog, a schema, a table and a volume inside it, the cluster and the job in place", () => {
     const plan = JSON.parse(readFileSync(join(out, "migration.json"), "utf8"));
     expect(plan.renames.map((r: { object: string; path: string }) => `${r.path} ${r.object}`).sort()).toEqual(
       [
@@ -104,6 +50,7 @@ describe("dpn migrate on the cloud target (the Databricks fake)", () => {
         "rename_in_place dbx_cluster:dataplatform-ml-shared-production",
         "rename_in_place dbx_job:dataplatform-batch-orders-load-daily-production",
         "rename_in_place dbx_schema:dataplatform_analytics_production.finance_silver_old",
+        "rename_in_place dbx_table:dataplatform_analytics_production.finance_gold.fact-orders",
         "rename_in_place dbx_volume:dataplatform_analytics_production.finance_gold.landing-raw",
       ],
     );
@@ -130,6 +77,19 @@ describe("dpn migrate on the cloud target (the Databricks fake)", () => {
     ]);
   });
 
+  it("a FAILED ALTER TABLE … RENAME TO (name taken meanwhile) renames every earlier one back: exit 6", async () => {
+    fake.state.sqlFailures.push({
+      match: /RENAME TO/,
+      error_code: "ALREADY_EXISTS",
+      message: "[TABLE_OR_VIEW_ALREADY_EXISTS] Cannot rename table or view because it already exists.",
+    });
+    const r = await migrate([]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(6);
+    expect(json(r).error.code).toBe("APPLY_ROLLED_BACK");
+    expect(fake.state.sqlFailures).toEqual([]);
+    expect(names()).toEqual(before);
+  });
+
   it("then commits: every name is the plan's new one, and the scan finds them compliant", async () => {
     fake.log.length = 0;
     const r = await migrate([]);
@@ -143,6 +103,7 @@ describe("dpn migrate on the cloud target (the Databricks fake)", () => {
         "cluster:dataplatform-ml-shared-prd",
         "job:dataplatform-batch-orders-load-daily-prd",
         "volume:dataplatform_analytics_prd.finance_gold.landing_raw",
+        "table:dataplatform_analytics_prd.finance_gold.fact_orders",
       ]),
     );
     expect(after.some((n) => n.includes("production"))).toBe(false);
@@ -151,6 +112,13 @@ describe("dpn migrate on the cloud target (the Databricks fake)", () => {
       { new_name: "dataplatform_analytics_prd" },
       { new_name: "finance_silver_gold" },
       { new_name: "landing_raw" },
+    ]);
+    // the table: one ALTER TABLE … RENAME TO on the warehouse, in its schema (after the catalog's rename)
+    const statements = fake.log
+      .filter((x) => x.method === "POST" && x.path === "/api/2.0/sql/statements")
+      .map((x) => (x.body as { statement: string }).statement);
+    expect(statements).toEqual([
+      "ALTER TABLE `dataplatform_analytics_prd`.`finance_gold`.`fact-orders` RENAME TO `dataplatform_analytics_prd`.`finance_gold`.`fact_orders`",
     ]);
     const scan = json(await runCli(["scan", "--target", "cloud", ...SCOPE, ...TYPES, "--json"], env));
     for (const x of json(r).renames) {

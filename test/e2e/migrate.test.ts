@@ -30,6 +30,7 @@ const json = (r: CliResult) => JSON.parse(r.stdout) as Json;
 const EXTRA: DesiredResource[] = [
   kit.schema("dataplatform_analytics_production", "finance_silver_old"),
   kit.volume("dataplatform_analytics_production", "finance_gold", "landing-raw"),
+  kit.ucTable("dataplatform_analytics_production", "finance_gold", "fact-orders"),
   kit.cluster("dataplatform-ml-shared-production"),
   kit.job("dataplatform-batch-orders-load-daily-production", CLUSTER),
 ];
@@ -131,6 +132,7 @@ const RENAMED = [
   "dbx_cluster:dataplatform-ml-shared-production",
   "dbx_job:dataplatform-batch-orders-load-daily-production",
   "dbx_schema:dataplatform_analytics_production.finance_silver_old",
+  "dbx_table:dataplatform_analytics_production.finance_gold.fact-orders",
   "dbx_volume:dataplatform_analytics_production.finance_gold.landing-raw",
 ];
 
@@ -148,7 +150,7 @@ function dpnBytes(dir: string): Record<string, string> {
 }
 
 describe("dpn migrate on the sandbox", () => {
-  it("the plan holds an in-place rename of a catalog, a schema and a volume inside it, a cluster and a job", () => {
+  it("the plan holds an in-place rename of a catalog, a schema, a table and a volume inside it, a cluster and a job", () => {
     const inPlace = plan.renames.filter((r: Json) => r.path === "rename_in_place").map((r: Json) => r.object);
     expect(inPlace.sort()).toEqual(RENAMED);
     expect(plan.renames.some((r: Json) => r.path === "copy_and_archive")).toBe(true);
@@ -192,6 +194,8 @@ describe("dpn migrate on the sandbox", () => {
     // the schema inside the renamed catalog moved with it, and so did the untouched ones
     expect(after).toContain("dbx_schema:dataplatform_analytics_prd.finance_gold");
     expect(after).toContain("dbx_table:dataplatform_analytics_prd.finance_gold.fact_ledger");
+    // the table renamed with ALTER TABLE … RENAME TO, inside the renamed catalog
+    expect(after).toContain("dbx_table:dataplatform_analytics_prd.finance_gold.fact_orders");
     const scan = json(await dpn(dir, ["scan", "--target", "sandbox", ...FILTER, "--json"]));
     for (const x of doc.renames) {
       const o = scan.objects.find((y: Json) => y.id === `${x.type}:${x.to.full_name}`);
@@ -246,7 +250,7 @@ describe("dpn migrate on the sandbox", () => {
     expect(names(dir)).toEqual(taken);
   });
 
-  it.each([0, 1, 2, 3, 4])(
+  it.each([0, 1, 2, 3, 4, 5])(
     "a failure injected at rename %i renames every completed one back (exit 6)",
     async (n) => {
       const dir = freshCopy();

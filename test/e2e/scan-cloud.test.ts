@@ -6,6 +6,10 @@
  * the marker, as an object made by hand. `dpn scan --target cloud` must classify every object as
  * labelled (precision and recall 1.0), and make read requests only.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CreateDatabaseCommand, GlueClient } from "@aws-sdk/client-glue";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloudRegistry } from "../../src/compose/cloud-registry.js";
 import type { ProviderContext, ProviderRegistry, RemoteObject } from "../../src/engine/ports.js";
@@ -31,13 +35,14 @@ const MUTATING_AWS = /^(s3|glue|sts):(?!Get|List|Head)/;
 let fake: DatabricksFake;
 let proxy: InventoryProxy;
 let env: Env;
+let dir = "";
 const seeded: Labelled[] = [];
 const refused: Labelled[] = [];
 
 beforeAll(async () => {
   fake = await startDatabricksFake();
   proxy = await startInventoryProxy({ paging: false });
-  ({ env } = cloudEnv({ fake }));
+  ({ env, dir } = cloudEnv({ fake }));
   env = { ...env, AWS_ENDPOINT_URL: proxy.url };
   const registry: ProviderRegistry = await createCloudRegistry(
     { cwd: process.cwd(), env },
@@ -123,5 +128,98 @@ describe("dpn scan on a seeded cloud estate (moto + the Databricks fake)", () =>
     expect(Object.keys(aws).filter((op) => MUTATING_AWS.test(op))).toEqual([]);
     expect(aws["s3:ListBuckets"]).toBeGreaterThan(0);
     expect(fake.log.filter((x) => x.method !== "GET").map((x) => `${x.method} ${x.path}`)).toEqual([]);
+  });
+});
+
+describe("dpn scan reads Glue in every region that matters (moto, several regions)", () => {
+  const creds = { accessKeyId: "test", secretAccessKey: "test" };
+  const glueDbs = (report: ReturnType<typeof json>) =>
+    (report.objects as { type: string; id: string; region?: string }[])
+      .filter((o) => o.type === "aws_glue_database")
+      .map((o) => `${o.region}:${o.id}`)
+      .sort();
+  const getDatabases = () =>
+    tally(proxy.log.filter((l) => l.op === "glue:GetDatabases").map((l) => ({ ...l, op: l.region })));
+  const scan = (extra: string[]) =>
+    runCli(
+      [
+        "scan",
+        "--target",
+        "cloud",
+        "--type",
+        "aws_s3_bucket",
+        "--type",
+        "aws_glue_database",
+        "--json",
+        ...extra,
+      ],
+      env,
+    );
+
+  beforeAll(async () => {
+    // a bucket and a database in eu-west-1, a database in ap-southeast-2 with no bucket there
+    const s3 = new S3Client({
+      region: "eu-west-1",
+      endpoint: proxy.url,
+      forcePathStyle: true,
+      credentials: creds,
+    });
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: "dataplatform-raw-raw-prd-euw1",
+        CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+      }),
+    );
+    s3.destroy();
+    for (const [region, name] of [
+      ["eu-west-1", "dataplatform_sales_gold_prd"],
+      ["ap-southeast-2", "dataplatform_sales_silver_prd"],
+    ] as const) {
+      const glue = new GlueClient({ region, endpoint: proxy.url, credentials: creds });
+      await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: name } }));
+      glue.destroy();
+    }
+  });
+
+  it("by default: the default region, the convention's regions and the buckets' regions, one GetDatabases each", async () => {
+    proxy.log.length = 0;
+    const r = await scan([]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(glueDbs(json(r))).toEqual([
+      "eu-west-1:aws_glue_database:dataplatform_sales_gold_prd",
+      "us-east-1:aws_glue_database:dataplatform_sales_bronze_prd",
+      "us-east-1:aws_glue_database:dataplatform_sales_stage_prd",
+    ]);
+    expect(getDatabases()).toEqual({ "us-east-1": 1, "eu-west-1": 1 });
+    // a region the convention configures is read too
+    const values = join(dir, "naming-values.yaml");
+    writeFileSync(values, 'version: "1.0"\nenvironments:\n  prd:\n    region: ap-southeast-2\n');
+    proxy.log.length = 0;
+    const withConv = await scan(["--values-config", values]);
+    expect(withConv.code, withConv.stderr).toBe(0);
+    expect(glueDbs(json(withConv))).toContain(
+      "ap-southeast-2:aws_glue_database:dataplatform_sales_silver_prd",
+    );
+    expect(getDatabases()).toEqual({ "us-east-1": 1, "eu-west-1": 1, "ap-southeast-2": 1 });
+    expect(Object.keys(tally(proxy.log)).filter((op) => MUTATING_AWS.test(op))).toEqual([]);
+  });
+
+  it("--region (repeatable, comma-separated) reads Glue in exactly those regions; a bad one is exit 2", async () => {
+    proxy.log.length = 0;
+    const r = await scan(["--region", "us-east-1,ap-southeast-2", "--region", "us-east-1"]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    expect(glueDbs(json(r))).toEqual([
+      "ap-southeast-2:aws_glue_database:dataplatform_sales_silver_prd",
+      "us-east-1:aws_glue_database:dataplatform_sales_bronze_prd",
+      "us-east-1:aws_glue_database:dataplatform_sales_stage_prd",
+    ]);
+    expect(getDatabases()).toEqual({ "us-east-1": 1, "ap-southeast-2": 1 });
+    // S3 stays global: the eu-west-1 bucket is listed whatever --region says
+    expect(json(r).objects.map((o: { id: string }) => o.id)).toContain(
+      "aws_s3_bucket:dataplatform-raw-raw-prd-euw1",
+    );
+    const bad = await scan(["--region", "us-east-1,Europe"]);
+    expect(bad.code).toBe(2);
+    expect(json(bad).error).toMatchObject({ code: "SCAN_REGION_INVALID", details: { regions: ["Europe"] } });
   });
 });

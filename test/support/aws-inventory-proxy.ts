@@ -23,8 +23,11 @@ import { motoEndpoint } from "./moto.js";
 export interface InventoryProxy {
   url: string;
   account: string;
-  /** Every request the client sent (the proxy's own reads from moto are not in it). */
-  log: { op: string; status: number }[];
+  /**
+   * Every request the client sent (the proxy's own reads from moto are not in it), with the
+   * region of its SigV4 credential scope.
+   */
+  log: { op: string; status: number; region: string }[];
   close(): Promise<void>;
 }
 
@@ -188,6 +191,7 @@ export async function startInventoryProxy(opts: {
       const method = req.method ?? "GET";
       const url = req.url ?? "/";
       const op = operationOf(method, url, req.headers, body);
+      const region = signedRegion(req.headers);
       const headers: Headers = { ...req.headers, "x-moto-account-id": account };
       try {
         let answer: Answer;
@@ -205,12 +209,12 @@ export async function startInventoryProxy(opts: {
             op === "glue:GetTables" ? "TableList" : "DatabaseList",
           );
         else answer = await send(up, method, url, headers, body);
-        log.push({ op, status: answer.status });
+        log.push({ op, status: answer.status, region });
         const { "content-length": _l, "transfer-encoding": _t, ...h } = answer.headers;
         res.writeHead(answer.status, { ...h, "content-length": String(answer.body.length) });
         res.end(method === "HEAD" ? undefined : answer.body);
       } catch (e) {
-        log.push({ op, status: -1 });
+        log.push({ op, status: -1, region });
         res.writeHead(502);
         res.end(String(e));
       }
@@ -228,6 +232,12 @@ export async function startInventoryProxy(opts: {
         server.close(() => r());
       }),
   };
+}
+
+/** The region of a SigV4 `Authorization` header (`Credential=AKID/date/<region>/service/aws4_request`). */
+function signedRegion(headers: Headers): string {
+  const auth = headers.authorization;
+  return (typeof auth === "string" && /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(auth)?.[1]) || "";
 }
 
 /** Requests per operation. */

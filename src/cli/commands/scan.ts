@@ -28,7 +28,7 @@ interface ScanOptions {
   profile?: string;
   awsProfile?: string;
   databricksProfile?: string;
-  region?: string;
+  region: string[];
   type: string[];
   project?: string;
   env?: string;
@@ -75,7 +75,10 @@ export async function scanCommand(ctx: CliContext, opts: unknown): Promise<numbe
     result = await scanLive(cliApp(ctx, o), {
       target: o.target,
       ...profilesOf(o),
-      ...(o.region ? { region: o.region } : {}),
+      regions: o.region
+        .flatMap((r) => r.split(","))
+        .map((r) => r.trim())
+        .filter((r) => r !== ""),
       convention,
       types: typesOf(o.type),
       ...(o.project ? { project: o.project } : {}),

@@ -270,6 +270,55 @@ describe("Glue database inventory", () => {
   });
 });
 
+describe("Glue in several regions", () => {
+  it("reads the default region and every region of ListOptions.regions, each object with its region", async () => {
+    const { proxy, clients, providers } = await setup(true);
+    const creds = { accessKeyId: "testing", secretAccessKey: "testing" };
+    for (const [region, db] of [
+      ["us-east-1", "inv_use1"],
+      ["eu-west-1", "inv_euw1"],
+      ["eu-west-1", "inv_euw1b"],
+      ["ap-southeast-2", "inv_aps2"],
+    ] as const) {
+      const g = new GlueClient({ region, endpoint: proxy.url, credentials: creds });
+      raws.push(g);
+      await g.send(new CreateDatabaseCommand({ DatabaseInput: { Name: db } }));
+      await g.send(
+        new CreateTableCommand({ DatabaseName: db, TableInput: { Name: "t", TableType: "EXTERNAL_TABLE" } }),
+      );
+    }
+    proxy.log.length = 0;
+    // duplicates and the default region itself are read once; ap-southeast-2 is not asked for
+    const regions = ["eu-west-1", "us-east-1", "eu-west-1", "sa-east-1"];
+    const dbs = (await providers.aws_glue_database.list?.(ctx, { regions })) ?? [];
+    expect(dbs.map((o) => `${o.properties.region}:${o.remoteId}`).sort()).toEqual([
+      "eu-west-1:inv_euw1",
+      "eu-west-1:inv_euw1b",
+      "us-east-1:inv_use1",
+    ]);
+    expect(tally(proxy.log.map((l) => ({ ...l, op: `${l.op} ${l.region}` })))).toEqual({
+      "glue:GetDatabases us-east-1": 1,
+      "glue:GetDatabases eu-west-1": 1,
+      "glue:GetDatabases sa-east-1": 1,
+      "glue:GetTags us-east-1": 1,
+      "glue:GetTags eu-west-1": 2,
+      "sts:GetCallerIdentity us-east-1": 1,
+    });
+    // read() finds each in the region it was listed in
+    for (const o of dbs) expect(await providers.aws_glue_database.read(o.remoteId, ctx)).toEqual(o);
+    proxy.log.length = 0;
+    const tables = (await providers.aws_glue_table.list?.(ctx, { regions })) ?? [];
+    expect(tables.map((o) => `${o.properties.region}:${o.remoteId}`).sort()).toEqual([
+      "eu-west-1:inv_euw1.t",
+      "eu-west-1:inv_euw1b.t",
+      "us-east-1:inv_use1.t",
+    ]);
+    expect(tally(proxy.log)).toEqual({ "glue:GetDatabases": 3, "glue:GetTables": 3 });
+    expect(proxy.log.every((l) => READ_ONLY.test(l.op))).toBe(true);
+    expect(clients.defaultRegion).toBe("us-east-1");
+  });
+});
+
 /** The database provider's own conversion, reached through its list wiring. */
 function toDb(
   p: ReturnType<typeof createAwsProviders>["aws_glue_database"],

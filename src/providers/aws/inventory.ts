@@ -9,14 +9,16 @@
  *   sent), then per bucket GetBucketTagging (ListBuckets carries no tags; NoSuchTagSet = none) and
  *   GetBucketLocation only for a bucket listed without BucketRegion. STS GetCallerIdentity once
  *   (cached per run) when an unmarked bucket needs its provenance, as read() gives it.
- * - Glue databases: GetDatabases pages (`MaxResults` 1–100, `NextToken`) in the clients' default
- *   region, then per database GetTags on its ARN (GetDatabases returns no tags) and STS once for
- *   the account id of the ARN.
- * - Glue tables: GetDatabases pages, then per database GetTables pages (same limits). Glue tables
- *   take no tags (their tags and markers are Parameters), so there is no per-table call.
+ * - Glue databases: per region, GetDatabases pages (`MaxResults` 1–100, `NextToken`), then per
+ *   database GetTags on its ARN (GetDatabases returns no tags); STS once per run for the account
+ *   id of the ARNs.
+ * - Glue tables: per region, GetDatabases pages, then per database GetTables pages (same limits).
+ *   Glue tables take no tags (their tags and markers are Parameters), so there is no per-table call.
  *
- * Glue catalogs are regional and neither ProviderContext nor ListOptions name regions, so the Glue
- * inventory reads the region reads by id use (`AwsClients.defaultRegion`, AWS_REGION).
+ * A Glue Data Catalog is regional ("each AWS account has one AWS Glue Data Catalog per AWS
+ * region", AWS Glue Developer Guide, "Data Catalog and crawlers"), so Glue is read in the clients'
+ * default region (AWS_REGION / the profile / `--region`) and in every region of
+ * `ListOptions.regions`; each object carries its region, and is remembered there for read().
  */
 import {
   type Database,
@@ -199,14 +201,36 @@ export type GlueDatabaseToRemote = (
   tags: Record<string, string>,
 ) => RemoteObject;
 
-/** Every Glue database in the default region, with its tags (GetTags per database ARN). */
+/** The regions to read Glue in: the clients' default region first, then the others of `opts`, sorted. */
+export function glueRegions(clients: AwsClients, opts: ListOptions = {}): string[] {
+  const others = [...new Set(opts.regions ?? [])].filter((r) => r !== clients.defaultRegion).sort();
+  return [clients.defaultRegion, ...others];
+}
+
+/** Every Glue database of every region of `glueRegions`, with its tags (GetTags per database ARN). */
 export async function listGlueDatabases(
   clients: AwsClients,
   toRemote: GlueDatabaseToRemote,
   opts: ListOptions = {},
   pages: AwsPageSizes = {},
 ): Promise<RemoteObject[]> {
-  const region = clients.defaultRegion;
+  const out: RemoteObject[] = [];
+  for (const region of glueRegions(clients, opts)) {
+    if (opts.signal?.aborted) break;
+    out.push(...(await glueDatabasesIn(clients, region, toRemote, opts, pages, out.length)));
+  }
+  return out;
+}
+
+/** The databases of one region with their tags; `before` objects were read in earlier regions. */
+async function glueDatabasesIn(
+  clients: AwsClients,
+  region: string,
+  toRemote: GlueDatabaseToRemote,
+  opts: ListOptions,
+  pages: AwsPageSizes,
+  before: number,
+): Promise<RemoteObject[]> {
   const dbs = await glueDatabases(clients, region, opts, pages.glue ?? 100);
   if (dbs.length === 0) return [];
   const id = await clients.callerIdentity(region);
@@ -223,7 +247,7 @@ export async function listGlueDatabases(
       throw toProviderError(e, ctxOf("glue", "GetTags", `Glue database ${name}`, clients));
     }
     clients.rememberRegion(`glue:${name}`, region);
-    opts.onProgress?.(++read);
+    opts.onProgress?.(before + ++read);
     return toRemote(region, name, db, tags);
   });
   return objects.filter((o): o is RemoteObject => o !== null);
@@ -232,22 +256,36 @@ export async function listGlueDatabases(
 /** Converts a Glue table as the table provider's read() does. */
 export type GlueTableToRemote = (region: string, database: string, t: Table) => RemoteObject;
 
-/** Every Glue table of every database in the default region (GetTables pages per database). */
+/** Every Glue table of every database of every region of `glueRegions` (GetTables pages per database). */
 export async function listGlueTables(
   clients: AwsClients,
   toRemote: GlueTableToRemote,
   opts: ListOptions = {},
   pages: AwsPageSizes = {},
 ): Promise<RemoteObject[]> {
-  const region = clients.defaultRegion;
-  const pageSize = pages.glue ?? 100;
-  const glue = clients.glue(region);
   const out: RemoteObject[] = [];
+  for (const region of glueRegions(clients, opts)) {
+    if (opts.signal?.aborted) break;
+    await glueTablesIn(clients, region, toRemote, opts, pages.glue ?? 100, out);
+  }
+  return out;
+}
+
+/** Append the tables of one region's databases to `out`. */
+async function glueTablesIn(
+  clients: AwsClients,
+  region: string,
+  toRemote: GlueTableToRemote,
+  opts: ListOptions,
+  pageSize: number,
+  out: RemoteObject[],
+): Promise<void> {
+  const glue = clients.glue(region);
   for (const db of await glueDatabases(clients, region, opts, pageSize)) {
     const database = db.Name as string;
     let token: string | undefined;
     do {
-      if (opts.signal?.aborted) return out;
+      if (opts.signal?.aborted) return;
       try {
         const page = await glue.send(
           new GetTablesCommand({
@@ -270,5 +308,4 @@ export async function listGlueTables(
       opts.onProgress?.(out.length);
     } while (token);
   }
-  return out;
 }

@@ -1,12 +1,13 @@
 /**
  * In-place renames (`dpn migrate`) on the Databricks fake: the fake's rename rules as the
- * official API states them (PATCH `new_name` on catalogs, schemas and volumes; clusters/edit;
- * jobs/update `new_settings.name`), and the providers' `rename` over them.
+ * official API states them (PATCH `new_name` on catalogs, schemas and volumes; `ALTER TABLE …
+ * RENAME TO` on a warehouse for tables; clusters/edit; jobs/update `new_settings.name`), and the
+ * providers' `rename` over them.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ctx, desired, fakeWithClient } from "../../../test/fakes/databricks/harness.js";
 import type { DatabricksFake } from "../../../test/fakes/databricks/server.js";
-import type { ClusterProps } from "../../core/resources.js";
+import type { ClusterProps, UcTableProps } from "../../core/resources.js";
 import { createDatabricksProviders } from "./index.js";
 
 let fake: DatabricksFake | undefined;
@@ -51,6 +52,22 @@ async function estate() {
   });
   return { p, c, cat, sch, vol, fake: r.fake, client: r.client };
 }
+
+const tableProps: UcTableProps = {
+  catalog_name: "old_cat",
+  schema_name: "sch",
+  table_type: "fact",
+  columns: [{ name: "id", type: "bigint" }],
+};
+
+const sql = async (client: Awaited<ReturnType<typeof estate>>["client"], statement: string) =>
+  (
+    await client.request<{ status: { state: string; error?: { error_code?: string; message?: string } } }>(
+      "POST",
+      "/api/2.0/sql/statements",
+      { body: { warehouse_id: "wh-fake", statement } },
+    )
+  ).status;
 
 const patch = (client: Awaited<ReturnType<typeof estate>>["client"], path: string, body: unknown) =>
   client.request<Record<string, unknown>>("PATCH", `/api/2.1/unity-catalog/${path}`, { body });
@@ -103,6 +120,55 @@ describe("the fake's Unity Catalog rename rules", () => {
   });
 });
 
+describe("the fake's ALTER TABLE … RENAME TO", () => {
+  it("renames within the schema (qualified or not), moving properties and tag assignments", async () => {
+    const { fake, client } = await estate();
+    const info = fake.state.tables.get("old_cat.sch.tbl");
+    if (info) info.properties = { dpn_stack: "s" };
+    fake.state.tags.set("tables/old_cat.sch.tbl", new Map([["Team", "x"]]));
+    expect(await sql(client, "ALTER TABLE old_cat.sch.tbl RENAME TO `Tbl2`")).toEqual({ state: "SUCCEEDED" });
+    expect(fake.state.tables.get("old_cat.sch.tbl2")).toMatchObject({
+      name: "tbl2",
+      full_name: "old_cat.sch.tbl2",
+      properties: { dpn_stack: "s" },
+    });
+    expect(fake.state.tables.has("old_cat.sch.tbl")).toBe(false);
+    expect(fake.state.tags.get("tables/old_cat.sch.tbl2")?.get("Team")).toBe("x");
+    expect(fake.state.tags.has("tables/old_cat.sch.tbl")).toBe(false);
+    expect(await sql(client, "ALTER TABLE old_cat.sch.tbl2 RENAME TO old_cat.sch.tbl3")).toEqual({
+      state: "SUCCEEDED",
+    });
+    expect(fake.state.tables.has("old_cat.sch.tbl3")).toBe(true);
+  });
+
+  it("refuses another schema, a missing table, a taken name and an invalid identifier, changing nothing", async () => {
+    const { fake, client, p, c } = await estate();
+    await p.dbx_schema.create(
+      desired("dbx_schema", "other", { catalog_name: "old_cat" }, { fullName: "old_cat.other" }),
+      c,
+    );
+    const cases: [string, string, string][] = [
+      [
+        "ALTER TABLE old_cat.sch.tbl RENAME TO old_cat.other.tbl",
+        "BAD_REQUEST",
+        "CANNOT_RENAME_ACROSS_SCHEMA",
+      ],
+      ["ALTER TABLE old_cat.sch.tbl RENAME TO other.tbl", "BAD_REQUEST", "CANNOT_RENAME_ACROSS_SCHEMA"],
+      ["ALTER TABLE old_cat.sch.nope RENAME TO x", "BAD_REQUEST", "TABLE_OR_VIEW_NOT_FOUND"],
+      ["ALTER TABLE old_cat.sch.tbl RENAME TO vol", "ALREADY_EXISTS", "TABLE_OR_VIEW_ALREADY_EXISTS"],
+      ["ALTER TABLE old_cat.sch.tbl RENAME TO `a b`", "BAD_REQUEST", "INVALID_IDENTIFIER"],
+      ["ALTER TABLE old_cat.sch.tbl RENAME TO a.b.c.d", "BAD_REQUEST", "PARSE_SYNTAX_ERROR"],
+    ];
+    for (const [statement, code, errorClass] of cases) {
+      const status = await sql(client, statement);
+      expect(status.state, statement).toBe("FAILED");
+      expect(status.error?.error_code, statement).toBe(code);
+      expect(status.error?.message, statement).toContain(`[${errorClass}]`);
+    }
+    expect([...fake.state.tables.keys()]).toEqual(["old_cat.sch.tbl"]);
+  });
+});
+
 describe("Provider.rename on Databricks", () => {
   it("catalogs, schemas and volumes keep their markers and tags under the new name", async () => {
     const { p, c, cat, vol } = await estate();
@@ -116,7 +182,49 @@ describe("Provider.rename on Databricks", () => {
     await expect(p.dbx_schema.rename?.(s as NonNullable<typeof s>, "bad name", c)).rejects.toMatchObject({
       code: "DBX_UC_NAME_INVALID",
     });
-    expect(p.dbx_table.rename).toBeUndefined();
+  });
+
+  it("a table is renamed with one ALTER TABLE … RENAME TO in its schema, keeping markers, tags and id", async () => {
+    const { p, c, fake } = await estate();
+    const t = await p.dbx_table.create(
+      desired("dbx_table", "Fact-Orders", tableProps, {
+        fullName: "old_cat.sch.fact-orders",
+        tags: { Team: "x" },
+      }),
+      c,
+    );
+    const id = fake.state.tables.get("old_cat.sch.fact-orders")?.table_id;
+    fake.state.statements.length = 0;
+    const renamed = await p.dbx_table.rename?.(t, "fact_orders", c);
+    expect(fake.state.statements).toEqual([
+      "ALTER TABLE `old_cat`.`sch`.`fact-orders` RENAME TO `old_cat`.`sch`.`fact_orders`",
+    ]);
+    expect(renamed).toMatchObject({
+      remoteId: "old_cat.sch.fact_orders",
+      name: "fact_orders",
+      ownership: t.ownership,
+      tags: { Team: "x" },
+      properties: { table_type: "fact", columns: [{ name: "id", type: "bigint" }] },
+    });
+    expect(fake.state.tables.get("old_cat.sch.fact_orders")?.table_id).toBe(id);
+    expect(await p.dbx_table.read("old_cat.sch.fact-orders", c)).toBeNull();
+    // the same name is a no-op (no statement); a missing table is not_found; a taken name a conflict
+    expect(await p.dbx_table.rename?.(renamed as NonNullable<typeof renamed>, "FACT_ORDERS", c)).toBe(
+      renamed,
+    );
+    expect(fake.state.statements).toHaveLength(1);
+    await expect(p.dbx_table.rename?.(t, "again", c)).rejects.toMatchObject({
+      category: "not_found",
+      outcome: "not_applied",
+    });
+    await expect(
+      p.dbx_table.rename?.(renamed as NonNullable<typeof renamed>, "tbl", c),
+    ).rejects.toMatchObject({ category: "conflict", code: "DBX_SQL_CONFLICT", outcome: "not_applied" });
+    await expect(
+      p.dbx_table.rename?.(renamed as NonNullable<typeof renamed>, "a.b", c),
+    ).rejects.toMatchObject({ code: "DBX_UC_NAME_INVALID" });
+    expect(fake.state.statements).toHaveLength(3);
+    expect(fake.state.tables.has("old_cat.sch.fact_orders")).toBe(true);
   });
 
   it("a cluster is renamed with clusters/edit (its whole spec resent), a job with jobs/update", async () => {

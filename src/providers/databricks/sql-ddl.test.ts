@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ctx, desired, fakeWithClient } from "../../../test/fakes/databricks/harness.js";
 import type { DatabricksFake } from "../../../test/fakes/databricks/server.js";
 import { createDatabricksProviders } from "./index.js";
-import { buildCreateTable, canonicalSparkType, quoteIdent, stringLiteral } from "./sql-ddl.js";
+import {
+  buildCreateTable,
+  buildRenameTable,
+  canonicalSparkType,
+  quoteIdent,
+  stringLiteral,
+} from "./sql-ddl.js";
 import { executeStatement } from "./statements.js";
 
 describe("SQL building blocks", () => {
@@ -10,6 +16,14 @@ describe("SQL building blocks", () => {
     expect(quoteIdent("a`b")).toBe("`a``b`");
     expect(stringLiteral("it's \\ ok\n")).toBe("'it\\'s \\\\ ok\\n'");
     expect(() => quoteIdent("a\u0000b")).toThrow(/control/);
+  });
+
+  it("renames a table within its own catalog and schema, quoted; refuses a name UC would not take", () => {
+    expect(buildRenameTable(["c", "s", "old`x"], "new-1")).toBe(
+      "ALTER TABLE `c`.`s`.`old``x` RENAME TO `c`.`s`.`new-1`",
+    );
+    expect(() => buildRenameTable(["c", "s", "t"], "other.t")).toThrow(/not a valid Unity Catalog name/);
+    expect(() => buildRenameTable(["c", "s", "t"], "")).toThrow(/not a valid Unity Catalog name/);
   });
 
   it.each([

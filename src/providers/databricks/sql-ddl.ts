@@ -327,3 +327,14 @@ export function buildUnsetProperties(full: [string, string, string], keys: strin
 export function buildCommentOnTable(full: [string, string, string], comment: string | undefined): string {
   return `COMMENT ON TABLE ${qualifiedName(...full)} IS ${comment === undefined ? "NULL" : stringLiteral(comment)}`;
 }
+
+/**
+ * `ALTER TABLE c.s.t RENAME TO c.s.new`. Databricks renames "within the same schema"
+ * (docs.databricks.com/gcp/en/sql/language-manual/sql-ref-syntax-ddl-alter-table, RENAME TO), so
+ * the target repeats the table's catalog and schema: qualified, it cannot resolve against a
+ * session's current schema. Throws `DBX_UC_NAME_INVALID` for a name Unity Catalog refuses.
+ */
+export function buildRenameTable(full: [string, string, string], newName: string): string {
+  assertUcName(newName, "Table");
+  return `ALTER TABLE ${qualifiedName(...full)} RENAME TO ${qualifiedName(full[0], full[1], newName)}`;
+}

@@ -4,7 +4,8 @@
  * UC REST `/api/2.1/unity-catalog/tables`. User tags and dpn markers are TBLPROPERTIES.
  * `table_type` is dpn's logical table type (fact, dim, …, as in the blueprint), kept in the
  * `dpn_table_type` TBLPROPERTY like Glue's table parameter; the UC table is always MANAGED.
- * Column and partition changes are not made in place (DBX_REPLACE_REQUIRED).
+ * Column and partition changes are not made in place (DBX_REPLACE_REQUIRED). Renamed (`dpn
+ * migrate`) with ALTER TABLE … RENAME TO.
  */
 import { ProviderError } from "../../core/errors.js";
 import type { Column, DesiredResource, Ownership } from "../../core/resources.js";
@@ -26,6 +27,7 @@ import {
 import {
   buildCommentOnTable,
   buildCreateTable,
+  buildRenameTable,
   buildSetProperties,
   buildUnsetProperties,
   canonicalSparkType,
@@ -362,6 +364,37 @@ export class TableProvider implements Provider<"dbx_table"> {
         ? null
         : { ...tags, ...m.markers, ...ownershipMarkers(ownership) },
     );
+  }
+
+  /**
+   * Rename in place with `ALTER TABLE … RENAME TO` on the warehouse (the tables REST API cannot:
+   * `UpdateTableRequest` carries only `owner`). The table stays in its schema and keeps its id,
+   * columns, storage and TBLPROPERTIES, so tags and markers move with it; it is read back under
+   * the new name. Not retried blindly (a resent rename finds the old name gone): an HTTP failure
+   * of the statement call is in doubt and settled by the engine reading both names; a FAILED
+   * statement changed nothing (`TABLE_OR_VIEW_ALREADY_EXISTS` → conflict, a vanished table →
+   * not_found). Throws DBX_WAREHOUSE_MISSING without a warehouse, before any call.
+   */
+  async rename(remote: RemoteObject, newName: string, ctx: ProviderContext): Promise<RemoteObject> {
+    const full = parts(remote.remoteId);
+    const statement = buildRenameTable(full, newName);
+    if (newName.toLowerCase() === remote.name.toLowerCase()) return remote;
+    try {
+      await this.sql(statement, ctx);
+    } catch (e) {
+      if (e instanceof ProviderError && e.category === "not_found") throw vanished("Table", remote.remoteId);
+      throw e;
+    }
+    const renamed = await this.read(`${full[0]}.${full[1]}.${newName}`.toLowerCase(), ctx);
+    if (!renamed) {
+      throw new ProviderError(
+        "internal",
+        "DBX_TABLE_NOT_VISIBLE",
+        `Table ${remote.fullName} was renamed to ${newName} but cannot be read back`,
+        { outcome: "unknown" },
+      );
+    }
+    return renamed;
   }
 
   /**

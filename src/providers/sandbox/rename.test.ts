@@ -1,14 +1,14 @@
 /**
  * The sandbox's in-place renames (Provider.rename, `dpn migrate`) follow the same rules as the
  * Databricks fake (test/fakes/databricks/SPEC.md, "Renames"): UC names validated and folded, a
- * taken name refused with the platform's code, a renamed container moving its children, the
- * cluster edit's state rule, tables without a rename.
+ * taken name refused with the platform's code, a renamed container moving its children, a table
+ * renamed within its schema (ALTER TABLE … RENAME TO), the cluster edit's state rule.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ProviderContext } from "../../engine/ports.js";
+import type { ProviderContext, RemoteObject } from "../../engine/ports.js";
 import { createSandboxRegistry, type SandboxRegistry } from "./sandbox-provider.js";
 import * as kit from "./sandbox-test-kit.js";
 
@@ -74,8 +74,33 @@ describe("sandbox renames", () => {
       r.get("dbx_schema").rename?.({ ...sch, remoteId: "old_cat.nope" }, "x", ctx),
     ).rejects.toMatchObject({ category: "not_found" });
     expect(names()).toEqual(before);
-    expect(r.get("dbx_table").rename).toBeUndefined();
     expect(r.get("aws_s3_bucket").rename).toBeUndefined();
+    expect(r.get("aws_glue_table").rename).toBeUndefined();
+  });
+
+  it("a table is renamed within its schema with its markers and tags; a taken or invalid name is refused", async () => {
+    const { r, names } = await estate();
+    const t = await r.get("dbx_table").read("old_cat.sch.tbl", ctx);
+    if (!t) throw new Error("seeded table missing");
+    const out = await r.get("dbx_table").rename?.(t, "Tbl_New", ctx);
+    expect(out).toMatchObject({
+      remoteId: "old_cat.sch.tbl_new",
+      name: "tbl_new",
+      ownership: t.ownership,
+      tags: t.tags,
+      properties: t.properties,
+    });
+    expect(await r.get("dbx_table").read("old_cat.sch.tbl", ctx)).toBeNull();
+    const before = names();
+    await expect(r.get("dbx_table").rename?.(out as RemoteObject, "vol", ctx)).rejects.toMatchObject({
+      category: "conflict",
+      details: { platformCode: "TABLE_OR_VIEW_ALREADY_EXISTS" },
+    });
+    await expect(r.get("dbx_table").rename?.(out as RemoteObject, "a.b", ctx)).rejects.toMatchObject({
+      category: "invalid_input",
+    });
+    await expect(r.get("dbx_table").rename?.(t, "x", ctx)).rejects.toMatchObject({ category: "not_found" });
+    expect(names()).toEqual(before);
   });
 
   it("clusters follow the edit rules (restart when RUNNING); jobs keep their id", async () => {

@@ -685,6 +685,46 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
   };
 
   // ------------------------------------------------------------------ SQL
+  /**
+   * `ALTER TABLE c.s.t RENAME TO [c.[s.]]new` (SPEC.md, "Renames"): within the table's schema
+   * only; the table keeps its id, properties, columns and storage, and its tag assignments follow.
+   * Checks come first, so a refused rename changes nothing.
+   */
+  const renameTable = (existing: catalog.TableInfo, to: string[], [c, sc, t]: [string, string, string]) => {
+    const want = to.map((x) => x.toLowerCase());
+    const [tc, ts, tn] = (want.length === 3 ? want : want.length === 2 ? [c, ...want] : [c, sc, ...want]) as [
+      string,
+      string,
+      string,
+    ];
+    if (tc !== c || ts !== sc)
+      throw new SqlError(
+        "CANNOT_RENAME_ACROSS_SCHEMA",
+        `Renaming a table across schemas is not allowed: \`${c}\`.\`${sc}\`.\`${t}\` cannot move to \`${tc}\`.\`${ts}\`.`,
+        "0AKD0",
+      );
+    if (!tn || tn.length > 255 || UC_NAME_FORBIDDEN.test(tn))
+      throw new SqlError("INVALID_IDENTIFIER", `The identifier ${tn} is invalid.`, "42602");
+    if (tn === t) return;
+    const newFull = `${c}.${sc}.${tn}`;
+    if (state.tables.has(newFull) || state.volumes.has(newFull))
+      throw new SqlError(
+        "TABLE_OR_VIEW_ALREADY_EXISTS",
+        `Cannot rename table or view \`${c}\`.\`${sc}\`.\`${t}\` to \`${c}\`.\`${sc}\`.\`${tn}\` because it already exists.`,
+        "42P07",
+      );
+    const oldFull = `${c}.${sc}.${t}`;
+    state.tables.delete(oldFull);
+    existing.name = tn;
+    existing.full_name = newFull;
+    existing.updated_at = now();
+    state.tables.set(newFull, existing);
+    const tags = state.tags.get(`tables/${oldFull}`);
+    if (tags) {
+      state.tags.delete(`tables/${oldFull}`);
+      state.tags.set(`tables/${newFull}`, tags);
+    }
+  };
   const applyStatement = (s: Stmt, who: string): void => {
     const [c, sc, t] = s.name.map((x) => x.toLowerCase()) as [string, string, string];
     const schemaFull = `${c}.${sc}`;
@@ -761,6 +801,10 @@ export async function startDatabricksFake(opts: FakeOptions = {}): Promise<Datab
         `The table or view \`${c}\`.\`${sc}\`.\`${t}\` cannot be found.`,
         "42P01",
       );
+    if (s.kind === "rename_table") {
+      renameTable(existing, s.to, [c, sc, t]);
+      return;
+    }
     if (s.kind === "set_props" || s.kind === "unset_props")
       assertNoReservedProperties(s.kind === "set_props" ? Object.keys(s.properties) : s.keys);
     if (s.kind === "set_props") existing.properties = { ...existing.properties, ...s.properties };

@@ -26,7 +26,9 @@ export type Stmt =
   | { kind: "drop_table"; ifExists: boolean; name: [string, string, string] }
   | { kind: "set_props"; name: [string, string, string]; properties: Record<string, string> }
   | { kind: "unset_props"; name: [string, string, string]; ifExists: boolean; keys: string[] }
-  | { kind: "comment_table"; name: [string, string, string]; comment: string | null };
+  | { kind: "comment_table"; name: [string, string, string]; comment: string | null }
+  /** `to`: the new name as written, 1 to 3 parts (an unqualified one stays in the table's schema). */
+  | { kind: "rename_table"; name: [string, string, string]; to: string[] };
 
 export class SqlError extends Error {
   constructor(
@@ -340,7 +342,17 @@ export function parseStatement(sql: string): Stmt {
     word("ALTER");
     word("TABLE");
     const name = qname();
-    if (isWord("SET")) {
+    if (isWord("RENAME")) {
+      word("RENAME");
+      word("TO");
+      const to = [ident()];
+      while (isPunct(".")) {
+        next();
+        to.push(ident());
+      }
+      if (to.length > 3) throw syntax(`at or near '${to[3]}': a table name has at most 3 parts`);
+      stmt = { kind: "rename_table", name, to };
+    } else if (isWord("SET")) {
       word("SET");
       word("TBLPROPERTIES");
       stmt = { kind: "set_props", name, properties: propList() };

@@ -2,11 +2,18 @@
  * Simulated Unity Catalog table (what CREATE/ALTER TABLE through the SQL API would leave): needs
  * its schema, lower-cased `catalog.schema.table` ids, `TABLE_ALREADY_EXISTS`, markers in table
  * properties (TBLPROPERTIES), user tags as UC tags. Columns, comment and table_type can change
- * (ALTER TABLE); partitioning cannot.
+ * (ALTER TABLE); partitioning cannot. ALTER TABLE … RENAME TO renames it within its schema.
  */
 import type { Column, UcTableProps } from "../../../core/resources.js";
 import { compact, stringMap, type TypeModel } from "../type-model.js";
-import { checkUcName, requireSchema, setOptional, ucAlreadyExists, ucInvalid } from "./uc-common.js";
+import {
+  checkUcName,
+  renameUc,
+  requireSchema,
+  setOptional,
+  ucAlreadyExists,
+  ucInvalid,
+} from "./uc-common.js";
 
 interface UcColumn {
   name: string;
@@ -78,6 +85,8 @@ export const dbxTableModel: TypeModel<"dbx_table"> = {
       data,
     };
   },
+  // ALTER TABLE … RENAME TO within the schema (test/fakes/databricks/SPEC.md, "Renames").
+  rename: (o, newName, store) => renameUc(store, o, newName, "Table"),
   markerBag: (d) => stringMap(d, "properties"),
   tagBag: (d) => stringMap(d, "tags"),
   toProperties(o) {

@@ -86,10 +86,12 @@ export function setOptional(d: Record<string, unknown>, key: string, value: unkn
 }
 
 /**
- * Rename a catalog, schema or volume in place as Unity Catalog's PATCH `new_name` does: the name
- * is validated and lower-cased, refused with `<KIND>_ALREADY_EXISTS` when the new full name is
- * taken (tables and volumes share a schema's namespace), and every object inside a renamed
- * catalog or schema moves to the new full name.
+ * Rename a catalog, schema or volume in place as Unity Catalog's PATCH `new_name` does, or a
+ * table as `ALTER TABLE … RENAME TO` does (same schema; test/fakes/databricks/SPEC.md): the name
+ * is validated and lower-cased, refused with `<KIND>_ALREADY_EXISTS` (a table:
+ * `TABLE_OR_VIEW_ALREADY_EXISTS`) when the new full name is taken (tables and volumes share a
+ * schema's namespace), and every object inside a renamed catalog or schema moves to the new full
+ * name. The object keeps its data, so a table's properties (markers) and tags move with it.
  */
 export function renameUc(store: SandboxStore, o: StoredObject, newName: string, kind: string): void {
   const name = newName.toLowerCase();
@@ -97,9 +99,18 @@ export function renameUc(store: SandboxStore, o: StoredObject, newName: string, 
   if (name === o.name) return;
   const oldFull = o.fullName;
   const full = [...oldFull.split(".").slice(0, -1), name].join(".");
-  const rivals = o.type === "dbx_volume" ? (["dbx_volume", "dbx_table"] as const) : [o.type];
+  const leaf = o.type === "dbx_volume" || o.type === "dbx_table";
+  const rivals = leaf ? (["dbx_volume", "dbx_table"] as const) : [o.type];
   if (rivals.some((t) => store.get(t, full)))
-    throw ucAlreadyExists(kind, full, o.type === "dbx_volume" ? "RESOURCE_ALREADY_EXISTS" : undefined);
+    throw ucAlreadyExists(
+      kind,
+      full,
+      o.type === "dbx_volume"
+        ? "RESOURCE_ALREADY_EXISTS"
+        : o.type === "dbx_table"
+          ? "TABLE_OR_VIEW_ALREADY_EXISTS"
+          : undefined,
+    );
   o.remoteId = full;
   o.name = name;
   o.fullName = full;
