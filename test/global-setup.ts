@@ -4,9 +4,12 @@
  * checks every AWS request of the suite against botocore's service models. Tests read the
  * proxy's URL with `inject("motoEndpoint")`, so raw SDK calls and dpn CLI children alike pass
  * through it.
- * If moto is not installed the whole run fails with a message saying how to install it: AWS
- * tests are never skipped silently. The teardown fails the run (exit code 1 and a thrown list)
- * when any request broke a model, even if the test that sent it swallowed the error.
+ * It also starts one throwaway PostgreSQL server on loopback (test/support/postgres.ts) for the
+ * PostgreSQL state backend, reached with `inject("postgresUrl")`; each test makes its own database.
+ * If moto or PostgreSQL is not installed the whole run fails with a message saying how to install
+ * it: AWS and PostgreSQL tests are never skipped silently. The teardown fails the run (exit code 1
+ * and a thrown list) when any request broke a model, even if the test that sent it swallowed the
+ * error.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -18,6 +21,7 @@ import { BotocoreOracle } from "./support/botocore/check-request.js";
 import { loadModels, locateBotocoreData } from "./support/botocore/model.js";
 import { type OracleMode, type OracleProxy, startOracleProxy } from "./support/botocore/oracle-proxy.js";
 import { formatViolationReport } from "./support/botocore/report.js";
+import { type PostgresServer, startPostgres } from "./support/postgres.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -27,6 +31,8 @@ declare module "vitest" {
     botocoreDataDir: string;
     /** The oracle's JSON-lines violation log for this run. */
     oracleLogFile: string;
+    /** Superuser URL of the run's throwaway PostgreSQL server (its `postgres` database). */
+    postgresUrl: string;
   }
 }
 
@@ -69,6 +75,7 @@ async function waitForMoto(endpoint: string, child: ChildProcess, log: () => str
 
 let child: ChildProcess | undefined;
 let proxy: OracleProxy | undefined;
+let postgres: PostgresServer | undefined;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const mode = oracleMode();
@@ -80,6 +87,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
         `Install it with: pip install "moto[server]"  (or set DPN_TEST_PYTHON to a python that has it)`,
     );
   }
+  postgres = await startPostgres();
+  project.provide("postgresUrl", postgres.url);
+  try {
+    return await startAws(project, mode, python);
+  } catch (e) {
+    await postgres.stop();
+    throw e;
+  }
+}
+
+async function startAws(
+  project: TestProject,
+  mode: OracleMode,
+  python: string,
+): Promise<() => Promise<void>> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   let output = "";
@@ -112,6 +134,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     const seen = proxy;
     await proxy?.close();
+    await postgres?.stop();
     if (child && child.exitCode === null) {
       child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 200));

@@ -472,6 +472,10 @@ export const ERROR_CODES = {
     kind: "internal",
     doc: "An asynchronous function was given to a synchronous state transaction (a bug).",
   },
+  STATE_AUTH_FAILED: {
+    kind: "state",
+    doc: "The state database refused the login (wrong user or password, or no pg_hba.conf entry for this client).",
+  },
   STATE_BACKEND_UNAVAILABLE: {
     kind: "state",
     doc: "The state URL names a backend this build does not have.",
@@ -482,6 +486,10 @@ export const ERROR_CODES = {
   },
   STATE_BUCKET_NOT_FOUND: { kind: "state", doc: "The S3 bucket named by the state URL does not exist." },
   STATE_CLOSED: { kind: "internal", doc: "The state store was used after close (a bug)." },
+  STATE_COMMIT_UNKNOWN: {
+    kind: "state",
+    doc: "The connection to the state database broke while a write was committing: it may or may not be stored; `dpn recover` settles either case.",
+  },
   STATE_CONFLICT: {
     kind: "state",
     doc: "A conditional write to the state kept losing to concurrent writers; nothing was written.",
@@ -513,7 +521,7 @@ export const ERROR_CODES = {
   },
   STATE_PERMISSION_DENIED: {
     kind: "state",
-    doc: "The state backend refused a request for lack of a permission (the hint names the grant).",
+    doc: "The state backend refused a request for lack of a permission (the hint names the grant: an IAM action, a SQL GRANT).",
   },
   STATE_READ_ONLY: { kind: "state", doc: "The state is open read-only and the command would change it." },
   STATE_REFERENCE_MISSING: {
@@ -527,7 +535,10 @@ export const ERROR_CODES = {
   STATE_TOO_NEW: { kind: "state", doc: "The state was written by a newer dpn." },
   STATE_UNKNOWN_JOURNAL_ENTRY: { kind: "state", doc: "A journal entry id does not exist." },
   STATE_UNKNOWN_TRANSACTION: { kind: "state", doc: "A transaction id does not exist." },
-  STATE_UNREACHABLE: { kind: "state", doc: "The state backend's endpoint did not answer (after retries)." },
+  STATE_UNREACHABLE: {
+    kind: "state",
+    doc: "The state backend's endpoint did not answer after retries, or refused or dropped the connection (PostgreSQL: also a database that does not exist).",
+  },
   STATE_UNWRITABLE: {
     kind: "state",
     doc: "The state file cannot be opened or written; choose another location with --state.",
