@@ -72,16 +72,17 @@ async function openStateLocation(
         ...(e.awsProfile ? { profile: e.awsProfile } : {}),
       });
     }
+    case "postgres": {
+      const { openPostgresStateStore } = await import("../state/postgres-store.js");
+      return openPostgresStateStore({
+        url: location.url,
+        env: e.env,
+        readonly: Boolean(opts.readonly),
+        display: location.display,
+      });
+    }
     default:
-      throw new DpnError(
-        "state",
-        "STATE_BACKEND_UNAVAILABLE",
-        `The ${location.kind} state backend is not available in this build`,
-        {
-          hint: "Use a sqlite: state URL.",
-          details: { url: location.display },
-        },
-      );
+      return assertNever(location);
   }
 }
 

@@ -476,10 +476,6 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "The state database refused the login (wrong user or password, or no pg_hba.conf entry for this client).",
   },
-  STATE_BACKEND_UNAVAILABLE: {
-    kind: "state",
-    doc: "The state URL names a backend this build does not have.",
-  },
   STATE_BACKEND_ERROR: {
     kind: "state",
     doc: "The state backend answered a request with an unexpected error.",

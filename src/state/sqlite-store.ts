@@ -1447,7 +1447,6 @@ export class SqliteStateStore implements StateStore {
         return this.db.renewLock(stackId, holderId, leaseMs);
       }),
     );
-    if (!ok && f?.holderId === holderId) this.fences.delete(stackId);
     return ok;
   }
   async releaseLock(stackId: string, holderId: string): Promise<void> {

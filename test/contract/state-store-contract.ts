@@ -472,6 +472,8 @@ export function stateStoreContract(name: string, backend: StateBackendUnderTest)
       ];
       expect(lost).toEqual(Array(lost.length).fill("LOCK_LOST"));
       expect(await a.renewLock(id, "old", 60_000)).toBe(false);
+      // a failed renewal does not unfence the store: its writes still reject
+      expect(await codeOf(a.putResource(row(id, "s3.after-renew")).then(() => a.flush()))).toBe("LOCK_LOST");
       // nothing of the old holder's after the takeover
       expect((await b.journal("tx-old")).map((e) => [e.address, e.status])).toEqual([["s3.a", "intent"]]);
       expect(await b.getTransaction("tx-old")).toMatchObject({ status: "running" });

@@ -4,12 +4,13 @@
  * after the two set-up commands), and exits with what the README says: 0, or the code its
  * `echo $?` line names. Not run: the set-up block itself (`npm ci`, `npm test`: this is that
  * run), and the zsh/fish completion lines (those shells are not on CI; bash is run). The moto
- * example's `http://127.0.0.1:5000` is the suite's moto (behind the botocore oracle).
+ * example's `http://127.0.0.1:5000` is the suite's moto (behind the botocore oracle); the team
+ * set-up's PostgreSQL is the suite's test server (PGHOST, PGPORT and PGUSER point at it).
  */
 import { spawn } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { childEnv, REPO_ROOT, tempProject } from "../support/cli.js";
 import { motoEndpoint } from "../support/moto.js";
 
@@ -98,7 +99,12 @@ describe("README", () => {
         return `${text}\necho "@@ ${i} $? @@"`;
       }),
     ].join("\n");
-    const out = await runScript(script, checkout, childEnv({ HOME: home }));
+    const pg = new URL(inject("postgresUrl"));
+    const out = await runScript(
+      script,
+      checkout,
+      childEnv({ HOME: home, PGHOST: pg.hostname, PGPORT: pg.port, PGUSER: decodeURIComponent(pg.username) }),
+    );
 
     const codes = new Map<number, number>();
     for (const m of out.matchAll(/@@ (\d+) (\d+) @@/g)) codes.set(Number(m[1]), Number(m[2]));

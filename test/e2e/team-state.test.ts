@@ -151,6 +151,10 @@ for (const backend of sharedBackends()) {
         env: { ...a.env, ...lease, DPN_SANDBOX_LATENCY_MS: "250" },
       });
       expect(await run.waitForStderr(/ok\s+create/, 60_000), run.stderrSoFar()).toBe(true);
+      // Stop it between writes, in the middle of its next 250 ms remote calls: on SQLite a process
+      // stopped inside a write transaction holds the file's write lock, and nobody can write until
+      // it resumes (docs/state.md) — that case is SQLite's, not the lock protocol's.
+      await new Promise((r) => setTimeout(r, 100));
       run.kill("SIGSTOP");
       const snapshot = async () => ({
         txs: (await runCli(["tx", "list", "--json"], { cwd: b.dir, env: b.env })).stdout,

@@ -8,7 +8,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { inject } from "vitest";
 import { motoEnv, rawS3, uniqueName } from "./moto.js";
+import { createTestDatabase } from "./postgres.js";
 
 export interface SharedState {
   /** The state URL several folders share. */
@@ -54,6 +56,12 @@ export function sharedBackends(): SharedBackend[] {
           s3.destroy();
         }
         return { url: `s3://${bucket}/dpn`, env: defined(motoEnv()) };
+      },
+    },
+    {
+      name: "postgres",
+      async fresh() {
+        return { url: (await createTestDatabase(inject("postgresUrl"))).url, env: {} };
       },
     },
   ];
