@@ -11,9 +11,8 @@
 // the steps again through a loopback proxy adding that round-trip time. SQLite: a file in a temp dir
 // (WAL, synchronous=FULL); its settlement is group-committed with the next intent, so its
 // "settle" is the enqueue and its "intent" carries the previous settlement's commit.
-import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import pg from "pg";
 import { openPostgresStateStore } from "../dist/state/postgres-store.js";
 import { openStateStore } from "../dist/state/sqlite-store.js";
 import { machine, round } from "./lib.mjs";
+import { startPostgres } from "./servers.mjs";
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 300);
 /** Round-trip times to simulate between dpn and the server (a delaying loopback proxy), in ms. */
@@ -35,56 +35,6 @@ function percentiles(values) {
     p50_ms: round(q(0.5), 2),
     p95_ms: round(q(0.95), 2),
     max_ms: round(s[s.length - 1], 2),
-  };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A throwaway server on loopback; returns its URL and a stop function. */
-async function startServer() {
-  const which = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" });
-  const bin =
-    which.status === 0
-      ? join(which.stdout.trim(), "..")
-      : (existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql") : [])
-          .filter((v) => /^\d+$/.test(v))
-          .sort((a, b) => Number(b) - Number(a))
-          .map((v) => join("/usr/lib/postgresql", v, "bin"))
-          .find((d) => existsSync(join(d, "initdb")));
-  if (!bin) throw new Error("initdb not found: apt-get install -y postgresql, or set BENCH_POSTGRES_URL");
-  const asRoot = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), "dpn-bench-pg-"));
-  if (asRoot) {
-    const id = (flag) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8" }).trim());
-    chownSync(dir, id("-u"), id("-g"));
-  }
-  const run = (cmd, args) => {
-    const argv = asRoot
-      ? ["runuser", "-u", "postgres", "--", join(bin, cmd), ...args]
-      : [join(bin, cmd), ...args];
-    const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`);
-  };
-  const data = join(dir, "data");
-  run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-instructions"]);
-  const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=${dir}`;
-  run("pg_ctl", ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop() {
-      run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }
 
@@ -225,7 +175,7 @@ async function measure(store) {
 }
 
 const external = process.env.BENCH_POSTGRES_URL;
-const server = external ? undefined : await startServer();
+const server = external ? undefined : await startPostgres();
 const baseUrl = external ?? server.url;
 const dir = mkdtempSync(join(tmpdir(), "dpn-bench-sqlite-"));
 const schema = `dpn_bench_${randomBytes(4).toString("hex")}`;

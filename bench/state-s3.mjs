@@ -4,52 +4,17 @@
 // Loopback moto has none of S3's network latency, so the S3 figures are the client's own cost
 // (SDK, signing, one conditional PUT per write) plus moto's; real S3 adds a round trip per PUT.
 // Run after `npm run build`. Prints one JSON document.
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from "@aws-sdk/client-s3";
 import { openS3StateStore } from "../dist/state/s3-store.js";
 import { openStateStore } from "../dist/state/sqlite-store.js";
 import { machine, round } from "./lib.mjs";
+import { startMoto } from "./servers.mjs";
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 200);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto() {
-  const port = await freePort();
-  const child = spawn(
-    process.env.DPN_TEST_PYTHON ?? "python3",
-    ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)],
-    {
-      stdio: "ignore",
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/moto-api/`)).status < 500) return { url, child };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  child.kill();
-  throw new Error(`moto did not start on ${url}`);
-}
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 

@@ -238,6 +238,42 @@ describe("S3 state store", () => {
     expect(u.requests - n2).toBeLessThanOrEqual(1 + 2 + 32 + 1 + 2);
   });
 
+  it("group commit: writes made while an append is in flight share one log object, in order; a refused one fails alone", async () => {
+    const bucket = await newBucket();
+    const s = await open(bucket);
+    const id = (await s.ensureStack("sales", "dev")).id;
+    await s.tryLock(id, holder("h"), 60_000);
+    await s.beginTransaction(tx(id, "tx-1"), plan(id));
+    const before = (await keysOf(bucket, `st/stacks/${encodeURIComponent(id)}/log/`)).length;
+    const n0 = s.requests;
+    // ten parallel steps start together, as the engine's scheduler starts them
+    const intents = await Promise.allSettled([
+      ...Array.from({ length: 10 }, (_, i) => s.journalIntent(intent("tx-1", `s3.p${i}`))),
+      s.journalIntent(intent("tx-unknown", "s3.bad")),
+    ]);
+    const ok = intents.filter((r) => r.status === "fulfilled").map((r) => r.value);
+    expect(ok.map((e) => e.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(intents[10]?.status).toBe("rejected");
+    // ten intents in at most two log objects (the first append, and one batch of those that
+    // waited for it), instead of ten PUTs one after the other
+    const after = await keysOf(bucket, `st/stacks/${encodeURIComponent(id)}/log/`);
+    expect(after.length - before).toBeGreaterThanOrEqual(1);
+    expect(after.length - before).toBeLessThanOrEqual(2);
+    expect(s.requests - n0).toBeLessThanOrEqual(2 + 1 + 1); // the PUTs, a catch-up, a checkpoint
+    await Promise.all(
+      ok.map((e) => s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, e.address)] })),
+    );
+    // a second process reads the same, batches folded like single records
+    const t = await open(bucket);
+    expect((await t.journal("tx-1")).map((e) => [e.seq, e.status])).toEqual(
+      Array.from({ length: 10 }, (_, i) => [i + 1, "done"]),
+    );
+    expect((await t.listResources(id)).map((r) => r.address).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `s3.p${i}`).sort(),
+    );
+    expect(await view(t, id, "tx-1")).toEqual(await view(s, id, "tx-1"));
+  });
+
   it("read-only: reads work, writes reject STATE_READ_ONLY and create nothing, even the layout marker", async () => {
     const bucket = await newBucket();
     const ro = await open(bucket, { readonly: true });

@@ -122,7 +122,9 @@ type Op =
     }
   | { op: "audit"; events: AuditEvent[] }
   | { op: "fence"; fencing: number; holderId: string }
-  | { op: "import"; dump: StackDump };
+  | { op: "import"; dump: StackDump }
+  /** Several writes made while the previous one was in flight, in order, as one object (group commit). */
+  | { op: "batch"; ops: Op[] };
 
 /** One log object: the op, who wrote it (a nonce per write, to recognise our own after a lost answer). */
 type LogRecord = Op & { v: 1; writer: string; fencing?: number };
@@ -159,6 +161,13 @@ const emptyState = (): StackState => ({
   fencing: 0,
 });
 
+/** A write waiting to be appended. */
+interface PendingWrite {
+  build: (s: StackState) => Op;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
 /** A stack's fold as this store last read it. */
 interface Cached {
   pos: number;
@@ -182,8 +191,11 @@ function putRow(s: StackState, r: ResourceRecord, at: string): void {
   };
 }
 
-function apply(s: StackState, rec: LogRecord): void {
+function apply(s: StackState, rec: Op): void {
   switch (rec.op) {
+    case "batch":
+      for (const op of rec.ops) apply(s, op);
+      return;
     case "begin":
       s.txs[rec.tx.id] = { record: rec.tx, plan: rec.plan, journal: [], order: s.nextOrder++ };
       return;
@@ -304,6 +316,8 @@ export class S3StateStore implements StateStore {
   private closed = false;
   /** Per-stack queue: folds and appends of one stack never interleave within this store. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Writes waiting for the append in flight on their stack (group commit). */
+  private readonly pending = new Map<string, PendingWrite[]>();
 
   constructor(
     private readonly objects: ObjectStore,
@@ -497,9 +511,15 @@ export class S3StateStore implements StateStore {
   private fold(stackId: string, c: Cached, rec: LogRecord): void {
     apply(c.state, rec);
     c.pos++;
-    if (rec.op === "intent") this.entries.set(rec.entry.id, { txId: rec.entry.txId, stackId });
-    if (rec.op === "begin") this.txStacks.set(rec.tx.id, stackId);
-    if (rec.op === "import") this.index(stackId, c.state);
+    this.indexOp(stackId, c.state, rec);
+  }
+
+  /** Remember which stack the transactions and journal entries an op writes belong to. */
+  private indexOp(stackId: string, s: StackState, op: Op): void {
+    if (op.op === "batch") for (const o of op.ops) this.indexOp(stackId, s, o);
+    if (op.op === "intent") this.entries.set(op.entry.id, { txId: op.entry.txId, stackId });
+    if (op.op === "begin") this.txStacks.set(op.tx.id, stackId);
+    if (op.op === "import") this.index(stackId, s);
   }
 
   private index(stackId: string, s: StackState): void {
@@ -518,42 +538,92 @@ export class S3StateStore implements StateStore {
   }
 
   /**
-   * Append one record to `stackId`'s log at the position after the last one: `build` makes it
-   * from the current fold (and may throw to refuse the write). A 412 means another writer took
-   * the position: catch up, check the fence, rebuild, retry.
+   * Append one write to `stackId`'s log at the position after the last one: `build` makes it from
+   * the current fold (and may throw to refuse the write, which refuses that write alone). Writes
+   * that arrive while an append of the stack is in flight wait for it and then go together, in
+   * order, as one `batch` record (group commit: parallel steps share one PUT, as on SQLite they
+   * share one commit). Each write's promise resolves only once the record holding it is in S3.
    */
   private append(stackId: string, build: (s: StackState) => Op): Promise<void> {
-    return this.serial(stackId, () => this.appendNow(stackId, build));
-  }
-
-  private async appendNow(stackId: string, build: (s: StackState) => Op): Promise<void> {
-    // The fold may be behind; a stale position only costs one 412 and a catch-up.
-    const c = this.cache.get(stackId) ?? (await this.catchUpNow(stackId));
-    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      await this.assertFence(stackId, c.state);
-      const f = this.fences.get(stackId);
-      const writer = randomUUID();
-      const rec = JSON.parse(
-        JSON.stringify(redact({ ...build(c.state), v: 1, writer, ...(f ? { fencing: f.fencing } : {}) })),
-      ) as LogRecord;
-      const pos = c.pos + 1;
-      if (
-        await this.putOwned(this.logKey(stackId, pos), JSON.stringify(rec), writer, { ifNoneMatch: true })
-      ) {
-        this.fold(stackId, c, rec);
-        await this.checkpoint(stackId, c);
+    return new Promise<void>((resolve, reject) => {
+      const queued = this.pending.get(stackId);
+      if (queued) {
+        queued.push({ build, resolve, reject });
         return;
       }
-      await this.catchUpNow(stackId);
+      this.pending.set(stackId, [{ build, resolve, reject }]);
+      void this.serial(stackId, async () => {
+        const batch = this.pending.get(stackId) ?? [];
+        this.pending.delete(stackId);
+        await this.appendBatch(stackId, batch);
+      });
+    });
+  }
+
+  /**
+   * Write `batch` as one record at the next free position. A 412 means another writer took the
+   * position: reload the fold, check the fence, rebuild every write, retry.
+   */
+  private async appendBatch(stackId: string, batch: PendingWrite[]): Promise<void> {
+    try {
+      for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+        const c = this.cache.get(stackId) ?? (await this.catchUpNow(stackId));
+        await this.assertFence(stackId, c.state);
+        const f = this.fences.get(stackId);
+        // Build each write against the fold as the writes before it in the batch leave it (a
+        // copy when there are several, so that readers never see a write before it is in S3); a
+        // write whose build refuses is left out, refused alone.
+        const draft = batch.length === 1 ? c.state : structuredClone(c.state);
+        const ops: Op[] = [];
+        const members: PendingWrite[] = [];
+        const refused: { w: PendingWrite; e: unknown }[] = [];
+        for (const w of batch) {
+          let op: Op;
+          try {
+            op = JSON.parse(JSON.stringify(redact(w.build(draft)))) as Op;
+          } catch (e) {
+            refused.push({ w, e });
+            continue;
+          }
+          if (draft !== c.state) apply(draft, op);
+          ops.push(op);
+          members.push(w);
+        }
+        if (ops.length === 0) {
+          for (const r of refused) r.w.reject(r.e);
+          return;
+        }
+        const writer = randomUUID();
+        const body = ops.length === 1 ? (ops[0] as Op) : ({ op: "batch", ops } as Op);
+        const rec = { ...body, v: 1, writer, ...(f ? { fencing: f.fencing } : {}) } as LogRecord;
+        const pos = c.pos + 1;
+        if (
+          await this.putOwned(this.logKey(stackId, pos), JSON.stringify(rec), writer, { ifNoneMatch: true })
+        ) {
+          if (draft === c.state) apply(c.state, body);
+          else c.state = draft;
+          c.pos = pos;
+          this.indexOp(stackId, c.state, body);
+          for (const r of refused) r.w.reject(r.e);
+          for (const w of members) w.resolve();
+          // The writes are in the log whatever happens to the checkpoint: a failed one is only
+          // retried by a later write, so it must not turn these writes into failures.
+          await this.checkpoint(stackId, c).catch(() => undefined);
+          return;
+        }
+        await this.catchUpNow(stackId);
+      }
+      throw stateError(
+        "STATE_CONFLICT",
+        `Writing to stack ${stackId} at ${this.display} kept losing to other writers`,
+        {
+          hint: "Another process writes to this stack continuously; retry when it is done.",
+          details: { stackId, attempts: MAX_APPEND_ATTEMPTS },
+        },
+      );
+    } catch (e) {
+      for (const w of batch) w.reject(e);
     }
-    throw stateError(
-      "STATE_CONFLICT",
-      `Writing to stack ${stackId} at ${this.display} kept losing to other writers`,
-      {
-        hint: "Another process writes to this stack continuously; retry when it is done.",
-        details: { stackId, attempts: MAX_APPEND_ATTEMPTS },
-      },
-    );
   }
 
   /**

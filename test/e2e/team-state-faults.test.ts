@@ -109,7 +109,8 @@ describe("S3 state failures under dpn create leave the state consistent with the
     const r = await runCli(CREATE, { cwd: f.dir, env: f.env });
     expect(r.code, describeResult(r)).toBe(0);
     logWrites = proxy.log.filter((l) => l.call.startsWith("PUT") && /\/log\/\d+\.json/.test(l.call)).length;
-    expect(logWrites).toBeGreaterThan(15);
+    // 15 resources: the transaction record, the intents and settlements in group-committed waves, the finish
+    expect(logWrites).toBeGreaterThan(6);
     expect(await agreement(f)).toEqual([]);
   }, 60_000);
 
