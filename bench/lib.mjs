@@ -17,13 +17,16 @@ export function machine() {
   };
 }
 
-/** Run `node dist/bin/dpn.mjs ...args` once; returns wall ms, peak RSS MB (or null), exit status. */
-export function runDpn(args, opts = {}) {
+/** Run `cmd ...args` once: wall ms, peak RSS MB (via /usr/bin/time when present, else null), exit status. */
+export function runTimed(cmd, args, opts = {}) {
   const haveTime = existsSync("/usr/bin/time");
-  const cmd = haveTime ? "/usr/bin/time" : process.execPath;
-  const argv = haveTime ? ["-f", "__MAXRSS_KB=%M", process.execPath, DPN, ...args] : [DPN, ...args];
+  const argv = haveTime ? ["-f", "__MAXRSS_KB=%M", cmd, ...args] : args;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { encoding: "utf8", maxBuffer: 512 * 1024 * 1024, ...opts });
+  const r = spawnSync(haveTime ? "/usr/bin/time" : cmd, argv, {
+    encoding: "utf8",
+    maxBuffer: 1024 * 1024 * 1024,
+    ...opts,
+  });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const m = /__MAXRSS_KB=(\d+)/.exec(r.stderr ?? "");
   return {
@@ -33,6 +36,11 @@ export function runDpn(args, opts = {}) {
     stdout: r.stdout,
     stderr: r.stderr,
   };
+}
+
+/** Run `node dist/bin/dpn.mjs ...args` once (see runTimed). */
+export function runDpn(args, opts = {}) {
+  return runTimed(process.execPath, [DPN, ...args], opts);
 }
 
 export function stats(values) {

@@ -5,12 +5,11 @@
 // (boto3, click, rich, requests, jsonschema, pyyaml). Both tools run in a folder whose `.dpn/` was
 // written by v0.1's `config init` (dpn reads v0.1 configuration unchanged).
 // Run after `npm run build`. Prints one JSON document.
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { largeBlueprint } from "../dist/blueprint/generate-large.js";
-import { machine, round, runDpn, stats } from "./lib.mjs";
+import { machine, round, runDpn, runTimed, stats } from "./lib.mjs";
 
 const V01_PATH = process.env.V01_PYTHONPATH;
 const PY = process.env.V01_PYTHON ?? "python3";
@@ -26,29 +25,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), "dpn-bench-v01-"));
 const env = { ...process.env, PYTHONPATH: V01_PATH, NO_COLOR: "1", COLUMNS: "200" };
 
-/** `python -m data_platform_naming.cli …` once: wall ms, peak RSS MB, exit status. */
-function runV01(args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(
-    "/usr/bin/time",
-    ["-f", "__MAXRSS_KB=%M", PY, "-m", "data_platform_naming.cli", ...args],
-    {
-      cwd: dir,
-      env,
-      encoding: "utf8",
-      maxBuffer: 1024 * 1024 * 1024,
-    },
-  );
-  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const m = /__MAXRSS_KB=(\d+)/.exec(r.stderr ?? "");
-  return {
-    wallMs,
-    peakRssMb: m ? Number(m[1]) / 1024 : null,
-    status: r.status,
-    stderr: r.stderr,
-    stdout: r.stdout,
-  };
-}
+/** `python -m data_platform_naming.cli …` once (see runTimed). */
+const runV01 = (args) => runTimed(PY, ["-m", "data_platform_naming.cli", ...args], { cwd: dir, env });
 
 function measure(run, runs) {
   const walls = [];

@@ -13,7 +13,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -21,7 +20,7 @@ import { BotocoreOracle } from "./support/botocore/check-request.js";
 import { loadModels, locateBotocoreData } from "./support/botocore/model.js";
 import { type OracleMode, type OracleProxy, startOracleProxy } from "./support/botocore/oracle-proxy.js";
 import { formatViolationReport } from "./support/botocore/report.js";
-import { type PostgresServer, startPostgres } from "./support/postgres.js";
+import { freePort, type PostgresServer, startPostgres } from "./support/postgres.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -42,19 +41,6 @@ function oracleMode(): OracleMode {
   if (m !== "enforce" && m !== "record")
     throw new Error(`DPN_ORACLE must be "enforce" (the default) or "record", not ${JSON.stringify(m)}`);
   return m;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForMoto(endpoint: string, child: ChildProcess, log: () => string): Promise<void> {

@@ -39,7 +39,8 @@ export function findPostgresBin(): string | undefined {
   return debianBinDirs().find((d) => existsSync(join(d, "initdb")));
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback (the suite's servers each take one). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
