@@ -218,9 +218,28 @@ export async function migrateState(
       to: to.location,
       stacks: result.stacks.map((s) => s.stackId),
     });
-    for (const d of dumps) await target.store.importStack(d);
-    await target.store.importUnscopedAudit(unscoped);
-    await target.store.flush();
+    const copied: string[] = [];
+    try {
+      for (const d of dumps) {
+        await target.store.importStack(d);
+        copied.push(d.stack.id);
+      }
+      await target.store.importUnscopedAudit(unscoped);
+      await target.store.flush();
+    } catch (e) {
+      const cause = e instanceof Error ? e.message : String(e);
+      throw stateError(
+        "STATE_MIGRATE_PARTIAL",
+        `Copying to ${to.location} failed${copied.length ? ` after ${copied.join(", ")}` : ""}: ${cause}; the source is unchanged and still the state`,
+        {
+          hint: copied.length
+            ? `Remove ${copied.join(", ")} from ${to.location} before migrating again (they would be refused as already there).`
+            : "Fix the cause and migrate again.",
+          details: { copied, from: from.location, to: to.location },
+          cause: e,
+        },
+      );
+    }
 
     const wrong: string[] = [];
     for (const d of dumps) {

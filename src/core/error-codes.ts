@@ -506,6 +506,10 @@ export const ERROR_CODES = {
     kind: "state",
     doc: "`dpn state check` found a permission or setting the backend lacks (each failed check names what to grant).",
   },
+  STATE_MIGRATE_PARTIAL: {
+    kind: "state",
+    doc: "`dpn state migrate` failed while copying; the source is unchanged, the stacks already copied are named.",
+  },
   STATE_MIGRATE_SAME: { kind: "usage", doc: "`dpn state migrate --to` names the state dpn already uses." },
   STATE_MIGRATE_VERIFY_FAILED: {
     kind: "state",
