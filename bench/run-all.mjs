@@ -17,6 +17,7 @@ for (const name of [
   "state-s3.mjs",
   "state-postgres.mjs",
   "state-apply.mjs",
+  "vs-v01.mjs",
 ]) {
   const file = fileURLToPath(new URL(name, import.meta.url));
   const r = spawnSync(process.execPath, [file], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
