@@ -124,7 +124,7 @@ describe("after a killed create", () => {
     copyDpnDir(crashed, dir2);
     const status = json(await dpn(["status", "--no-drift", "--json"], dir2));
     // the killed run's lock stays until its lease ends or a run sees its holder is gone
-    const holder = status.lock.holderId as string;
+    const holder = status.lock.holder_id as string;
     const r = await unchanged(["unlock", holder, "--dry-run", "--json"], dir2);
     exits(r, 0);
     expect(json(r)).toMatchObject({ dry_run: true, released: false, lock: { holder_id: holder } });

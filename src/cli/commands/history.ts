@@ -4,6 +4,7 @@ import { usageError } from "../../core/errors.js";
 import type { AuditEvent } from "../../engine/ports.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
+import { lockJson } from "../lock-json.js";
 import { table } from "../output.js";
 
 type StackSelectOptions = StackSelector;
@@ -137,14 +138,7 @@ export async function unlockCommand(ctx: CliContext, id: unknown, opts: unknown)
       dry_run: Boolean(o.dryRun),
       stack_id: stack.id,
       released: !o.dryRun,
-      lock: {
-        holder_id: lock.holderId,
-        user: lock.user,
-        host: lock.host,
-        pid: lock.pid,
-        since: lock.since,
-        fencing: lock.fencing,
-      },
+      lock: lockJson(lock),
     });
   } else if (o.dryRun) {
     ctx.out.result(`would release lock ${lock.holderId} on ${stack.project}/${stack.environment} (${held})`);

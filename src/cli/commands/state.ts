@@ -1,8 +1,9 @@
 import { type MigrateResult, migrateState, stateCheck, stateInfo } from "../../app/state-admin.js";
 import { ExitCode, stateError } from "../../core/errors.js";
-import type { BackendInfo, LockInfo } from "../../engine/ports.js";
+import type { BackendInfo } from "../../engine/ports.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
+import { lockJson } from "../lock-json.js";
 import { table } from "../output.js";
 
 const backendJson = (b: BackendInfo) => ({
@@ -10,17 +11,6 @@ const backendJson = (b: BackendInfo) => ({
   location: b.location,
   schema_version: b.schemaVersion,
   migrated_to: b.migratedTo ?? null,
-});
-
-const lockJson = (l: LockInfo) => ({
-  holder_id: l.holderId,
-  user: l.user,
-  host: l.host,
-  pid: l.pid,
-  since: l.since,
-  expires_at: l.expiresAt,
-  fencing: l.fencing,
-  expired: Date.parse(l.expiresAt) < Date.now(),
 });
 
 const backendLine = (b: BackendInfo) =>

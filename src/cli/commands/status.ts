@@ -4,6 +4,7 @@ import { everyStackStatus, type StatusResult, stackStatus } from "../../app/stat
 import { ExitCode } from "../../core/errors.js";
 import { cliApp } from "../app-context.js";
 import type { CliContext } from "../context.js";
+import { lockJson } from "../lock-json.js";
 import { table } from "../output.js";
 import { type ManageOptions, selectorOf } from "./manage.js";
 
@@ -81,7 +82,7 @@ function statusJson(
       archived: rows.filter((r) => r.status === "archived").length,
       by_type: Object.fromEntries(byType),
     },
-    lock: lock ?? null,
+    lock: lock ? lockJson(lock) : null,
     pending_cleanups: cleanups.map((c) => ({
       address: c.address,
       tx_id: c.txId,
