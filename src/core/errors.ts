@@ -195,6 +195,26 @@ export function redactUrlPasswords(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^/@\s]*@/gi, "$1:***@");
 }
 
+/**
+ * `JSON.stringify(redact(value))` without building the redacted copy first (a replacer applies the
+ * same rules as `redact` while serialising): what the state stores. Input must be JSON-like (no
+ * cycles); undefined at the top gives undefined.
+ */
+export function redactedJson(value: unknown): string | undefined {
+  return JSON.stringify(value, function (this: unknown, key: string, v: unknown) {
+    if (
+      key !== "" &&
+      !Array.isArray(this) &&
+      SECRET_KEY.test(key) &&
+      v !== undefined &&
+      v !== null &&
+      v !== ""
+    )
+      return "***";
+    return typeof v === "string" ? redactUrlPasswords(v) : v;
+  });
+}
+
 export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === "string") return redactUrlPasswords(value);
   if (value === null || typeof value !== "object") return value;

@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DpnError, ExitCode, redact, redactUrlPasswords } from "./errors.js";
+import { DpnError, ExitCode, redact, redactedJson, redactUrlPasswords } from "./errors.js";
 
 describe("DpnError", () => {
   it("maps kinds to documented exit codes and redacts secrets in details", () => {
@@ -38,5 +39,30 @@ describe("redact", () => {
       list: ["mysql://r:***@h"],
     });
     expect(redactUrlPasswords("postgres://h/db and user@host")).toBe("postgres://h/db and user@host");
+  });
+
+  it("redactedJson is JSON.stringify(redact(v)) for any JSON value, secret keys and URLs included", () => {
+    const key = fc.oneof(
+      fc.string(),
+      fc.constantFrom("password", "api_key", "Token", "sessionKey", "region"),
+    );
+    const leaf = fc.oneof(
+      fc.string(),
+      fc.constantFrom("postgres://u:pw@h/db", "s3://b/p", ""),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, leaf, tie("array"), tie("object")),
+      array: fc.array(tie("value"), { maxLength: 4 }),
+      object: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+    })).value;
+    fc.assert(
+      fc.property(json, (v) => {
+        expect(redactedJson(v)).toBe(JSON.stringify(redact(v)));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

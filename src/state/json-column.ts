@@ -2,12 +2,12 @@
  * Encoding of JSON columns. Every value is passed through `redact()` before it is stored, so a
  * secret-looking field (token, password, access key, …) never reaches the state file.
  */
-import { redact, stateError } from "../core/errors.js";
+import { redactedJson, stateError } from "../core/errors.js";
 
 /** Redacted JSON text for `value`, or null for undefined/null. Never throws for JSON-like input. */
 export function toJsonColumn(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  return JSON.stringify(redact(value));
+  return redactedJson(value) ?? null;
 }
 
 /**
