@@ -242,10 +242,9 @@ export async function migrateState(
     }
 
     const wrong: string[] = [];
-    for (const d of dumps) {
+    for (const [i, d] of dumps.entries()) {
       const back = summary(await target.store.exportStack(d.stack.id));
-      const want = summary(d);
-      if (canonical(back) !== canonical(want)) wrong.push(d.stack.id);
+      if (canonical(back) !== canonical(result.stacks[i])) wrong.push(d.stack.id);
     }
     if (unscoped.length > 0) {
       const copied = (await target.store.exportUnscopedAudit()).slice(-unscoped.length);
