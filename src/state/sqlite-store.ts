@@ -1022,6 +1022,9 @@ export class SqliteStateStore implements StateStore {
   private failed: unknown;
   /** The locks this store acquired: every write for those stacks checks them (fencing). */
   private readonly fences = new Map<string, { holderId: string; fencing: number }>();
+  /** Stacks of the transactions and journal entries this store wrote or looked up (fencing's hot path). */
+  private readonly txStacks = new Map<string, string>();
+  private readonly entryStacks = new Map<number, string>();
 
   constructor(private readonly db: SqliteDb) {}
 
@@ -1106,7 +1109,7 @@ export class SqliteStateStore implements StateStore {
   private settlementStacks(st: StepSettlement): (string | undefined)[] {
     if (this.fences.size === 0) return [];
     return [
-      ...st.outcomes.map((o) => this.db.stackOfJournalEntry(o.id)),
+      ...st.outcomes.map((o) => this.entryStack(o.id)),
       ...(st.put ?? []).map((r) => r.stackId),
       ...(st.remove ?? []).map((r) => r.stackId),
       ...(st.audit ?? []).map((e) => this.auditStack(e)),
@@ -1115,11 +1118,24 @@ export class SqliteStateStore implements StateStore {
 
   private auditStack(e: AuditEvent): string | undefined {
     if (this.fences.size === 0) return undefined;
-    return e.stackId ?? (e.txId ? this.db.stackOfTransaction(e.txId) : undefined);
+    return e.stackId ?? (e.txId ? this.txStack(e.txId) : undefined);
   }
 
   private txStack(txId: string): string | undefined {
-    return this.fences.size === 0 ? undefined : this.db.stackOfTransaction(txId);
+    if (this.fences.size === 0) return undefined;
+    const known = this.txStacks.get(txId);
+    if (known !== undefined) return known;
+    const stack = this.db.stackOfTransaction(txId);
+    if (stack !== undefined) this.txStacks.set(txId, stack);
+    return stack;
+  }
+
+  private entryStack(id: number): string | undefined {
+    const known = this.entryStacks.get(id);
+    if (known !== undefined) return known;
+    const stack = this.db.stackOfJournalEntry(id);
+    if (stack !== undefined) this.entryStacks.set(id, stack);
+    return stack;
   }
 
   /** Schema version of the open database (LATEST_SCHEMA_VERSION once opened). */
@@ -1185,6 +1201,7 @@ export class SqliteStateStore implements StateStore {
         if (f) this.db.assertFence(tx.stackId, f.holderId, f.fencing);
         const rec = this.db.beginTransaction(tx);
         this.db.savePlan(rec.id, plan);
+        this.txStacks.set(rec.id, rec.stackId);
         return rec;
       }),
     );
@@ -1217,11 +1234,13 @@ export class SqliteStateStore implements StateStore {
     return new Promise<JournalEntry>((resolve, reject) => {
       let entry: JournalEntry | undefined;
       let own: { error: unknown } | undefined;
+      let stack: string | undefined;
       this.queue.push({
         run: () => {
           // A savepoint (journalIntent's own transaction): its failure undoes it alone.
           try {
-            entry = this.fenced([this.txStack(e.txId)], () => this.db.journalIntent(e))();
+            stack = this.txStack(e.txId);
+            entry = this.fenced([stack], () => this.db.journalIntent(e))();
           } catch (err) {
             own = { error: err };
           }
@@ -1229,7 +1248,11 @@ export class SqliteStateStore implements StateStore {
         settle: (batchError) => {
           if (batchError !== undefined) reject(batchError);
           else if (own) reject(own.error);
-          else resolve(entry as JournalEntry);
+          else {
+            // Only once committed: a rolled-back entry's id may be given to another one.
+            if (stack !== undefined && entry) this.entryStacks.set(entry.id, stack);
+            resolve(entry as JournalEntry);
+          }
         },
       });
       this.intentFlush ??= setImmediate(() => {
