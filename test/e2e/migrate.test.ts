@@ -18,7 +18,7 @@ import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provi
 import * as kit from "../../src/providers/sandbox/sandbox-test-kit.js";
 import { type CliResult, describeResult, runCli, tempProject } from "../support/cli.js";
 import { recoverHere } from "../support/recover-here.js";
-import { desiredOf, ESTATE, ownershipOf } from "../support/scan-estate.js";
+import { seedSandboxEstate } from "../support/scan-estate.js";
 
 const FILTER = ["--project", "dataplatform", "--env", "prd"];
 const CLUSTER = "dbx_cluster.dataplatform-etl-shared-prd";
@@ -77,42 +77,12 @@ let before: string[] = [];
 
 beforeAll(async () => {
   golden = tempProject();
-  const s = createSandboxRegistry({ dbPath: join(golden, ".dpn/sandbox.db") });
-  const ctx = (stackId = ""): ProviderContext => ({
-    stackId,
-    txId: "seed",
-    actor: "seed@test",
-    resolveRef: (a) =>
-      s.inventory().find((o) => o.type === "dbx_cluster" && `dbx_cluster.${o.name}` === a)?.remoteId,
-  });
-  try {
-    for (const l of ESTATE.objects) {
-      const d = desiredOf(l.object, CLUSTER);
-      try {
-        const owner = ownershipOf(l.object);
-        if (owner) await s.get(d.type).create({ ...d, address: owner.address }, ctx(owner.stackId));
-        else {
-          const cluster = ctx().resolveRef(CLUSTER);
-          s.seedExisting(d, "someone@elsewhere", cluster ? { [CLUSTER]: cluster } : {});
-        }
-      } catch (e) {
-        if ((e as { category?: string }).category !== "invalid_input") throw e;
-      }
-    }
-    for (const d of EXTRA) {
-      const cluster = ctx().resolveRef(CLUSTER);
-      s.seedExisting(
-        {
-          ...d,
-          tags: { Environment: "prd", Project: "dataplatform", Team: "data-eng", CostCenter: "CC-1001" },
-        },
-        "someone@elsewhere",
-        cluster ? { [CLUSTER]: cluster } : {},
-      );
-    }
-  } finally {
-    await s.close();
-  }
+  const tags = { Environment: "prd", Project: "dataplatform", Team: "data-eng", CostCenter: "CC-1001" };
+  await seedSandboxEstate(
+    join(golden, ".dpn/sandbox.db"),
+    CLUSTER,
+    EXTRA.map((d) => ({ ...d, tags })),
+  );
   const r = await dpn(golden, [
     "scan",
     "--target",

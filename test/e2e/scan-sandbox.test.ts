@@ -9,16 +9,13 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ProviderContext } from "../../src/engine/ports.js";
-import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provider.js";
 import { type CliResult, describeResult, runCli, tempProject } from "../support/cli.js";
 import {
-  desiredOf,
   ESTATE,
   type Labelled,
   labelProblems,
-  ownershipOf,
   precisionRecall,
+  seedSandboxEstate,
   statusIn,
 } from "../support/scan-estate.js";
 
@@ -36,35 +33,9 @@ const seeded: Labelled[] = [];
 
 beforeAll(async () => {
   dir = tempProject();
-  const s = createSandboxRegistry({ dbPath: join(dir, ".dpn/sandbox.db") });
-  const ctx = (stackId = ""): ProviderContext => ({
-    stackId,
-    txId: "seed",
-    actor: "seed@test",
-    resolveRef: (a) =>
-      s.inventory().find((o) => o.type === "dbx_cluster" && `dbx_cluster.${o.name}` === a)?.remoteId,
-  });
-  try {
-    for (const l of ESTATE.objects) {
-      const d = desiredOf(l.object, CLUSTER);
-      try {
-        const owner = ownershipOf(l.object);
-        if (owner) {
-          // a managed object: made by dpn, so it carries the markers (and the platform id it got)
-          await s.get(d.type).create({ ...d, address: owner.address }, ctx(owner.stackId));
-        } else {
-          const cluster = ctx().resolveRef(CLUSTER);
-          s.seedExisting(d, "someone@elsewhere", cluster ? { [CLUSTER]: cluster } : {});
-        }
-        seeded.push(l);
-      } catch (e) {
-        if ((e as { category?: string }).category !== "invalid_input") throw e;
-        refused.push(l);
-      }
-    }
-  } finally {
-    await s.close();
-  }
+  const r = await seedSandboxEstate(join(dir, ".dpn/sandbox.db"), CLUSTER);
+  seeded.push(...r.seeded);
+  refused.push(...r.refused);
 }, 60_000);
 
 describe("dpn scan on a seeded sandbox estate", () => {

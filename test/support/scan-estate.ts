@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 import type { DesiredResource } from "../../src/core/resources.js";
 import { MARKER_KEYS } from "../../src/core/resources.js";
+import type { ProviderContext } from "../../src/engine/ports.js";
+import { createSandboxRegistry } from "../../src/providers/sandbox/sandbox-provider.js";
 import * as kit from "../../src/providers/sandbox/sandbox-test-kit.js";
 import type { ScanObject, ScanOptions } from "../../src/scan/types.js";
 
@@ -68,6 +70,51 @@ export function ownershipOf(o: ScanObject): { stackId: string; address: string }
   const stackId = o.tags?.[MARKER_KEYS.stack];
   const address = o.tags?.[MARKER_KEYS.address];
   return stackId && address ? { stackId, address } : undefined;
+}
+
+/**
+ * Seed the labelled estate into the sandbox at `dbPath`: objects with dpn's markers are created
+ * through the providers (so they carry the markers and the platform ids they got), the others
+ * are seeded as made by someone else; `extra` objects are seeded as someone else's too. Returns
+ * what was seeded and the fixture objects the platform refused (invalid names).
+ */
+export async function seedSandboxEstate(
+  dbPath: string,
+  clusterAddress: string,
+  extra: readonly DesiredResource[] = [],
+): Promise<{ seeded: Labelled[]; refused: Labelled[] }> {
+  const s = createSandboxRegistry({ dbPath });
+  const ctx = (stackId = ""): ProviderContext => ({
+    stackId,
+    txId: "seed",
+    actor: "seed@test",
+    resolveRef: (a) =>
+      s.inventory().find((o) => o.type === "dbx_cluster" && `dbx_cluster.${o.name}` === a)?.remoteId,
+  });
+  const seedForeign = (d: DesiredResource) => {
+    const cluster = ctx().resolveRef(clusterAddress);
+    s.seedExisting(d, "someone@elsewhere", cluster ? { [clusterAddress]: cluster } : {});
+  };
+  const seeded: Labelled[] = [];
+  const refused: Labelled[] = [];
+  try {
+    for (const l of ESTATE.objects) {
+      const d = desiredOf(l.object, clusterAddress);
+      try {
+        const owner = ownershipOf(l.object);
+        if (owner) await s.get(d.type).create({ ...d, address: owner.address }, ctx(owner.stackId));
+        else seedForeign(d);
+        seeded.push(l);
+      } catch (e) {
+        if ((e as { category?: string }).category !== "invalid_input") throw e;
+        refused.push(l);
+      }
+    }
+    for (const d of extra) seedForeign(d);
+  } finally {
+    await s.close();
+  }
+  return { seeded, refused };
 }
 
 /**
