@@ -7,7 +7,7 @@ import type { ResolvedBlueprint } from "../blueprint/resolve.js";
 import { DpnError } from "../core/errors.js";
 import { currentActor, stackIdFor } from "../core/ids.js";
 import { applyPlan, type TxResult } from "../engine/apply.js";
-import { hasChanges, type Plan, type PruneMode, planChanges } from "../engine/plan.js";
+import { hasChanges, type Plan, type PruneMode, planChanges, type RefreshMode } from "../engine/plan.js";
 import type { ProviderRegistry, ResourceRecord, StackRecord, StateStore } from "../engine/ports.js";
 import { ReadCache } from "../engine/read-cache.js";
 import { type AppContext, type ProfileChoice, profilesOf, type Target } from "./context.js";
@@ -24,6 +24,8 @@ export interface CreateStackInput extends ProfileChoice {
   target: Target;
   /** Maximum provider calls in flight (default 10). */
   parallelism?: number;
+  /** How the plan reads what state has (`--refresh`; default full: every setting, for drift). */
+  refresh?: RefreshMode;
   /** Keep what succeeded instead of rolling back on failure. */
   noRollback?: boolean;
   /** Wait this long for another run's lock (default 0: fail at once with STACK_LOCKED). */
@@ -138,6 +140,7 @@ async function plan(
     registry,
     cache,
     ...(input.parallelism ? { parallelism: input.parallelism } : {}),
+    ...(input.refresh ? { refresh: input.refresh } : {}),
     // planning progress (reads done/total) for the display; planning itself is unchanged
     ...(app.reporter ? { reporter: app.reporter } : {}),
   });

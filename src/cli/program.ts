@@ -265,6 +265,15 @@ export function buildProgram(): Command {
     )
     .option("--yes", "do not ask for confirmation (required without a TTY)")
     .option("--parallelism <n>", "maximum concurrent provider calls", parseIntOption("--parallelism"), 10)
+    .addOption(
+      new Option(
+        "--refresh <mode>",
+        "how resources in state are read: full reads every setting (drift in any is found and corrected); quick trusts state for the settings a platform reads one call each (S3: one tag read per bucket) and reads fully only what is not unchanged",
+      )
+        .choices(["full", "quick"])
+        .env("DPN_REFRESH")
+        .default("full"),
+    )
     .option("--no-rollback", "on failure keep what succeeded instead of rolling back")
     .option(
       "--prune [mode]",

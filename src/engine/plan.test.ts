@@ -5,6 +5,7 @@ import type { EngineEvent } from "../core/events.js";
 import { openMemoryStateStore } from "../state/sqlite-store.js";
 import { applyPlan } from "./apply.js";
 import { planChanges } from "./plan.js";
+import type { Provider, ProviderRegistry, RemoteObject, ResourceRecord } from "./ports.js";
 import { ReadCache } from "./read-cache.js";
 
 async function env() {
@@ -175,6 +176,91 @@ describe("planChanges", () => {
     expect(await dump()).toBe(before);
     expect(e.cloud.mutations().length).toBe(mutations);
     expect(plan.counts).toEqual({ create: 10, update: 0, noop: 10, adopt: 0, remove: 0 });
+  });
+});
+
+describe("planChanges with refresh quick", () => {
+  /** The registry with a quickRead on buckets that answers `answer(record)` and counts its calls. */
+  function withQuickRead(registry: ProviderRegistry, answer: (r: ResourceRecord) => RemoteObject | null) {
+    const quick: string[] = [];
+    const base = registry.get("aws_s3_bucket");
+    const bucket: Provider = Object.assign(Object.create(base) as Provider, {
+      quickRead: async (r: ResourceRecord) => {
+        quick.push(r.address);
+        return answer(r);
+      },
+    });
+    const wrapped = Object.create(registry) as ProviderRegistry;
+    wrapped.get = ((t: string) => (t === "aws_s3_bucket" ? bucket : registry.get(t as never))) as never;
+    return { registry: wrapped, quick };
+  }
+  const asRecorded = (r: ResourceRecord): RemoteObject => ({
+    type: r.type,
+    remoteId: r.remoteId,
+    name: r.name,
+    fullName: r.fullName,
+    properties: r.properties,
+    tags: r.tags,
+    ownership: { stackId: r.stackId, address: r.address },
+    archived: false,
+  });
+
+  async function applied() {
+    const e = await env();
+    const a = desired("aws_s3_bucket", "dp-a-dev", { properties: { versioning: true } });
+    const b = desired("aws_glue_database", "dp_b_dev", { deps: [a] });
+    await applyPlan({ plan: await planChanges({ desired: [a, b], ...e }), ...e, options: { command: "t" } });
+    return { e, a, b };
+  }
+
+  it("takes an unchanged quick read as the no-op, without the full read; types without one read in full", async () => {
+    const { e, a, b } = await applied();
+    const q = withQuickRead(e.registry, asRecorded);
+    const reads = e.cloud.count("read");
+    const plan = await planChanges({ desired: [a, b], ...e, registry: q.registry, refresh: "quick" });
+    expect(plan.changes.map((c) => `${c.kind} ${c.address}`)).toEqual([
+      `noop ${a.address}`,
+      `noop ${b.address}`,
+    ]);
+    expect(q.quick).toEqual([a.address]);
+    expect(e.cloud.count("read") - reads).toBe(1); // the Glue database only
+    // the default is the full refresh: no quick read
+    await planChanges({ desired: [a, b], ...e, registry: q.registry });
+    expect(q.quick).toEqual([a.address]);
+  });
+
+  it("decides on the full read whatever the quick read does not show unchanged", async () => {
+    const { e, a } = await applied();
+    const cases: [string, (r: ResourceRecord) => RemoteObject | null, string][] = [
+      [
+        "changed setting",
+        (r) => ({ ...asRecorded(r), properties: { ...r.properties, versioning: false } }),
+        "noop",
+      ],
+      ["archived", (r) => ({ ...asRecorded(r), archived: true }), "noop"],
+      ["not ours", (r) => ({ ...asRecorded(r), ownership: null }), "noop"],
+      ["gone", () => null, "noop"],
+    ];
+    for (const [what, answer, kind] of cases) {
+      const q = withQuickRead(e.registry, answer);
+      const reads = e.cloud.count("read");
+      const plan = await planChanges({ desired: [a], ...e, registry: q.registry, refresh: "quick" });
+      // the full read sees the bucket as it really is (unchanged), so the plan follows it
+      expect(
+        plan.changes.map((c) => c.kind),
+        what,
+      ).toEqual([kind]);
+      expect(e.cloud.count("read") - reads, what).toBe(1);
+    }
+    // and a real change on the platform is planned from the full read's image
+    const q = withQuickRead(e.registry, (r) => ({ ...asRecorded(r), tags: { ...r.tags, Hack: "x" } }));
+    const a2 = desired("aws_s3_bucket", "dp-a-dev", { properties: { versioning: false } });
+    const plan = await planChanges({ desired: [a2], ...e, registry: q.registry, refresh: "quick" });
+    expect(plan.changes.map((c) => [c.kind, c.changes])).toEqual([
+      ["update", [{ field: "versioning", before: true, after: false }]],
+    ]);
+    const change = plan.changes[0];
+    expect(change?.kind === "update" ? change.live.tags : undefined).not.toHaveProperty("Hack");
   });
 });
 

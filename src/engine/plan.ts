@@ -115,7 +115,16 @@ export interface PlanInput {
   parallelism?: number;
   rateLimiter?: RateLimiter;
   reporter?: Reporter;
+  /**
+   * How resources in state are read (default `full`: every setting, so drift in any of them is
+   * found and corrected). `quick`: a provider's `quickRead` first (S3: the tags alone), and the
+   * full read only when that does not show the resource unchanged.
+   */
+  refresh?: RefreshMode;
 }
+
+/** How `planChanges` reads the resources state already has. */
+export type RefreshMode = "full" | "quick";
 
 /**
  * Compute the plan.
@@ -183,6 +192,19 @@ export async function planChanges(input: PlanInput): Promise<Plan> {
       return undefined;
     }
     let live: RemoteObject | null;
+    if (row && input.refresh === "quick" && provider.quickRead) {
+      const quickRead = provider.quickRead.bind(provider);
+      const seen = await read(() => quickRead(row, ctx));
+      // only "unchanged" is decided on the quick read; anything else is read in full below
+      if (
+        seen &&
+        seen.remoteId === row.remoteId &&
+        isOurs(seen, stack.id, d.address) &&
+        !seen.archived &&
+        provider.diff(d, seen).length === 0
+      )
+        return { kind: "noop", ...base, live: seen, record: row, changes: [] };
+    }
     if (row) {
       live = await read(() => cache.read(provider, row.remoteId, ctx));
       if (!live) {

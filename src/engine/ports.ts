@@ -103,6 +103,14 @@ export interface Provider<T extends ProvisionedType = ProvisionedType> {
   lookup(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject | null>;
   /** Read by remote id. */
   read(remoteId: string, ctx: ProviderContext): Promise<RemoteObject | null>;
+  /**
+   * The quick refresh (`--refresh quick`): the object as `record` last saw it, with what one call
+   * can read live — existence, ownership markers, archive status and tags — read live; the other
+   * properties are `record.properties`. Null when the object is gone. The plan uses it only to
+   * confirm that nothing changed: anything else is decided on a full `read`. Types whose full read
+   * is already one call (or a share of a bulk list) lack it, and the plan reads them fully.
+   */
+  quickRead?(record: ResourceRecord, ctx: ProviderContext): Promise<RemoteObject | null>;
   create(desired: DesiredResource<T>, ctx: ProviderContext): Promise<RemoteObject>;
   /** Changes that `update` would apply to make `live` match `desired`. Pure. */
   diff(desired: DesiredResource<T>, live: RemoteObject): FieldChange[];

@@ -7,8 +7,23 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  DeleteBucketCommand,
+  GetBucketTaggingCommand,
+  PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
+} from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cloudEnv, type FaultProxy, runCli, startFaultProxy, uniqueProject } from "../support/cloud-env.js";
+import {
+  cloudEnv,
+  type Env,
+  type FaultProxy,
+  json,
+  runCli,
+  startFaultProxy,
+  uniqueProject,
+} from "../support/cloud-env.js";
+import { rawS3 } from "../support/moto.js";
 
 const BUCKETS = ["alpha", "bravo", "charlie", "delta", "echo"];
 
@@ -88,14 +103,23 @@ describe("AWS request counts (moto)", () => {
   const project = uniqueProject("calls");
   let first: Record<string, number>;
   let second: Record<string, number>;
+  let args: string[] = [];
+  let env: Env = {};
+  /** A run's calls, tallied (the proxy log is emptied first). */
+  const calls = async (extra: string[]) => {
+    proxy.log.length = 0;
+    const r = await runCli([...args, ...extra], env);
+    if (r.code !== 0) throw new Error(`dpn ${extra.join(" ")} exited ${r.code}:\n${r.stderr}`);
+    return { tally: tally(proxy.log), plan: json<{ counts: Record<string, number> }>(r) };
+  };
 
   beforeAll(async () => {
     proxy = await startFaultProxy();
     const dir = mkdtempSync(join(tmpdir(), "dpn-calls-"));
     const bp = join(dir, "estate.json");
     writeFileSync(bp, JSON.stringify(blueprint(), null, 2));
-    const { env } = cloudEnv({ extra: { AWS_ENDPOINT_URL: proxy.url } });
-    const args = ["create", "--blueprint", bp, "--yes", "--json", "--override", `project=${project}`];
+    env = cloudEnv({ extra: { AWS_ENDPOINT_URL: proxy.url } }).env;
+    args = ["create", "--blueprint", bp, "--yes", "--json", "--override", `project=${project}`];
     const a = await runCli(args, env);
     if (a.code !== 0) throw new Error(`first create exited ${a.code}:\n${a.stderr}`);
     first = tally(proxy.log);
@@ -138,6 +162,59 @@ describe("AWS request counts (moto)", () => {
       "s3:GET": 25,
       "s3:HEAD": 5,
       "sts:GetCallerIdentity": 1,
+    });
+  });
+
+  it("re-runs it with --refresh quick in one tag read per bucket, 11 calls for 11 resources", async () => {
+    const { tally: quick, plan } = await calls(["--refresh", "quick"]);
+    expect(plan.counts).toMatchObject({ create: 0, update: 0, noop: 11 });
+    expect(quick).toEqual({
+      "glue:GetDatabases": 1,
+      "glue:GetTables": 2,
+      "glue:GetTags": 2,
+      // per bucket: GetBucketTagging alone (existence, markers, tags); the rest is state's
+      "s3:GET": 5,
+      "sts:GetCallerIdentity": 1,
+    });
+    const total = Object.values(quick).reduce((n, v) => n + v, 0);
+    expect(total / 11).toBeLessThanOrEqual(1.5);
+  });
+
+  it("--refresh quick finds tag drift and a deleted bucket; settings drift only a full refresh finds", async () => {
+    const s3 = rawS3("us-east-1");
+    const bucket = (purpose: string) => `${project}-${purpose}-raw-dev-use1`;
+    try {
+      // someone changes a tag of alpha and suspends versioning on bravo, outside dpn
+      const tags = (await s3.send(new GetBucketTaggingCommand({ Bucket: bucket("alpha") }))).TagSet ?? [];
+      await s3.send(
+        new PutBucketTaggingCommand({
+          Bucket: bucket("alpha"),
+          Tagging: { TagSet: [...tags.filter((t) => t.Key !== "Team"), { Key: "Team", Value: "someone" }] },
+        }),
+      );
+      await s3.send(
+        new PutBucketVersioningCommand({
+          Bucket: bucket("bravo"),
+          VersioningConfiguration: { Status: "Suspended" },
+        }),
+      );
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket("charlie") }));
+    } finally {
+      s3.destroy();
+    }
+    const quick = await calls(["--refresh", "quick", "--dry-run"]);
+    // alpha's tag drift and charlie's absence are seen on the tag reads and confirmed by full
+    // reads (alpha: HEAD and five GETs; charlie: HEAD by id, HEAD by name); bravo's is not seen
+    expect(quick.plan.counts).toMatchObject({ create: 1, update: 1, noop: 9 });
+    expect(quick.tally).toMatchObject({ "s3:GET": 5 + 5, "s3:HEAD": 3 });
+    const full = await calls(["--dry-run"]);
+    expect(full.plan.counts).toMatchObject({ create: 1, update: 2, noop: 8 });
+    // the full run corrects all three; a quick run after it has nothing to do again
+    await calls([]);
+    expect((await calls(["--refresh", "quick", "--dry-run"])).plan.counts).toMatchObject({
+      create: 0,
+      update: 0,
+      noop: 11,
     });
   });
 });

@@ -9,7 +9,7 @@ import { checkSavedPlan, resolvedOf, type SavedPlan, savedPlanOf } from "../../a
 import { type GraphNode, renderGraph } from "../../blueprint/graph.js";
 import { parseJsonSource } from "../../blueprint/json-source.js";
 import { DpnError, ExitCode, usageError } from "../../core/errors.js";
-import type { Plan, PruneMode } from "../../engine/plan.js";
+import type { Plan, PruneMode, RefreshMode } from "../../engine/plan.js";
 import { hasPendingChanges } from "../../engine/plan.js";
 import { cliApp } from "../app-context.js";
 import { loadResolved, type ResolveOptions } from "../blueprint-input.js";
@@ -34,6 +34,7 @@ interface CreateOptions extends ResolveOptions {
   dryRun?: boolean;
   yes?: boolean;
   parallelism: number;
+  refresh: RefreshMode;
   rollback: boolean;
   lockTimeout: number;
   profile?: string;
@@ -143,6 +144,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     target: o.target,
     ...profilesOf(o),
     parallelism: o.parallelism,
+    refresh: o.refresh,
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),

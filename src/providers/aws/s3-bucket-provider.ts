@@ -33,7 +33,14 @@ import {
 } from "@aws-sdk/client-s3";
 import { ProviderError } from "../../core/errors.js";
 import { type DesiredResource, MARKER_KEYS, type Ownership } from "../../core/resources.js";
-import type { FieldChange, Provenance, Provider, ProviderContext, RemoteObject } from "../../engine/ports.js";
+import type {
+  FieldChange,
+  Provenance,
+  Provider,
+  ProviderContext,
+  RemoteObject,
+  ResourceRecord,
+} from "../../engine/ports.js";
 import { serviceOf } from "../../types/registry.js";
 import { type AwsClients, partitionOfRegion } from "./aws-clients.js";
 import {
@@ -302,6 +309,46 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
 
   read(remoteId: string): Promise<RemoteObject | null> {
     return this.readBucket(remoteId, this.clients.defaultRegion);
+  }
+
+  /**
+   * `--refresh quick`: one GetBucketTagging, in the region state recorded. Its answer says the
+   * bucket exists (NoSuchBucket: gone) and gives the markers, the archive status and the tags;
+   * versioning, encryption, the public access block and lifecycle are the record's, since S3 reads
+   * each with a call of its own. An answer that does not settle it — no tag set (so no marker), a
+   * 403, a bucket that moved region — is decided on the full read.
+   */
+  async quickRead(record: ResourceRecord): Promise<RemoteObject | null> {
+    const bucket = record.remoteId;
+    const recorded = record.properties.region;
+    const region = typeof recorded === "string" && recorded ? recorded : this.clients.defaultRegion;
+    const tags: Record<string, string> = {};
+    try {
+      const out = await this.clients.s3(region).send(new GetBucketTaggingCommand({ Bucket: bucket }));
+      for (const t of out.TagSet ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+    } catch (e) {
+      if (hasAwsCode(e, "NoSuchBucket")) return null;
+      const status = httpStatusOf(e);
+      if (
+        hasAwsCode(e, "NoSuchTagSet", "PermanentRedirect", "AuthorizationHeaderMalformed") ||
+        status === 301 ||
+        status === 403
+      )
+        return this.readBucket(bucket, region);
+      throw toProviderError(e, this.ctxOf("GetBucketTagging", bucket));
+    }
+    const m = splitMarkers(tags);
+    if (!m.ownership) return this.readBucket(bucket, region);
+    return {
+      type: this.type,
+      remoteId: bucket,
+      name: bucket,
+      fullName: bucket,
+      properties: record.properties,
+      tags: m.user,
+      ownership: m.ownership,
+      archived: m.archived,
+    };
   }
 
   /** The inventory (inventory.ts): ListBuckets pages, tags per bucket; properties carry `region` only. */

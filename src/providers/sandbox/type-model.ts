@@ -89,6 +89,12 @@ export interface TypeModel<T extends ProvisionedType = ProvisionedType> {
   applyField(o: StoredObject, field: string, value: unknown, ctx: ProviderContext, store: SandboxStore): void;
   /** Platform state to report (clusters). */
   status?(o: StoredObject): string | undefined;
+  /**
+   * The platform reads this type's settings one call each, so its real provider has a quick read
+   * (`Provider.quickRead`: existence, markers and tags live, settings from state); the sandbox
+   * gives the same answer, so `--refresh quick` misses the same drift on both targets.
+   */
+  readonly quickRefresh?: boolean;
   /** Advance time-driven state (cluster PENDING→RUNNING); returns true when `o.data` changed. */
   refresh?(o: StoredObject, opts: ModelOptions): boolean;
   /** Throw when the object cannot be edited in its current state. */

@@ -17,6 +17,7 @@ import type {
   Provider,
   ProviderContext,
   RemoteObject,
+  ResourceRecord,
 } from "../../engine/ports.js";
 import { lookupByName } from "../../types/records.js";
 import { serviceOf } from "../../types/registry.js";
@@ -123,6 +124,8 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
   readonly check?: (desired: DesiredResource<T>, ctx: ProviderContext) => Promise<DesiredResource<T>>;
   /** Only for models the platform can rename in place (Provider.rename). */
   readonly rename?: (remote: RemoteObject, newName: string, ctx: ProviderContext) => Promise<RemoteObject>;
+  /** Only for models whose platform reads settings one call each (`quickRefresh`): like the real provider. */
+  readonly quickRead?: (record: ResourceRecord, ctx: ProviderContext) => Promise<RemoteObject | null>;
 
   constructor(
     private readonly model: TypeModel<T>,
@@ -144,6 +147,15 @@ export class SandboxProvider<T extends ProvisionedType> implements Provider<T> {
             rename(o, newName, this.store, this.opts);
             this.store.rekey(o, was);
             return toRemote(this.model, o, this.store);
+          }),
+        );
+    if (model.quickRefresh)
+      // one read call that sees existence, markers and tags; the settings are the record's
+      this.quickRead = (record, ctx) =>
+        this.call("read", ctx, () =>
+          this.store.tx(() => {
+            const o = this.fetch(record.remoteId);
+            return o ? { ...toRemote(this.model, o, this.store), properties: record.properties } : null;
           }),
         );
   }

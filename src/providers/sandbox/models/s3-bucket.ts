@@ -76,6 +76,7 @@ export const s3BucketModel: TypeModel<"aws_s3_bucket"> = {
   notFoundCode: "NoSuchBucket",
   notFoundStatus: 404,
   foreignError: (o) => takenByAnotherAccount(o.name),
+  quickRefresh: true,
   maxTags: 50,
   changeable: ["versioning", "lifecycle_days", "encryption", "kms_key_id", "block_public_access"],
   immutable: {
