@@ -1,7 +1,8 @@
 // AWS call counts of `dpn create` against moto (issue 16): a generated estate of 200 buckets,
 // 20 Glue databases and 40 tables is created, then the unchanged blueprint runs again. Every HTTP
 // request is counted by a loopback proxy in front of a moto server this script starts itself
-// (python3 with moto[server]; DPN_BENCH_PYTHON to choose another). Prints one JSON document.
+// (python3 with moto[server]; DPN_TEST_PYTHON to choose another). The re-run is measured twice:
+// with the default full refresh and with `--refresh quick`. Prints one JSON document.
 // Build first: `npm run build && node bench/aws-calls.mjs [buckets databases tablesPerDatabase]`.
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -9,40 +10,9 @@ import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DPN, machine, round } from "./lib.mjs";
+import { startMoto } from "./servers.mjs";
 
 const [buckets = 200, databases = 20, perDb = 2] = process.argv.slice(2).map(Number);
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto() {
-  const port = await freePort();
-  const child = spawn(
-    process.env.DPN_BENCH_PYTHON ?? "python3",
-    ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)],
-    {
-      stdio: "ignore",
-    },
-  );
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/moto-api/`)).status < 500) return { child, url, port };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error("moto did not start (pip install 'moto[server]')");
-}
 
 /** A forwarding proxy that names each request: Glue by X-Amz-Target, STS, S3 by method. */
 async function countingProxy(port) {
@@ -120,7 +90,7 @@ function estate() {
 }
 
 const moto = await startMoto();
-const proxy = await countingProxy(moto.port);
+const proxy = await countingProxy(Number(new URL(moto.url).port));
 try {
   const dir = mkdtempSync(join(tmpdir(), "dpn-bench-aws-"));
   const bp = join(dir, "estate.json");
@@ -142,10 +112,10 @@ try {
   };
   const resources = buckets + databases + databases * perDb;
   // The proxy lives in this process, so the CLI runs asynchronously (runDpn would block it).
-  const run = () =>
+  const run = (extra) =>
     new Promise((resolve, reject) => {
       const t0 = process.hrtime.bigint();
-      const c = spawn(process.execPath, [DPN, "create", "--blueprint", bp, "--yes", "--json"], {
+      const c = spawn(process.execPath, [DPN, "create", "--blueprint", bp, "--yes", "--json", ...extra], {
         cwd: dir,
         env,
         stdio: ["ignore", "ignore", "pipe"],
@@ -161,9 +131,9 @@ try {
           : reject(new Error(`dpn create exited ${code}:\n${err}`)),
       );
     });
-  const phase = async () => {
+  const phase = async (extra = []) => {
     for (const k of Object.keys(proxy.counts)) delete proxy.counts[k];
-    const wallMs = await run();
+    const wallMs = await run(extra);
     const counts = Object.fromEntries(Object.entries(proxy.counts).sort(([a], [b]) => a.localeCompare(b)));
     const sum = (p) =>
       Object.entries(counts)
@@ -181,6 +151,7 @@ try {
   };
   const create = await phase();
   const rerun = await phase();
+  const rerunQuick = await phase(["--refresh", "quick"]);
   console.log(
     JSON.stringify(
       {
@@ -189,6 +160,7 @@ try {
         estate: { buckets, databases, tables: databases * perDb, resources },
         create,
         rerun,
+        rerun_refresh_quick: rerunQuick,
       },
       null,
       2,
@@ -196,5 +168,5 @@ try {
   );
 } finally {
   proxy.server.close();
-  moto.child.kill();
+  moto.stop();
 }
