@@ -250,11 +250,25 @@ function tokenize(src: string, spec: DialectSpec): Tok[] {
   return toks;
 }
 
+/** Parsed types by dialect and text: a blueprint repeats a few column types thousands of times. */
+const parsedCache: Record<TypeDialect, Map<string, ParsedType>> = { glue: new Map(), spark: new Map() };
+const PARSED_CACHE_MAX = 4096;
+
 /**
  * Parses a column type in the given dialect. Returns the type tree, or the first syntax error
- * with its offset; never throws.
+ * with its offset; never throws. The result is shared between equal inputs: treat it as read-only.
  */
 export function parseDataType(src: string, dialect: TypeDialect): ParsedType {
+  const cache = parsedCache[dialect];
+  const hit = cache.get(src);
+  if (hit) return hit;
+  const parsed = parseUncached(src, dialect);
+  if (cache.size >= PARSED_CACHE_MAX) cache.clear();
+  cache.set(src, parsed);
+  return parsed;
+}
+
+function parseUncached(src: string, dialect: TypeDialect): ParsedType {
   const spec = DIALECTS[dialect];
   try {
     if (src.length > spec.maxLength)
