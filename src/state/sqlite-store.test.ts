@@ -480,6 +480,36 @@ describe("atomically", () => {
     expect(store.listResources(id)).toEqual([]);
   });
 
+  it("checks once per transaction that the file is not migrated, and again after markMigrated", () => {
+    const file = path.join(tmpDir(), "state.db");
+    const store = openFile(file);
+    const { id } = store.ensureStack("sales", "dev");
+    // another connection retires the file: the next transaction is refused at its first write
+    const other = openFile(file);
+    other.markMigrated("postgres://db.example/dpn");
+    expectStateError(() => store.atomically(() => store.putResource(resource(id, "a"))), "STATE_MIGRATED");
+    expect(store.listResources(id)).toEqual([]);
+    // within one transaction: writes before markMigrated commit with it, writes after it are refused
+    const fresh = openFile(path.join(tmpDir(), "state.db"));
+    const s2 = fresh.ensureStack("sales", "dev");
+    expectStateError(
+      () =>
+        fresh.atomically(() => {
+          fresh.putResource(resource(s2.id, "before"));
+          fresh.markMigrated("postgres://db.example/dpn");
+          fresh.putResource(resource(s2.id, "after"));
+        }),
+      "STATE_MIGRATED",
+    );
+    expect(fresh.migratedTo()).toBeUndefined();
+    fresh.atomically(() => {
+      fresh.putResource(resource(s2.id, "before"));
+      fresh.markMigrated("postgres://db.example/dpn");
+    });
+    expect(fresh.listResources(s2.id).map((r) => r.address)).toEqual(["before"]);
+    expectStateError(() => fresh.putResource(resource(s2.id, "later")), "STATE_MIGRATED");
+  });
+
   it("puts 10,000 resource rows in one atomically call quickly", () => {
     const store = openFile(path.join(tmpDir(), "state.db"));
     const { id } = store.ensureStack("sales", "dev");

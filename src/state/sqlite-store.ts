@@ -114,6 +114,11 @@ export class SqliteDb {
   readonly busyTimeoutMs: number;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Inside an outermost IMMEDIATE transaction (`immediate`): whether it has checked yet that the
+   * file is not migrated. Undefined outside one.
+   */
+  private notMigratedInTx: boolean | undefined;
 
   /** Use the open functions; the constructor expects a migrated, configured connection. */
   constructor(db: Database.Database, info: StoreInfo) {
@@ -155,7 +160,12 @@ export class SqliteDb {
   }
 
   private write<R>(op: string, fn: () => R): R {
-    if (!this.readonly && !MIGRATION_EXEMPT.has(op)) this.assertNotMigrated(op);
+    if (!this.readonly && !MIGRATION_EXEMPT.has(op)) {
+      // Inside an IMMEDIATE transaction no other connection can mark the file migrated, so the
+      // first write of the transaction checks for all of them (a group commit holds dozens).
+      if (this.notMigratedInTx !== true) this.assertNotMigrated(op);
+      if (this.notMigratedInTx === false) this.notMigratedInTx = true;
+    }
     if (this.readonly) {
       throw stateError(
         "STATE_READ_ONLY",
@@ -171,7 +181,13 @@ export class SqliteDb {
 
   /** IMMEDIATE transaction (a savepoint when already inside one). */
   private immediate<R>(fn: () => R): R {
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    this.notMigratedInTx = false;
+    try {
+      return this.db.transaction(fn).immediate();
+    } finally {
+      this.notMigratedInTx = undefined;
+    }
   }
 
   // -- info -------------------------------------------------------------------------------------
@@ -804,6 +820,7 @@ export class SqliteDb {
 
   /** Record that the state now lives at `to`; every later write is refused (STATE_MIGRATED). */
   markMigrated(to: string): void {
+    if (this.notMigratedInTx) this.notMigratedInTx = false;
     this.write("markMigrated", () => {
       this.stmt(
         `INSERT INTO backend_meta (key, value) VALUES ('migrated_to', ?)
