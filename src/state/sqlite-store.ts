@@ -119,10 +119,13 @@ export class SqliteDb {
    * file is not migrated. Undefined outside one.
    */
   private notMigratedInTx: boolean | undefined;
+  /** One transaction wrapper for every transaction (better-sqlite3 builds four functions per wrapper). */
+  private readonly txn: Database.Transaction<(fn: () => unknown) => unknown>;
 
   /** Use the open functions; the constructor expects a migrated, configured connection. */
   constructor(db: Database.Database, info: StoreInfo) {
     this.db = db;
+    this.txn = db.transaction((fn: () => unknown) => fn());
     this.path = info.path;
     this.readonly = info.readonly;
     this.kind = info.kind;
@@ -181,10 +184,10 @@ export class SqliteDb {
 
   /** IMMEDIATE transaction (a savepoint when already inside one). */
   private immediate<R>(fn: () => R): R {
-    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.txn.immediate(fn) as R;
     this.notMigratedInTx = false;
     try {
-      return this.db.transaction(fn).immediate();
+      return this.txn.immediate(fn) as R;
     } finally {
       this.notMigratedInTx = undefined;
     }
@@ -596,7 +599,7 @@ export class SqliteDb {
         return result;
       };
       // A read-only connection cannot BEGIN IMMEDIATE; a deferred one still gives a stable snapshot.
-      return this.readonly ? this.db.transaction(body).deferred() : this.immediate(body);
+      return this.readonly ? (this.txn.deferred(body) as R) : this.immediate(body);
     });
   }
 

@@ -116,11 +116,17 @@ export function storageFailure(e: unknown, what: string): ProviderError {
 }
 
 export class SandboxStore {
+  private readonly statements = new Map<string, Database.Statement>();
+  /** One transaction wrapper for every call (better-sqlite3 builds four functions per wrapper). */
+  private readonly txn: Database.Transaction<(fn: () => unknown) => unknown>;
+
   private constructor(
     private readonly db: Database.Database,
     /** Opened for a dry run: nothing may be written (and no file is created). */
     readonly readonly = false,
-  ) {}
+  ) {
+    this.txn = db.transaction((fn: () => unknown) => fn());
+  }
 
   /**
    * Open (creating if needed) the sandbox file at `dbPath`. Throws DpnError kind `state`
@@ -262,73 +268,84 @@ export class SandboxStore {
    * Run `fn` in one committed `BEGIN IMMEDIATE` transaction (all or nothing). Read-only stores
    * run it in a plain (deferred) transaction: a consistent snapshot, no write lock.
    */
+  /** The prepared statement of `text`, prepared once per connection (every call makes several). */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   tx<R>(fn: () => R): R {
-    const t = this.db.transaction(fn);
-    return this.readonly ? t.deferred() : t.immediate();
+    return (this.readonly ? this.txn.deferred(fn) : this.txn.immediate(fn)) as R;
   }
 
   ping(): void {
-    this.db.prepare("SELECT 1").get();
+    this.sql("SELECT 1").get();
   }
 
   get(type: ProvisionedType, remoteId: string): StoredObject | undefined {
-    const r = this.db
-      .prepare("SELECT * FROM sandbox_objects WHERE type = ? AND remote_id = ?")
-      .get(type, remoteId) as Row | undefined;
+    const r = this.sql("SELECT * FROM sandbox_objects WHERE type = ? AND remote_id = ?").get(
+      type,
+      remoteId,
+    ) as Row | undefined;
     return r ? fromRow(r) : undefined;
   }
 
   /** Objects of `type` whose name equals `name` case-insensitively, oldest first. */
   byName(type: ProvisionedType, name: string): StoredObject[] {
-    const rows = this.db
-      .prepare("SELECT * FROM sandbox_objects WHERE type = ? AND lower(name) = lower(?) ORDER BY seq")
-      .all(type, name) as Row[];
+    const rows = this.sql(
+      "SELECT * FROM sandbox_objects WHERE type = ? AND lower(name) = lower(?) ORDER BY seq",
+    ).all(type, name) as Row[];
     return rows.map(fromRow);
   }
 
   ofType(type: ProvisionedType): StoredObject[] {
-    return (
-      this.db.prepare("SELECT * FROM sandbox_objects WHERE type = ? ORDER BY seq").all(type) as Row[]
-    ).map(fromRow);
+    return (this.sql("SELECT * FROM sandbox_objects WHERE type = ? ORDER BY seq").all(type) as Row[]).map(
+      fromRow,
+    );
   }
 
   children(parentType: ProvisionedType, parentId: string): StoredObject[] {
-    const rows = this.db
-      .prepare("SELECT * FROM sandbox_objects WHERE parent_type = ? AND parent_id = ? ORDER BY seq")
-      .all(parentType, parentId) as Row[];
+    const rows = this.sql(
+      "SELECT * FROM sandbox_objects WHERE parent_type = ? AND parent_id = ? ORDER BY seq",
+    ).all(parentType, parentId) as Row[];
     return rows.map(fromRow);
   }
 
   all(): StoredObject[] {
-    return (this.db.prepare("SELECT * FROM sandbox_objects ORDER BY seq").all() as Row[]).map(fromRow);
+    return (this.sql("SELECT * FROM sandbox_objects ORDER BY seq").all() as Row[]).map(fromRow);
   }
 
   insert(o: Omit<StoredObject, "seq">): StoredObject {
     const now = new Date().toISOString();
-    const info = this.db
-      .prepare(
-        `INSERT INTO sandbox_objects (type, remote_id, name, full_name, parent_type, parent_id, account, data, created_at, updated_at)
+    const info = this.sql(
+      `INSERT INTO sandbox_objects (type, remote_id, name, full_name, parent_type, parent_id, account, data, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        o.type,
-        o.remoteId,
-        o.name,
-        o.fullName,
-        o.parentType,
-        o.parentId,
-        o.account,
-        JSON.stringify(o.data),
-        now,
-        now,
-      );
+    ).run(
+      o.type,
+      o.remoteId,
+      o.name,
+      o.fullName,
+      o.parentType,
+      o.parentId,
+      o.account,
+      JSON.stringify(o.data),
+      now,
+      now,
+    );
     return { ...o, seq: Number(info.lastInsertRowid) };
   }
 
   save(o: StoredObject): void {
-    this.db
-      .prepare("UPDATE sandbox_objects SET data = ?, updated_at = ? WHERE type = ? AND remote_id = ?")
-      .run(JSON.stringify(o.data), new Date().toISOString(), o.type, o.remoteId);
+    this.sql("UPDATE sandbox_objects SET data = ?, updated_at = ? WHERE type = ? AND remote_id = ?").run(
+      JSON.stringify(o.data),
+      new Date().toISOString(),
+      o.type,
+      o.remoteId,
+    );
   }
 
   /**
@@ -336,51 +353,48 @@ export class SandboxStore {
    * was stored under. The caller checked that the new id is free.
    */
   rekey(o: StoredObject, oldRemoteId: string): void {
-    this.db
-      .prepare(
-        `UPDATE sandbox_objects SET remote_id = ?, name = ?, full_name = ?, parent_id = ?, data = ?, updated_at = ?
+    this.sql(
+      `UPDATE sandbox_objects SET remote_id = ?, name = ?, full_name = ?, parent_id = ?, data = ?, updated_at = ?
          WHERE type = ? AND remote_id = ?`,
-      )
-      .run(
-        o.remoteId,
-        o.name,
-        o.fullName,
-        o.parentId,
-        JSON.stringify(o.data),
-        new Date().toISOString(),
-        o.type,
-        oldRemoteId,
-      );
+    ).run(
+      o.remoteId,
+      o.name,
+      o.fullName,
+      o.parentId,
+      JSON.stringify(o.data),
+      new Date().toISOString(),
+      o.type,
+      oldRemoteId,
+    );
   }
 
   remove(type: ProvisionedType, remoteId: string): void {
-    this.db.prepare("DELETE FROM sandbox_objects WHERE type = ? AND remote_id = ?").run(type, remoteId);
+    this.sql("DELETE FROM sandbox_objects WHERE type = ? AND remote_id = ?").run(type, remoteId);
   }
 
   /** Next value of a named counter (job ids, cluster ids), durable across processes. */
   nextSeq(name: string, start: number): number {
-    this.db
-      .prepare("INSERT OR IGNORE INTO sandbox_sequences (name, value) VALUES (?, ?)")
-      .run(name, start - 1);
-    this.db.prepare("UPDATE sandbox_sequences SET value = value + 1 WHERE name = ?").run(name);
-    return this.db.prepare("SELECT value FROM sandbox_sequences WHERE name = ?").pluck().get(name) as number;
+    this.sql("INSERT OR IGNORE INTO sandbox_sequences (name, value) VALUES (?, ?)").run(name, start - 1);
+    this.sql("UPDATE sandbox_sequences SET value = value + 1 WHERE name = ?").run(name);
+    return this.sql("SELECT value FROM sandbox_sequences WHERE name = ?").pluck().get(name) as number;
   }
 
   countBucketObjects(bucket: string): number {
-    return this.db
-      .prepare("SELECT count(*) FROM sandbox_bucket_objects WHERE bucket = ?")
+    return this.sql("SELECT count(*) FROM sandbox_bucket_objects WHERE bucket = ?")
       .pluck()
       .get(bucket) as number;
   }
 
   putBucketObject(bucket: string, key: string): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO sandbox_bucket_objects (bucket, key, created_at) VALUES (?, ?, ?)")
-      .run(bucket, key, new Date().toISOString());
+    this.sql("INSERT OR REPLACE INTO sandbox_bucket_objects (bucket, key, created_at) VALUES (?, ?, ?)").run(
+      bucket,
+      key,
+      new Date().toISOString(),
+    );
   }
 
   deleteBucketObjects(bucket: string): void {
-    this.db.prepare("DELETE FROM sandbox_bucket_objects WHERE bucket = ?").run(bucket);
+    this.sql("DELETE FROM sandbox_bucket_objects WHERE bucket = ?").run(bucket);
   }
 
   get isOpen(): boolean {
