@@ -49,6 +49,10 @@ describe("redact", () => {
     const leaf = fc.oneof(
       fc.string(),
       fc.constantFrom("postgres://u:pw@h/db", "s3://b/p", ""),
+      // URL passwords with characters JSON escapes (quotes, backslashes, control characters)
+      fc
+        .tuple(fc.string(), fc.string({ unit: fc.constantFrom('"', "\\", "\u0001", "\n", "x", "@", "/") }))
+        .map(([a, b]) => `see https://u${a}:p${b}@host/x`),
       fc.integer(),
       fc.boolean(),
       fc.constant(null),
@@ -62,7 +66,7 @@ describe("redact", () => {
       fc.property(json, (v) => {
         expect(redactedJson(v)).toBe(JSON.stringify(redact(v)));
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
 });
