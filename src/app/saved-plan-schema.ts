@@ -65,6 +65,11 @@ export const savedPlanSchema = {
       type: "boolean",
       description: "With prune delete: deletes take what the resources hold (--force).",
     },
+    refresh: {
+      enum: ["full", "quick"],
+      description:
+        "How the plan read the resources in state (--refresh); the apply reads them the same way. Absent: full.",
+    },
     counts: {
       type: "object",
       additionalProperties: { type: "integer", minimum: 0 },

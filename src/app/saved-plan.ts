@@ -12,7 +12,7 @@ import type { ResolvedBlueprint } from "../blueprint/resolve.js";
 import type { ScopeSpec } from "../blueprint/scope.js";
 import { DpnError } from "../core/errors.js";
 import type { DesiredResource } from "../core/resources.js";
-import type { Plan, PruneMode } from "../engine/plan.js";
+import type { Plan, PruneMode, RefreshMode } from "../engine/plan.js";
 import type { RemoteObject, ResourceRecord, StackRecord } from "../engine/ports.js";
 import type { Target } from "./context.js";
 import { canonical } from "./drift.js";
@@ -35,6 +35,8 @@ export interface SavedPlan {
   /** What the apply does with the removals (null: they stay), and whether deletes take what they hold. */
   prune: PruneMode | null;
   force: boolean;
+  /** How the plan read what state has (`--refresh`); the apply reads it the same way. Absent: full. */
+  refresh?: RefreshMode;
   counts: Plan["counts"];
   /** What the plan does, in order: the review copy (removals last, dependents first). */
   operations: {
@@ -93,6 +95,7 @@ export function savedPlanOf(o: {
   target: Target;
   prune: PruneMode | undefined;
   force: boolean;
+  refresh: RefreshMode;
   resolved: Pick<ResolvedBlueprint, "resources" | "metadata" | "scope">;
   blueprint: { file: string; sha256: string };
   conventionSha256: string;
@@ -113,6 +116,7 @@ export function savedPlanOf(o: {
     convention_sha256: o.conventionSha256,
     prune: o.prune ?? null,
     force: o.force,
+    refresh: o.refresh,
     counts: plan.counts,
     operations: [
       ...plan.changes.map((c) => ({

@@ -3,6 +3,7 @@
  * bucket deleted behind dpn's back) and what only the full refresh finds (a bucket setting), the
  * same split as on AWS (test/e2e/cloud-aws-calls.test.ts pins it on moto with the request counts).
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ProviderContext } from "../../src/engine/ports.js";
@@ -77,6 +78,42 @@ describe("dpn create --refresh quick", () => {
     const applied = await dpn(["create", "--blueprint", BLUEPRINT, "--yes", "--refresh", "quick"]);
     expect(applied.code, describeResult(applied)).toBe(0);
     expect(counts(await plan([]))).toMatchObject({ create: 0, update: 0 });
+  });
+
+  it("a saved plan records its refresh mode and is applied reading state the same way", async () => {
+    // a setting drifts behind dpn's back: a quick plan does not see it, so it plans nothing
+    await outside(async (s, ctx) => {
+      const p = s.get("aws_s3_bucket");
+      const live = await p.read(LANDING, ctx);
+      if (!live) throw new Error(`${LANDING} is missing`);
+      await p.revert(
+        { ...live, properties: { ...live.properties, versioning: !live.properties.versioning } },
+        ctx,
+      );
+    });
+    const out = join(dir, "quick.plan.json");
+    const made = await dpn([
+      "create",
+      "--blueprint",
+      BLUEPRINT,
+      "--dry-run",
+      "--refresh",
+      "quick",
+      "--out",
+      out,
+    ]);
+    expect(made.code, describeResult(made)).toBe(0);
+    const doc = JSON.parse(readFileSync(out, "utf8")) as { refresh: string; counts: Record<string, number> };
+    expect(doc.refresh).toBe("quick");
+    expect(doc.counts).toMatchObject({ update: 0, create: 0 });
+    // another mode for it is refused before anything is read or written
+    const conflict = await dpn(["create", "--plan", out, "--yes", "--refresh", "full"]);
+    expect(conflict.code, describeResult(conflict)).toBe(2);
+    expect(conflict.stderr).toContain("OPTIONS_CONFLICT");
+    // applied as planned (quick), it is not stale; a full plan would have shown the drift
+    const applied = await dpn(["create", "--plan", out, "--yes"]);
+    expect(applied.code, describeResult(applied)).toBe(0);
+    expect(counts(await plan([]))).toMatchObject({ update: 1 });
   });
 
   it("refuses an unknown mode before anything is read", async () => {

@@ -34,7 +34,8 @@ interface CreateOptions extends ResolveOptions {
   dryRun?: boolean;
   yes?: boolean;
   parallelism: number;
-  refresh: RefreshMode;
+  /** `--refresh` / DPN_REFRESH; unset: full (a saved plan's own mode with --plan). */
+  refresh?: RefreshMode;
   rollback: boolean;
   lockTimeout: number;
   profile?: string;
@@ -131,6 +132,17 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         ? "archive"
         : undefined;
   const force = saved ? saved.plan.force : Boolean(o.force);
+  // a saved plan is applied reading state the way it was planned, so its fingerprints compare
+  const refresh: RefreshMode = saved ? (saved.plan.refresh ?? "full") : (o.refresh ?? "full");
+  if (saved && o.refresh && o.refresh !== refresh)
+    throw usageError(
+      "OPTIONS_CONFLICT",
+      `${o.plan} was planned with --refresh ${refresh}; it is applied the same way, not with --refresh ${o.refresh}`,
+      {
+        hint: `Apply it without --refresh (and without DPN_REFRESH), or make a new plan with --refresh ${o.refresh}.`,
+        details: { plan: refresh, given: o.refresh },
+      },
+    );
   const resolved = saved
     ? resolvedOf(saved.plan, o.plan as string)
     : (loaded as NonNullable<typeof loaded>).resolved;
@@ -144,7 +156,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     target: o.target,
     ...profilesOf(o),
     parallelism: o.parallelism,
-    refresh: o.refresh,
+    refresh,
     ...(o.rollback ? {} : { noRollback: true }),
     lockTimeoutMs: o.lockTimeout * 1000,
     ...(o.wait ? { wait: true } : {}),
@@ -179,6 +191,7 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         target: o.target,
         prune,
         force,
+        refresh,
         resolved,
         blueprint: { file: o.blueprint as string, sha256: input.blueprintHash as string },
         conventionSha256: createHash("sha256")
