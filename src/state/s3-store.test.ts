@@ -138,12 +138,15 @@ describe("S3 state store", () => {
       const e = await s.journalIntent(intent("tx-1", `s3.b${i}`));
       await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.b${i}`)] });
     }
+    await s.finishTransaction("tx-1", "committed");
     await s.audit({
       at: new Date().toISOString(),
       actor: "ana",
       command: "dpn scan",
       event: "scan.finished",
     });
+    const want = await view(s, id, "tx-1");
+    await s.close(); // lets the checkpoint the finish started be saved
     const keys = await keysOf(bucket, "st/");
     const dir = "st/stacks/sales%2Fdev/";
     expect(keys).toContain("st/dpn-state.json");
@@ -152,14 +155,14 @@ describe("S3 state store", () => {
     expect(keys).toContain("st/tx/tx-1.json");
     expect(keys).toContain(`${dir}snapshot.json`);
     const log = keys.filter((k) => k.startsWith(`${dir}log/`));
-    // fence + begin + 20 × (intent + settle)
-    expect(log).toHaveLength(42);
+    // fence + begin + 20 × (intent + settle) + finish
+    expect(log).toHaveLength(43);
     expect(log[0]).toBe(`${dir}log/000000000001.json`);
-    expect(log.at(-1)).toBe(`${dir}log/000000000042.json`);
+    expect(log.at(-1)).toBe(`${dir}log/000000000043.json`);
     expect(keys.filter((k) => k.startsWith("st/audit/"))).toHaveLength(1);
     // a new store reads checkpoint + tail and agrees
     const t = await open(bucket);
-    expect(await view(t, id, "tx-1")).toEqual(await view(s, id, "tx-1"));
+    expect(await view(t, id, "tx-1")).toEqual(want);
   });
 
   it("two stores racing for a free lock: exactly one wins and both agree on the holder", async () => {
@@ -210,32 +213,74 @@ describe("S3 state store", () => {
     const id = (await s.ensureStack("sales", "dev")).id;
     await s.tryLock(id, holder("h"), 60_000);
     await s.beginTransaction(tx(id, "tx-1"), plan(id));
-    for (let i = 0; i < 100; i++) {
+    const n00 = s.requests;
+    for (let i = 0; i < 300; i++) {
       const e = await s.journalIntent(intent("tx-1", `s3.x${i}`));
       await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.x${i}`)] });
     }
+    // 600 log PUTs and two checkpoints (at 256 and 512 records), not one every 32 records
+    expect(s.requests - n00).toBeLessThanOrEqual(600 + 2);
     const n0 = s.requests;
     const e = await s.journalIntent(intent("tx-1", "s3.last"));
     await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, "s3.last")] });
     // two log PUTs, plus at most one checkpoint PUT
     expect(s.requests - n0).toBeLessThanOrEqual(3);
     const n1 = s.requests;
-    expect(await s.listResources(id)).toHaveLength(101);
+    expect(await s.listResources(id)).toHaveLength(301);
     expect(s.requests - n1).toBe(1);
-    // a new store: snapshot GET + one LIST + at most a checkpoint interval of record GETs,
-    // whatever the length of the log (204 records here)
+    // a new store while the transaction runs: snapshot GET + one LIST + at most the longest tail a
+    // running transaction leaves (256 records) of record GETs, whatever the length of the log
+    // (604 records here); the background checkpoint may still be on its way, so it may also see
+    // one tail more
     const t = await open(bucket);
-    expect(await t.listResources(id)).toHaveLength(101);
-    expect(t.requests).toBeLessThanOrEqual(2 + 32);
+    expect(await t.listResources(id)).toHaveLength(301);
+    expect(t.requests).toBeLessThanOrEqual(2 + 2 * 256);
+    // once the transaction is finished, its checkpoint leaves a new store almost nothing to fold
+    await s.finishTransaction("tx-1", "committed");
+    await s.close();
+    const t2 = await open(bucket);
+    expect(await t2.listResources(id)).toHaveLength(301);
+    expect(t2.requests).toBeLessThanOrEqual(2 + 32);
     // audit with a limit reads only the events it returns (plus the listing)
+    const w = await open(bucket);
     for (let i = 0; i < 10; i++)
-      await s.audit({ at: new Date().toISOString(), actor: "ana", command: "dpn scan", event: `u${i}` });
+      await w.audit({ at: new Date().toISOString(), actor: "ana", command: "dpn scan", event: `u${i}` });
     const u = await open(bucket, { prefix: "st" });
     const n2 = u.requests;
     const unscoped = (await u.auditEvents({ limit: 2 })).map((x) => x.event);
     expect(unscoped).toEqual(["u8", "u9"]);
     // stacks LIST + stack fold (GET snapshot, LIST tail, ≤ 32 GETs) + audit LIST + 2 GETs
     expect(u.requests - n2).toBeLessThanOrEqual(1 + 2 + 32 + 1 + 2);
+  });
+
+  it("checkpoints cost in proportion to what is appended: short transactions after a long history save few", async () => {
+    const bucket = await newBucket();
+    const s = await open(bucket);
+    const id = (await s.ensureStack("sales", "dev")).id;
+    await s.tryLock(id, holder("h"), 60_000);
+    await s.beginTransaction(tx(id, "tx-big"), plan(id));
+    for (let i = 0; i < 300; i++) {
+      const e = await s.journalIntent(intent("tx-big", `s3.x${i}`));
+      await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.x${i}`)] });
+    }
+    await s.finishTransaction("tx-big", "committed");
+    const small = async (n: number) => {
+      await s.beginTransaction(tx(id, `tx-s${n}`), plan(id));
+      const e = await s.journalIntent(intent(`tx-s${n}`, `s3.x${n}`));
+      await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.x${n}`)] });
+      await s.finishTransaction(`tx-s${n}`, "committed");
+    };
+    const n0 = s.requests;
+    await small(0);
+    const each = s.requests - n0;
+    const n1 = s.requests;
+    for (let n = 1; n <= 30; n++) await small(n);
+    // 120 records of short transactions: with a checkpoint at every 32 records that were 3 or 4
+    // rewrites of the whole history; now at most the one the 256-record tail bound forces
+    expect(s.requests - n1).toBeLessThanOrEqual(30 * each + 1);
+    await s.close();
+    const t = await open(bucket);
+    expect(await t.listResources(id)).toHaveLength(300);
   });
 
   it("group commit: writes made while an append is in flight share one log object, in order; a refused one fails alone", async () => {

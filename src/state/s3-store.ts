@@ -64,8 +64,16 @@ import { runS3Checks } from "./s3-check.js";
 /** Version of the object layout below; a bucket written by a newer layout is refused. */
 export const S3_LAYOUT_VERSION = 1;
 
-/** A checkpoint is written once the log has grown this many records past the last one. */
+/**
+ * Checkpoints. A checkpoint holds the whole fold, so saving one costs the stack's history: it is
+ * saved when the tail past the last one reaches CHECKPOINT_MAX_TAIL records (which bounds what a
+ * new reader folds), or earlier at the end of a transaction (or an import) once the tail holds at
+ * least CHECKPOINT_EVERY records and a quarter of the checkpoint's size in bytes, which keeps the
+ * bytes uploaded within a few times the bytes appended however long the history
+ * (docs/state-s3.md, "Checkpoints").
+ */
 const CHECKPOINT_EVERY = 32;
+const CHECKPOINT_MAX_TAIL = 256;
 
 /** Attempts of one append against concurrent writers before STATE_CONFLICT. */
 const MAX_APPEND_ATTEMPTS = 50;
@@ -174,6 +182,17 @@ interface Cached {
   state: StackState;
   snapPos: number;
   snapEtag?: string;
+  /** The checkpoint being saved, if one is: writes never wait for it, `close` does. */
+  saving?: Promise<void>;
+  /** Size of the last checkpoint's text, and of the records appended or read past it. */
+  snapBytes: number;
+  tailBytes: number;
+}
+
+/** True when `op` ends a transaction or writes a whole stack: the moment a checkpoint pays off. */
+function endsWork(op: Op): boolean {
+  if (op.op === "batch") return op.ops.some(endsWork);
+  return op.op === "finish" || op.op === "import";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,9 +399,9 @@ export class S3StateStore implements StateStore {
     }
   }
 
-  private async getJson<T>(key: string): Promise<{ value: T; etag: string } | undefined> {
+  private async getJson<T>(key: string): Promise<{ value: T; etag: string; bytes: number } | undefined> {
     const o = await this.objects.get(key);
-    return o ? { value: this.parse<T>(o, key), etag: o.etag } : undefined;
+    return o ? { value: this.parse<T>(o, key), etag: o.etag, bytes: o.body.length } : undefined;
   }
 
   /**
@@ -479,8 +498,15 @@ export class S3StateStore implements StateStore {
     if (!c) {
       const snap = await this.getJson<Snapshot>(`${this.stackDir(stackId)}snapshot.json`);
       c = snap
-        ? { pos: snap.value.pos, state: snap.value.state, snapPos: snap.value.pos, snapEtag: snap.etag }
-        : { pos: 0, state: emptyState(), snapPos: 0 };
+        ? {
+            pos: snap.value.pos,
+            state: snap.value.state,
+            snapPos: snap.value.pos,
+            snapEtag: snap.etag,
+            snapBytes: snap.bytes,
+            tailBytes: 0,
+          }
+        : { pos: 0, state: emptyState(), snapPos: 0, snapBytes: 0, tailBytes: 0 };
       this.cache.set(stackId, c);
       this.index(stackId, c.state);
     }
@@ -492,17 +518,18 @@ export class S3StateStore implements StateStore {
       const records = await Promise.all(
         page.keys.map(async (key) => {
           const o = await this.objects.get(key);
-          return { key, rec: o ? this.parse<LogRecord>(o, key) : undefined };
+          return { key, rec: o ? this.parse<LogRecord>(o, key) : undefined, bytes: o?.body.length ?? 0 };
         }),
       );
       let gap = false;
-      for (const { key, rec } of records) {
+      for (const { key, rec, bytes } of records) {
         // Positions are consecutive; anything else (a hand-made key) is not part of the log.
         if (key !== this.logKey(stackId, c.pos + 1) || !rec) {
           gap = true;
           break;
         }
         this.fold(stackId, c, rec);
+        c.tailBytes += bytes;
       }
       if (gap || !page.next || records.length === 0) return c;
     }
@@ -597,18 +624,18 @@ export class S3StateStore implements StateStore {
         const body = ops.length === 1 ? (ops[0] as Op) : ({ op: "batch", ops } as Op);
         const rec = { ...body, v: 1, writer, ...(f ? { fencing: f.fencing } : {}) } as LogRecord;
         const pos = c.pos + 1;
-        if (
-          await this.putOwned(this.logKey(stackId, pos), JSON.stringify(rec), writer, { ifNoneMatch: true })
-        ) {
+        const text = JSON.stringify(rec);
+        if (await this.putOwned(this.logKey(stackId, pos), text, writer, { ifNoneMatch: true })) {
           if (draft === c.state) apply(c.state, body);
           else c.state = draft;
           c.pos = pos;
+          c.tailBytes += text.length;
           this.indexOp(stackId, c.state, body);
           for (const r of refused) r.w.reject(r.e);
           for (const w of members) w.resolve();
           // The writes are in the log whatever happens to the checkpoint: a failed one is only
-          // retried by a later write, so it must not turn these writes into failures.
-          await this.checkpoint(stackId, c).catch(() => undefined);
+          // retried by a later write, so it must not turn these writes into failures, nor delay them.
+          this.checkpoint(stackId, c, body);
           return;
         }
         await this.catchUpNow(stackId);
@@ -627,29 +654,47 @@ export class S3StateStore implements StateStore {
   }
 
   /**
-   * Save the fold once the log has grown CHECKPOINT_EVERY records past the last checkpoint, with
-   * `If-Match` on the checkpoint read (or `If-None-Match`), so a checkpoint only moves forward.
-   * Losing that race is fine: the winner saved a fold at least as recent.
+   * After `written` was appended: save the fold when the checkpoint policy says so (see
+   * CHECKPOINT_EVERY), in the background, one at a time per stack, with `If-Match` on the
+   * checkpoint read (or `If-None-Match`), so a checkpoint only moves forward. Losing that race is
+   * fine: the winner saved a fold at least as recent. The fold is serialised now, so the saved
+   * checkpoint is exactly the log up to this position whatever is appended meanwhile.
    */
-  private async checkpoint(stackId: string, c: Cached): Promise<void> {
-    if (c.pos - c.snapPos < CHECKPOINT_EVERY) return;
+  private checkpoint(stackId: string, c: Cached, written: Op): void {
+    const tail = c.pos - c.snapPos;
+    if (c.saving || tail < CHECKPOINT_EVERY) return;
+    const due = tail >= CHECKPOINT_MAX_TAIL || (endsWork(written) && c.tailBytes * 4 >= c.snapBytes);
+    if (!due) return;
     const key = `${this.stackDir(stackId)}snapshot.json`;
-    const body: Snapshot = { v: 1, pos: c.pos, state: c.state };
-    const res = await this.objects.put(
-      key,
-      JSON.stringify(body),
-      c.snapEtag ? { ifMatch: c.snapEtag } : { ifNoneMatch: true },
-    );
-    if (res.ok) {
-      c.snapPos = c.pos;
-      c.snapEtag = res.etag;
-      return;
-    }
-    const now = await this.getJson<Snapshot>(key);
-    if (now) {
-      c.snapPos = now.value.pos;
-      c.snapEtag = now.etag;
-    }
+    const pos = c.pos;
+    const tailBytes = c.tailBytes;
+    const text = JSON.stringify({ v: 1, pos, state: c.state } satisfies Snapshot);
+    const save = async () => {
+      const res = await this.objects.put(
+        key,
+        text,
+        c.snapEtag ? { ifMatch: c.snapEtag } : { ifNoneMatch: true },
+      );
+      if (res.ok) {
+        c.snapPos = pos;
+        c.snapEtag = res.etag;
+        c.snapBytes = text.length;
+        // what was appended while this one was being saved is the new tail
+        c.tailBytes -= tailBytes;
+        return;
+      }
+      const now = await this.getJson<Snapshot>(key);
+      if (now) {
+        c.snapPos = now.value.pos;
+        c.snapEtag = now.etag;
+        c.snapBytes = now.bytes;
+      }
+    };
+    c.saving = save()
+      .catch(() => undefined)
+      .finally(() => {
+        c.saving = undefined;
+      });
   }
 
   private async stackIds(): Promise<string[]> {
@@ -1287,6 +1332,8 @@ export class S3StateStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // a checkpoint being saved is let finish (it is one PUT); it is never needed for correctness
+    await Promise.all([...this.cache.values()].map((c) => c.saving));
     this.objects.destroy();
   }
 }
