@@ -11,4 +11,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The AWS SDK warns on Node < 22 that its releases after the first week of January 2027 will need
+// Node 22. dpn pins its SDK versions (package.json), so that concerns a future dpn, not this run:
+// the line would only be noise on every AWS command's stderr (docs/aws.md, "Node versions").
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 await main(process.argv);
