@@ -126,6 +126,23 @@ async function view(s: StateStore, stackId: string, txId: string) {
   };
 }
 
+/**
+ * A store holding the lock of stack sales/dev, with transaction `txId` begun and 300 steps (600
+ * log records) written in it; `requests` is the store's count before the steps.
+ */
+async function longTransaction(bucket: string, txId: string) {
+  const s = await open(bucket);
+  const id = (await s.ensureStack("sales", "dev")).id;
+  await s.tryLock(id, holder("h"), 60_000);
+  await s.beginTransaction(tx(id, txId), plan(id));
+  const requests = s.requests;
+  for (let i = 0; i < 300; i++) {
+    const e = await s.journalIntent(intent(txId, `s3.x${i}`));
+    await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.x${i}`)] });
+  }
+  return { s, id, requests };
+}
+
 describe("S3 state store", () => {
   it("lays state out as documented: marker, stack, lock, a log of consecutive positions, tx index, checkpoint", async () => {
     const bucket = await newBucket();
@@ -209,15 +226,7 @@ describe("S3 state store", () => {
 
   it("bounded listing: a step is two PUTs, a read one LIST, and a new store reads only the tail", async () => {
     const bucket = await newBucket();
-    const s = await open(bucket);
-    const id = (await s.ensureStack("sales", "dev")).id;
-    await s.tryLock(id, holder("h"), 60_000);
-    await s.beginTransaction(tx(id, "tx-1"), plan(id));
-    const n00 = s.requests;
-    for (let i = 0; i < 300; i++) {
-      const e = await s.journalIntent(intent("tx-1", `s3.x${i}`));
-      await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.x${i}`)] });
-    }
+    const { s, id, requests: n00 } = await longTransaction(bucket, "tx-1");
     // 600 log PUTs and two checkpoints (at 256 and 512 records), not one every 32 records
     expect(s.requests - n00).toBeLessThanOrEqual(600 + 2);
     const n0 = s.requests;
@@ -255,14 +264,7 @@ describe("S3 state store", () => {
 
   it("checkpoints cost in proportion to what is appended: short transactions after a long history save few", async () => {
     const bucket = await newBucket();
-    const s = await open(bucket);
-    const id = (await s.ensureStack("sales", "dev")).id;
-    await s.tryLock(id, holder("h"), 60_000);
-    await s.beginTransaction(tx(id, "tx-big"), plan(id));
-    for (let i = 0; i < 300; i++) {
-      const e = await s.journalIntent(intent("tx-big", `s3.x${i}`));
-      await s.settleStep({ outcomes: [{ id: e.id, status: "done" }], put: [row(id, `s3.x${i}`)] });
-    }
+    const { s, id } = await longTransaction(bucket, "tx-big");
     await s.finishTransaction("tx-big", "committed");
     const small = async (n: number) => {
       await s.beginTransaction(tx(id, `tx-s${n}`), plan(id));
