@@ -4,10 +4,9 @@
  * set). URLs: `sqlite:<path>` (relative to the working directory), `s3://<bucket>/<prefix>`,
  * `postgres://…` / `postgresql://…`. Credentials in a URL are never shown: `display` is redacted.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { redactUrlPasswords, usageError } from "../core/errors.js";
+import { projectSettings } from "./settings.js";
 
 export type StateLocation =
   | { kind: "sqlite"; path: string; display: string; source: StateSource }
@@ -46,20 +45,6 @@ export function parseStateUrl(raw: string, cwd: string, source: StateSource): St
   throw invalid("unknown scheme");
 }
 
-/** The project settings file's `state:` value, when there is one. */
-function settingsState(dir: string): string | undefined {
-  const file = join(dir, "settings.yaml");
-  if (!existsSync(file)) return undefined;
-  const doc = parseYaml(readFileSync(file, "utf8")) as { state?: unknown } | null;
-  if (doc?.state === undefined) return undefined;
-  if (typeof doc.state !== "string" || doc.state === "")
-    throw usageError("SETTINGS_INVALID", `${file}: 'state' must be a state URL string`, {
-      hint: "for example  state: s3://my-team-state/dpn",
-      details: { file },
-    });
-  return doc.state;
-}
-
 /** Resolve where state lives for a command (see the module comment). */
 export function resolveStateLocation(e: {
   cwd: string;
@@ -69,7 +54,7 @@ export function resolveStateLocation(e: {
   if (e.stateUrl) return parseStateUrl(e.stateUrl, e.cwd, "flag");
   if (e.env.DPN_STATE) return parseStateUrl(e.env.DPN_STATE, e.cwd, "env");
   const dir = e.env.DPN_HOME ? e.env.DPN_HOME : join(e.cwd, ".dpn");
-  const fromSettings = settingsState(dir);
+  const fromSettings = projectSettings(e).state;
   if (fromSettings) return parseStateUrl(fromSettings, e.cwd, "settings");
   const path = join(dir, "state.db");
   return { kind: "sqlite", path, display: `sqlite:${path}`, source: "default" };

@@ -3,7 +3,7 @@
  * bucket deleted behind dpn's back) and what only the full refresh finds (a bucket setting), the
  * same split as on AWS (test/e2e/cloud-aws-calls.test.ts pins it on moto with the request counts).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ProviderContext } from "../../src/engine/ports.js";
@@ -59,6 +59,20 @@ describe("dpn create --refresh quick", () => {
     // DPN_REFRESH sets the mode too; the flag wins over it
     expect(counts(await plan([], { DPN_REFRESH: "quick" }))).toMatchObject({ update: 0 });
     expect(counts(await plan(["--refresh", "full"], { DPN_REFRESH: "quick" }))).toMatchObject({ update: 1 });
+    // and 'refresh:' in .dpn/settings.yaml, under both
+    const settings = join(dir, ".dpn/settings.yaml");
+    writeFileSync(settings, "refresh: quick\n");
+    try {
+      expect(counts(await plan([]))).toMatchObject({ update: 0 });
+      expect(counts(await plan([], { DPN_REFRESH: "full" }))).toMatchObject({ update: 1 });
+      expect(counts(await plan(["--refresh", "full"]))).toMatchObject({ update: 1 });
+      writeFileSync(settings, "refresh: sometimes\n");
+      const bad = await plan([]);
+      expect(bad.code, describeResult(bad)).toBe(2);
+      expect(bad.stderr).toContain("SETTINGS_INVALID");
+    } finally {
+      rmSync(settings);
+    }
     const fixed = await dpn(["create", "--blueprint", BLUEPRINT, "--yes"]);
     expect(fixed.code, describeResult(fixed)).toBe(0);
     expect(counts(await plan([]))).toMatchObject({ update: 0 });

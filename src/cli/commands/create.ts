@@ -8,6 +8,7 @@ import { canonical } from "../../app/drift.js";
 import { checkSavedPlan, resolvedOf, type SavedPlan, savedPlanOf } from "../../app/saved-plan.js";
 import { type GraphNode, renderGraph } from "../../blueprint/graph.js";
 import { parseJsonSource } from "../../blueprint/json-source.js";
+import { projectSettings } from "../../compose/settings.js";
 import { DpnError, ExitCode, usageError } from "../../core/errors.js";
 import type { Plan, PruneMode, RefreshMode } from "../../engine/plan.js";
 import { hasPendingChanges } from "../../engine/plan.js";
@@ -34,7 +35,7 @@ interface CreateOptions extends ResolveOptions {
   dryRun?: boolean;
   yes?: boolean;
   parallelism: number;
-  /** `--refresh` / DPN_REFRESH; unset: full (a saved plan's own mode with --plan). */
+  /** `--refresh` / DPN_REFRESH; unset: `refresh:` in .dpn/settings.yaml, else full (with --plan: the plan's). */
   refresh?: RefreshMode;
   rollback: boolean;
   lockTimeout: number;
@@ -133,7 +134,9 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
         : undefined;
   const force = saved ? saved.plan.force : Boolean(o.force);
   // a saved plan is applied reading state the way it was planned, so its fingerprints compare
-  const refresh: RefreshMode = saved ? (saved.plan.refresh ?? "full") : (o.refresh ?? "full");
+  const refresh: RefreshMode = saved
+    ? (saved.plan.refresh ?? "full")
+    : (o.refresh ?? projectSettings(ctx).refresh ?? "full");
   if (saved && o.refresh && o.refresh !== refresh)
     throw usageError(
       "OPTIONS_CONFLICT",
