@@ -268,7 +268,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         "--refresh <mode>",
-        "how resources in state are read (else 'refresh:' in .dpn/settings.yaml): full (the default) reads every setting, so drift in any is found and corrected; quick trusts state for the settings a platform reads one call each (S3: one tag read per bucket) and reads fully only what is not unchanged; with --plan, the saved plan's mode",
+        "how resources in state are read: full (the default) reads every setting, so drift is found and corrected; quick reads what one call shows (S3: a bucket's tags) and trusts state for the rest; with --plan, the plan's mode; else 'refresh:' in .dpn/settings.yaml",
       )
         .choices(["full", "quick"])
         .env("DPN_REFRESH"),
