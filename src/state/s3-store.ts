@@ -75,6 +75,9 @@ export const S3_LAYOUT_VERSION = 1;
 const CHECKPOINT_EVERY = 32;
 const CHECKPOINT_MAX_TAIL = 256;
 
+/** A deferred settlement waits at most this long for the stack's next write (as on SQLite). */
+const SETTLE_DEFER_MS = 50;
+
 /** Attempts of one append against concurrent writers before STATE_CONFLICT. */
 const MAX_APPEND_ATTEMPTS = 50;
 
@@ -337,6 +340,14 @@ export class S3StateStore implements StateStore {
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Writes waiting for the append in flight on their stack (group commit). */
   private readonly pending = new Map<string, PendingWrite[]>();
+  /**
+   * Settlements not in S3 yet, by stack: they go with the stack's next write (an intent, a finish,
+   * …), before any read of the stack, on flush, close and lock release, or after SETTLE_DEFER_MS.
+   */
+  private readonly deferred = new Map<string, PendingWrite[]>();
+  private deferTimer: NodeJS.Timeout | undefined;
+  /** The first deferred settlement that could not be written: every later write fails with it. */
+  private failed: unknown;
 
   constructor(
     private readonly objects: ObjectStore,
@@ -490,6 +501,9 @@ export class S3StateStore implements StateStore {
 
   /** Bring this store's fold of `stackId` up to the last record in S3 (bounded: the tail only). */
   private catchUp(stackId: string): Promise<Cached> {
+    // a read sees this store's own deferred settlements: they are written first
+    const deferred = this.takeDeferred(stackId);
+    if (deferred.length) this.enqueue(stackId, deferred);
     return this.serial(stackId, () => this.catchUpNow(stackId));
   }
 
@@ -572,19 +586,69 @@ export class S3StateStore implements StateStore {
    * share one commit). Each write's promise resolves only once the record holding it is in S3.
    */
   private append(stackId: string, build: (s: StackState) => Op): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
     return new Promise<void>((resolve, reject) => {
-      const queued = this.pending.get(stackId);
-      if (queued) {
-        queued.push({ build, resolve, reject });
-        return;
-      }
-      this.pending.set(stackId, [{ build, resolve, reject }]);
-      void this.serial(stackId, async () => {
-        const batch = this.pending.get(stackId) ?? [];
-        this.pending.delete(stackId);
-        await this.appendBatch(stackId, batch);
-      });
+      this.enqueue(stackId, [...this.takeDeferred(stackId), { build, resolve, reject }]);
     });
+  }
+
+  /** Queue `writes` for the stack's next record (one batch with whatever is queued already). */
+  private enqueue(stackId: string, writes: PendingWrite[]): void {
+    const queued = this.pending.get(stackId);
+    if (queued) {
+      queued.push(...writes);
+      return;
+    }
+    this.pending.set(stackId, writes);
+    void this.serial(stackId, async () => {
+      const batch = this.pending.get(stackId) ?? [];
+      this.pending.delete(stackId);
+      await this.appendBatch(stackId, batch);
+    });
+  }
+
+  /**
+   * A settlement written with the stack's next record instead of one of its own, as the port allows
+   * (the intent of the next step, which must be in S3 before that step's call, carries it). Its
+   * failure (LOCK_LOST after a takeover, S3 refusing) fails every later write of this store.
+   */
+  private defer(stackId: string, build: (s: StackState) => Op): void {
+    const w: PendingWrite = {
+      build,
+      resolve: () => undefined,
+      reject: (e) => {
+        this.failed ??= e;
+      },
+    };
+    const list = this.deferred.get(stackId);
+    if (list) list.push(w);
+    else this.deferred.set(stackId, [w]);
+    this.deferTimer ??= setTimeout(() => {
+      this.deferTimer = undefined;
+      for (const id of [...this.deferred.keys()]) this.enqueue(id, this.takeDeferred(id));
+    }, SETTLE_DEFER_MS);
+    this.deferTimer.unref();
+  }
+
+  private takeDeferred(stackId: string): PendingWrite[] {
+    const list = this.deferred.get(stackId) ?? [];
+    this.deferred.delete(stackId);
+    return list;
+  }
+
+  /** Write the deferred settlements of `stackId` (every stack when omitted) and wait for them. */
+  private async writeDeferred(stackId?: string): Promise<void> {
+    const ids = stackId === undefined ? [...this.deferred.keys()] : [stackId];
+    for (const id of ids) {
+      const list = this.takeDeferred(id);
+      if (list.length) this.enqueue(id, list);
+    }
+    await Promise.all(
+      (stackId === undefined ? [...this.queues.keys()] : [stackId]).map((id) =>
+        this.serial(id, async () => undefined),
+      ),
+    );
+    if (this.failed) throw this.failed;
   }
 
   /**
@@ -940,6 +1004,7 @@ export class S3StateStore implements StateStore {
    */
   async settleStep(st: StepSettlement): Promise<void> {
     await this.writable("settleStep");
+    if (this.failed) throw this.failed;
     const parts = new Map<
       string,
       {
@@ -970,8 +1035,7 @@ export class S3StateStore implements StateStore {
       if (stackId) part(stackId).audit.push(ev);
       else unscoped.push(ev);
     }
-    for (const [stackId, p] of parts)
-      await this.append(stackId, () => ({ op: "settle", at: nowIso(), ...p }));
+    for (const [stackId, p] of parts) this.defer(stackId, () => ({ op: "settle", at: nowIso(), ...p }));
     for (const e of unscoped) await this.putUnscopedAudit(e);
   }
 
@@ -1193,6 +1257,9 @@ export class S3StateStore implements StateStore {
 
   async releaseLock(stackId: string, holderId: string): Promise<void> {
     await this.writable("releaseLock");
+    // what this holder settled goes to S3 while it still holds the lock; a failure there (the
+    // lock was lost, S3 refused) leaves the journal as a crash would, for recover to finish
+    await this.writeDeferred(stackId).catch(() => undefined);
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const read = await this.readLock(stackId);
       if (!read?.value.held || read.value.held.holderId !== holderId) break;
@@ -1324,13 +1391,16 @@ export class S3StateStore implements StateStore {
     });
   }
 
-  /** Every write resolves only once S3 has it: nothing is buffered. */
+  /** Write the deferred settlements; rejects with the first write that failed. */
   async flush(): Promise<void> {
     this.assertOpen("flush");
+    await this.writeDeferred();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.writeDeferred().catch(() => undefined);
+    if (this.deferTimer) clearTimeout(this.deferTimer);
     this.closed = true;
     // a checkpoint being saved is let finish (it is one PUT); it is never needed for correctness
     await Promise.all([...this.cache.values()].map((c) => c.saving));
