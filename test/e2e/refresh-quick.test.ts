@@ -91,6 +91,8 @@ describe("dpn create --refresh quick", () => {
     expect(counts(await plan(["--refresh", "quick"]))).toMatchObject({ create: 1, update: 1 });
     const applied = await dpn(["create", "--blueprint", BLUEPRINT, "--yes", "--refresh", "quick"]);
     expect(applied.code, describeResult(applied)).toBe(0);
+    // the human output says where the bucket settings came from
+    expect(applied.stderr).toContain("refresh: quick (bucket settings as state recorded them");
     expect(counts(await plan([]))).toMatchObject({ create: 0, update: 0 });
   });
 

@@ -169,6 +169,11 @@ export async function createCommand(ctx: CliContext, opts: unknown): Promise<num
     sandboxFlags: o as unknown as Record<string, unknown>,
   };
   const shown = { ...(prune ? { prune } : {}) };
+  // say where the bucket settings come from, whichever of flag, env, settings or plan chose it
+  if (refresh === "quick" && !o.json)
+    ctx.out.info(
+      "refresh: quick (bucket settings as state recorded them; dpn status reads them all, and --refresh full corrects their drift)",
+    );
   // Without --yes and without a terminal to ask on, the run can only end in a refusal (exit 9):
   // plan read-only like a dry run, show the plan, and refuse before anything is written.
   const refuse = !o.dryRun && !o.yes && !ctx.interactive;
