@@ -81,6 +81,15 @@ export async function sendOnce<T>(
   }
 }
 
+/** An S3 `TagSet` (GetBucketTagging) as a key → value map; a tag without a value maps to "". */
+export function tagSetMap(
+  tagSet: readonly { Key?: string; Value?: string }[] | undefined,
+): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of tagSet ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  return tags;
+}
+
 export function stringMap(m: Record<string, string | undefined> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(m ?? {})) if (v !== undefined) out[k] = v;

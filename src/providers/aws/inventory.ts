@@ -40,7 +40,7 @@ export type InventoryOptions = ListOptions;
 
 import type { AwsClients } from "./aws-clients.js";
 import { hasAwsCode, toProviderError } from "./aws-errors.js";
-import { splitMarkers, stringMap } from "./aws-markers.js";
+import { splitMarkers, stringMap, tagSetMap } from "./aws-markers.js";
 
 /** Page sizes (the models' maxima by default; tests pass small ones to cross page boundaries). */
 export interface AwsPageSizes {
@@ -158,9 +158,7 @@ async function bucketTags(
 ): Promise<Record<string, string> | null> {
   try {
     const out = await clients.s3(region).send(new GetBucketTaggingCommand({ Bucket: bucket }));
-    const tags: Record<string, string> = {};
-    for (const t of out.TagSet ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-    return tags;
+    return tagSetMap(out.TagSet);
   } catch (e) {
     if (hasAwsCode(e, "NoSuchTagSet")) return {};
     if (hasAwsCode(e, "NoSuchBucket")) return null;

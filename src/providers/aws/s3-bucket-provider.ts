@@ -61,6 +61,7 @@ import {
   sendOnce,
   splitMarkers,
   stringMap,
+  tagSetMap,
 } from "./aws-markers.js";
 import { type InventoryOptions, listS3Buckets } from "./inventory.js";
 
@@ -189,9 +190,7 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
   private async getTags(s3: S3Client, bucket: string): Promise<Record<string, string>> {
     try {
       const out = await s3.send(new GetBucketTaggingCommand({ Bucket: bucket }));
-      const tags: Record<string, string> = {};
-      for (const t of out.TagSet ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-      return tags;
+      return tagSetMap(out.TagSet);
     } catch (e) {
       if (hasAwsCode(e, "NoSuchTagSet")) return {};
       throw toProviderError(e, this.ctxOf("GetBucketTagging", bucket));
@@ -322,10 +321,10 @@ export class S3BucketProvider implements Provider<"aws_s3_bucket"> {
     const bucket = record.remoteId;
     const recorded = record.properties.region;
     const region = typeof recorded === "string" && recorded ? recorded : this.clients.defaultRegion;
-    const tags: Record<string, string> = {};
+    let tags: Record<string, string>;
     try {
       const out = await this.clients.s3(region).send(new GetBucketTaggingCommand({ Bucket: bucket }));
-      for (const t of out.TagSet ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+      tags = tagSetMap(out.TagSet);
     } catch (e) {
       if (hasAwsCode(e, "NoSuchBucket")) return null;
       const status = httpStatusOf(e);
