@@ -502,8 +502,7 @@ export class S3StateStore implements StateStore {
   /** Bring this store's fold of `stackId` up to the last record in S3 (bounded: the tail only). */
   private catchUp(stackId: string): Promise<Cached> {
     // a read sees this store's own deferred settlements: they are written first
-    const deferred = this.takeDeferred(stackId);
-    if (deferred.length) this.enqueue(stackId, deferred);
+    this.sendDeferred(stackId);
     return this.serial(stackId, () => this.catchUpNow(stackId));
   }
 
@@ -625,7 +624,7 @@ export class S3StateStore implements StateStore {
     else this.deferred.set(stackId, [w]);
     this.deferTimer ??= setTimeout(() => {
       this.deferTimer = undefined;
-      for (const id of [...this.deferred.keys()]) this.enqueue(id, this.takeDeferred(id));
+      for (const id of [...this.deferred.keys()]) this.sendDeferred(id);
     }, SETTLE_DEFER_MS);
     this.deferTimer.unref();
   }
@@ -636,13 +635,15 @@ export class S3StateStore implements StateStore {
     return list;
   }
 
+  /** Queue the stack's deferred settlements for its next record, if it has any. */
+  private sendDeferred(stackId: string): void {
+    const list = this.takeDeferred(stackId);
+    if (list.length) this.enqueue(stackId, list);
+  }
+
   /** Write the deferred settlements of `stackId` (every stack when omitted) and wait for them. */
   private async writeDeferred(stackId?: string): Promise<void> {
-    const ids = stackId === undefined ? [...this.deferred.keys()] : [stackId];
-    for (const id of ids) {
-      const list = this.takeDeferred(id);
-      if (list.length) this.enqueue(id, list);
-    }
+    for (const id of stackId === undefined ? [...this.deferred.keys()] : [stackId]) this.sendDeferred(id);
     await Promise.all(
       (stackId === undefined ? [...this.queues.keys()] : [stackId]).map((id) =>
         this.serial(id, async () => undefined),
