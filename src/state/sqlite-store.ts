@@ -26,6 +26,7 @@ import { type DpnError, internalError, stateError } from "../core/errors.js";
 import { stackIdFor } from "../core/ids.js";
 import { makeDirs } from "../core/make-dirs.js";
 import type { ProvisionedType } from "../core/resources.js";
+import { SqliteStatements } from "../core/sqlite-statements.js";
 import type {
   AuditEvent,
   BackendCheck,
@@ -113,19 +114,17 @@ export class SqliteDb {
   readonly kind: StoreKind;
   readonly busyTimeoutMs: number;
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: SqliteStatements;
   /**
    * Inside an outermost IMMEDIATE transaction (`immediate`): whether it has checked yet that the
    * file is not migrated. Undefined outside one.
    */
   private notMigratedInTx: boolean | undefined;
-  /** One transaction wrapper for every transaction (better-sqlite3 builds four functions per wrapper). */
-  private readonly txn: Database.Transaction<(fn: () => unknown) => unknown>;
 
   /** Use the open functions; the constructor expects a migrated, configured connection. */
   constructor(db: Database.Database, info: StoreInfo) {
     this.db = db;
-    this.txn = db.transaction((fn: () => unknown) => fn());
+    this.statements = new SqliteStatements(db);
     this.path = info.path;
     this.readonly = info.readonly;
     this.kind = info.kind;
@@ -135,12 +134,7 @@ export class SqliteDb {
   // -- plumbing ---------------------------------------------------------------------------------
 
   private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
+    return this.statements.get(sql);
   }
 
   /** Run `fn`, turning SQLite / fs failures into DpnErrors that name the file and operation. */
@@ -184,10 +178,10 @@ export class SqliteDb {
 
   /** IMMEDIATE transaction (a savepoint when already inside one). */
   private immediate<R>(fn: () => R): R {
-    if (this.db.inTransaction) return this.txn.immediate(fn) as R;
+    if (this.db.inTransaction) return this.statements.immediate(fn);
     this.notMigratedInTx = false;
     try {
-      return this.txn.immediate(fn) as R;
+      return this.statements.immediate(fn);
     } finally {
       this.notMigratedInTx = undefined;
     }
@@ -599,7 +593,7 @@ export class SqliteDb {
         return result;
       };
       // A read-only connection cannot BEGIN IMMEDIATE; a deferred one still gives a stable snapshot.
-      return this.readonly ? (this.txn.deferred(body) as R) : this.immediate(body);
+      return this.readonly ? this.statements.deferred(body) : this.immediate(body);
     });
   }
 

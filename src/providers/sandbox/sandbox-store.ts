@@ -11,6 +11,7 @@ import Database from "better-sqlite3";
 import { retryWhileBusy } from "../../core/busy-retry.js";
 import { DpnError, ProviderError, stateError } from "../../core/errors.js";
 import type { ProvisionedType } from "../../core/resources.js";
+import { SqliteStatements } from "../../core/sqlite-statements.js";
 
 /** Version of the sandbox file layout; a file written by a newer dpn is refused. */
 export const SANDBOX_SCHEMA_VERSION = 1;
@@ -116,16 +117,14 @@ export function storageFailure(e: unknown, what: string): ProviderError {
 }
 
 export class SandboxStore {
-  private readonly statements = new Map<string, Database.Statement>();
-  /** One transaction wrapper for every call (better-sqlite3 builds four functions per wrapper). */
-  private readonly txn: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly statements: SqliteStatements;
 
   private constructor(
     private readonly db: Database.Database,
     /** Opened for a dry run: nothing may be written (and no file is created). */
     readonly readonly = false,
   ) {
-    this.txn = db.transaction((fn: () => unknown) => fn());
+    this.statements = new SqliteStatements(db);
   }
 
   /**
@@ -264,22 +263,17 @@ export class SandboxStore {
     }
   }
 
+  /** The prepared statement of `text`, prepared once per connection (every call makes several). */
+  private sql(text: string): Database.Statement {
+    return this.statements.get(text);
+  }
+
   /**
    * Run `fn` in one committed `BEGIN IMMEDIATE` transaction (all or nothing). Read-only stores
    * run it in a plain (deferred) transaction: a consistent snapshot, no write lock.
    */
-  /** The prepared statement of `text`, prepared once per connection (every call makes several). */
-  private sql(text: string): Database.Statement {
-    let st = this.statements.get(text);
-    if (!st) {
-      st = this.db.prepare(text);
-      this.statements.set(text, st);
-    }
-    return st;
-  }
-
   tx<R>(fn: () => R): R {
-    return (this.readonly ? this.txn.deferred(fn) : this.txn.immediate(fn)) as R;
+    return this.readonly ? this.statements.deferred(fn) : this.statements.immediate(fn);
   }
 
   ping(): void {
