@@ -126,15 +126,21 @@ async function view(s: StateStore, stackId: string, txId: string) {
   };
 }
 
-/**
- * A store holding the lock of stack sales/dev, with transaction `txId` begun and 300 steps (600
- * log records) written in it; `requests` is the store's count before the steps.
- */
-async function longTransaction(bucket: string, txId: string) {
+/** A store holding the lock of stack sales/dev (holder "h"), with transaction `txId` begun. */
+async function lockedTransaction(bucket: string, txId: string) {
   const s = await open(bucket);
   const id = (await s.ensureStack("sales", "dev")).id;
   await s.tryLock(id, holder("h"), 60_000);
   await s.beginTransaction(tx(id, txId), plan(id));
+  return { s, id };
+}
+
+/**
+ * lockedTransaction with 300 steps written in it (300 log records: each intent carries the
+ * settlement before it); `requests` is the store's count before the steps.
+ */
+async function longTransaction(bucket: string, txId: string) {
+  const { s, id } = await lockedTransaction(bucket, txId);
   const requests = s.requests;
   for (let i = 0; i < 300; i++) {
     const e = await s.journalIntent(intent(txId, `s3.x${i}`));
@@ -274,10 +280,7 @@ describe("S3 state store", () => {
 
   it("a settlement goes with the next write; a read, a quiet 50 ms or a lock release writes it first", async () => {
     const bucket = await newBucket();
-    const s = await open(bucket);
-    const id = (await s.ensureStack("sales", "dev")).id;
-    await s.tryLock(id, holder("h"), 60_000);
-    await s.beginTransaction(tx(id, "tx-1"), plan(id));
+    const { s, id } = await lockedTransaction(bucket, "tx-1");
     const logKeys = async () => (await keysOf(bucket, `st/stacks/${encodeURIComponent(id)}/log/`)).length;
     const e1 = await s.journalIntent(intent("tx-1", "s3.a"));
     const n0 = await logKeys();
@@ -336,10 +339,7 @@ describe("S3 state store", () => {
 
   it("group commit: writes made while an append is in flight share one log object, in order; a refused one fails alone", async () => {
     const bucket = await newBucket();
-    const s = await open(bucket);
-    const id = (await s.ensureStack("sales", "dev")).id;
-    await s.tryLock(id, holder("h"), 60_000);
-    await s.beginTransaction(tx(id, "tx-1"), plan(id));
+    const { s, id } = await lockedTransaction(bucket, "tx-1");
     const before = (await keysOf(bucket, `st/stacks/${encodeURIComponent(id)}/log/`)).length;
     const n0 = s.requests;
     // ten parallel steps start together, as the engine's scheduler starts them
