@@ -226,7 +226,12 @@ export function redact(value: unknown, seen: WeakSet<object> = new WeakSet()): u
   else {
     const obj: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      obj[k] = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== "" ? "***" : redact(v, seen);
+      const kept = SECRET_KEY.test(k) && v !== undefined && v !== null && v !== "" ? "***" : redact(v, seen);
+      // an own "__proto__" key (JSON.parse makes them) stays a key: assigning it would set the
+      // copy's prototype and drop it
+      if (k === "__proto__")
+        Object.defineProperty(obj, k, { value: kept, enumerable: true, writable: true, configurable: true });
+      else obj[k] = kept;
     }
     out = obj;
   }
