@@ -64,11 +64,20 @@ describe("team state on the cloud target (PostgreSQL state, moto + the Databrick
 
     const other = uniqueProject("tr");
     const envs = [1, 2, 3, 4, 5].map((i) => machine(state, `m${i}`));
+    // The winner holds the lock for at least 4 s (its catalog create waits in the fake), so a
+    // machine whose process starts late on a loaded CI box still meets the held lock: without
+    // it the fifth run once started after the winner had finished and found nothing to do.
+    fake.faults.add({ route: "POST /api/2.1/unity-catalog/catalogs", latencyMs: 4000 });
     const runs = envs.map((e) => startCli(create(other), e));
     const results = await Promise.all(runs.map((r) => r.result));
+    fake.faults.clear();
     const won = results.map((r, i) => ({ r, i })).filter((x) => x.r.code === 0);
     const lost = results.filter((r) => r.code === 8);
     expect(won, results.map(describeResult).join("\n")).toHaveLength(1);
+    expect(
+      won[0]?.r.durationMs,
+      "the winner held the lock through the fake's 4 s wait",
+    ).toBeGreaterThanOrEqual(4000);
     expect(lost).toHaveLength(4);
     const winner = won[0] as { r: CliResult; i: number };
     for (const r of lost) {
